@@ -1,0 +1,98 @@
+/* lesson.h — a lesson file (lessons/*.yaml) loaded into plain structs.
+ *
+ * Loading never crashes on bad input: every problem is a GError whose
+ * message starts with "FILE:LINE:COLUMN: ". Issue 5 grows the format
+ * (questions, checks, faults); this is the part the foundation needs.
+ */
+#pragma once
+
+#include <glib.h>
+#include "ml-types.h"
+
+G_BEGIN_DECLS
+
+#define ML_LESSON_ERROR (ml_lesson_error_quark ())
+typedef enum {
+  ML_LESSON_ERROR_PARSE,    /* not YAML */
+  ML_LESSON_ERROR_INVALID,  /* YAML, but not a valid lesson */
+} MlLessonError;
+GQuark ml_lesson_error_quark (void);
+
+typedef struct {
+  char    *name;        /* "smtp.a.example" */
+  MlRole   roles;
+  guint32  ipv4;        /* host byte order */
+  GStrv    domains;     /* mail domains this host serves (MSA/MTA/MDA) */
+  char    *relay_to;    /* MTA: host that takes its domains' mail (the MDA);
+                           MSA without MTA role: its smarthost */
+  char    *submission;  /* MUA: the MSA host name it submits to */
+  guint    line, column;
+} MlLessonHost;
+
+typedef struct {
+  char    *a, *b;       /* host names */
+  guint64  latency_us;  /* one way */
+  guint64  bandwidth_bps;
+  guint    mtu;
+  double   loss;        /* 0.0 – 1.0 */
+  gboolean up;
+  guint    line, column;
+} MlLessonLink;
+
+typedef struct {
+  char    *name;        /* owner name, "b.example" */
+  char    *type;        /* "A", "MX", "TXT" */
+  guint32  ttl;
+  guint16  preference;  /* MX only */
+  char    *value;       /* A: dotted quad; MX: exchange; TXT: text */
+  guint    line, column;
+} MlLessonRecord;
+
+typedef struct {
+  char    *address;     /* "bob@b.example" */
+  char    *password;
+  guint    line, column;
+} MlLessonAccount;
+
+typedef enum {
+  ML_LESSON_ACTION_SEND = 0,  /* a MUA submits a message */
+} MlLessonActionKind;
+
+typedef struct {
+  MlLessonActionKind kind;
+  char    *narrative;   /* shown before the step runs; may be NULL */
+  char    *host;        /* the MUA host that acts */
+  char    *from;        /* envelope and From: address */
+  GStrv    to;          /* recipients (envelope and To:) */
+  char    *subject;
+  char    *body;
+  guint    count;       /* send this message N times (default 1) */
+  guint    line, column;
+} MlLessonStep;
+
+typedef struct {
+  char      *path;      /* the file it came from, or the name given */
+  char      *id;        /* file name without ".yaml": "01-smtp-journey" */
+  char      *title;
+  char      *level;     /* "beginner", "intermediate", "advanced" */
+  guint      minutes;
+  char      *summary;
+  guint32    seed;      /* default seed; --seed overrides */
+  gint64     epoch_unix; /* wall-clock time of virtual time 0 (UTC seconds) */
+  GPtrArray *hosts;     /* MlLessonHost* */
+  GPtrArray *links;     /* MlLessonLink* */
+  GPtrArray *records;   /* MlLessonRecord* */
+  GPtrArray *accounts;  /* MlLessonAccount* */
+  GPtrArray *steps;     /* MlLessonStep* */
+} MlLesson;
+
+MlLesson *ml_lesson_load_file (const char *path, GError **error);
+MlLesson *ml_lesson_load_data (const char *data, gsize len,
+                               const char *filename, GError **error);
+void      ml_lesson_free      (MlLesson *lesson);
+
+const MlLessonHost *ml_lesson_find_host (const MlLesson *lesson, const char *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlLesson, ml_lesson_free)
+
+G_END_DECLS
