@@ -1,4 +1,4 @@
-/* lesson.h — a lesson file (lessons/*.yaml) loaded into plain structs.
+/* lesson.h — a lesson file (lessons/NAME.yaml) loaded into plain structs.
  *
  * Loading never crashes on bad input: every problem is a GError whose
  * message starts with "FILE:LINE:COLUMN: ". Issue 5 grows the format
