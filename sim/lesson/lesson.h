@@ -18,6 +18,15 @@ typedef enum {
 } MlLessonError;
 GQuark ml_lesson_error_quark (void);
 
+/* Limits on a lesson file. No RFC sets them: they keep a broken or hostile
+ * file from making the loader allocate or recurse without bound. */
+#define ML_LESSON_MAX_FILE_SIZE        (1024 * 1024)  /* bytes */
+#define ML_LESSON_MAX_DEPTH            32             /* nested lists/groups */
+#define ML_LESSON_MAX_STRING           (64 * 1024)    /* bytes in one value */
+#define ML_LESSON_MAX_NODES            100000         /* values in the file */
+#define ML_LESSON_MAX_ALIAS_EXPANSION  (1024 * 1024)  /* bytes *aliases add */
+#define ML_LESSON_MAX_SEND_COUNT       1000           /* a send step's count */
+
 typedef struct {
   char    *name;        /* "smtp.a.example" */
   MlRole   roles;
@@ -30,7 +39,7 @@ typedef struct {
 } MlLessonHost;
 
 typedef struct {
-  char    *a, *b;       /* host names */
+  char    *a, *b;       /* host names, spelled as the hosts spell them */
   guint64  latency_us;  /* one way */
   guint64  bandwidth_bps;
   guint    mtu;
@@ -41,8 +50,8 @@ typedef struct {
 
 typedef struct {
   char    *name;        /* owner name, "b.example" */
-  char    *type;        /* "A", "MX", "TXT" */
-  guint32  ttl;
+  char    *type;        /* "A", "MX", "TXT" (always upper case) */
+  guint32  ttl;         /* default 3600 */
   guint16  preference;  /* MX only */
   char    *value;       /* A: dotted quad; MX: exchange; TXT: text */
   guint    line, column;
@@ -61,11 +70,11 @@ typedef enum {
 typedef struct {
   MlLessonActionKind kind;
   char    *narrative;   /* shown before the step runs; may be NULL */
-  char    *host;        /* the MUA host that acts */
+  char    *host;        /* the MUA host that acts, spelled as it spells itself */
   char    *from;        /* envelope and From: address */
   GStrv    to;          /* recipients (envelope and To:) */
-  char    *subject;
-  char    *body;
+  char    *subject;     /* "" when not given, never NULL */
+  char    *body;        /* LF line ends, each line <= 998 bytes; "" when not given */
   guint    count;       /* send this message N times (default 1) */
   guint    line, column;
 } MlLessonStep;
@@ -74,9 +83,9 @@ typedef struct {
   char      *path;      /* the file it came from, or the name given */
   char      *id;        /* file name without ".yaml": "01-smtp-journey" */
   char      *title;
-  char      *level;     /* "beginner", "intermediate", "advanced" */
-  guint      minutes;
-  char      *summary;
+  char      *level;     /* "beginner", "intermediate", "advanced", or NULL */
+  guint      minutes;   /* 0 when not given */
+  char      *summary;   /* may be NULL */
   guint32    seed;      /* default seed; --seed overrides */
   gint64     epoch_unix; /* wall-clock time of virtual time 0 (UTC seconds) */
   GPtrArray *hosts;     /* MlLessonHost* */
@@ -86,11 +95,14 @@ typedef struct {
   GPtrArray *steps;     /* MlLessonStep* */
 } MlLesson;
 
+/* Both return a new lesson (transfer full) or NULL with @error set.
+ * @filename names @data in messages and gives the id; NULL means "<memory>". */
 MlLesson *ml_lesson_load_file (const char *path, GError **error);
 MlLesson *ml_lesson_load_data (const char *data, gsize len,
                                const char *filename, GError **error);
 void      ml_lesson_free      (MlLesson *lesson);
 
+/* Host names compare without regard to case, as DNS names do (borrowed). */
 const MlLessonHost *ml_lesson_find_host (const MlLesson *lesson, const char *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlLesson, ml_lesson_free)

@@ -1,0 +1,1768 @@
+/* lesson.c — lessons/NAME.yaml into an MlLesson.
+ *
+ * Two passes. The first walks the YAML tree with one table per kind of
+ * group (lesson, host, link, record, account, step): every key is known or
+ * rejected, every value is checked for its own syntax. The second checks
+ * what needs the whole file: names that refer to hosts, duplicates, and the
+ * rules that tie one field to another (an MX record has a preference).
+ * Each error points at the value that is wrong, in words for a teacher.
+ */
+#define G_LOG_DOMAIN "ml-lesson"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "lesson/lesson.h"
+#include "lesson/yaml-node.h"
+
+G_DEFINE_QUARK (ml-lesson-error-quark, ml_lesson_error)
+
+#define DEFAULT_SEED            1
+#define DEFAULT_EPOCH_UNIX      G_GINT64_CONSTANT (1704067200)  /* 2024-01-01T00:00:00Z */
+#define DEFAULT_LATENCY_US      1000
+#define DEFAULT_BANDWIDTH_BPS   G_GUINT64_CONSTANT (100000000)
+#define DEFAULT_MTU             1500
+#define DEFAULT_TTL             3600
+
+#define MAX_LATENCY_US          G_GUINT64_CONSTANT (60000000)       /* 60 s */
+#define MIN_BANDWIDTH_BPS       G_GUINT64_CONSTANT (1000)           /* 1 kbit */
+#define MAX_BANDWIDTH_BPS       G_GUINT64_CONSTANT (100000000000)   /* 100 Gbit */
+#define MIN_MTU                 576   /* RFC 791 3.1: every host accepts 576 */
+#define MAX_MTU                 9000  /* the usual jumbo frame */
+#define MAX_MINUTES             600
+#define MAX_TTL                 G_GUINT64_CONSTANT (2147483647)  /* RFC 1035 2.3.4 */
+#define MAX_DNS_NAME            253   /* RFC 1035 2.3.4: 255 octets on the wire */
+#define MAX_DNS_LABEL           63    /* RFC 1035 2.3.4 */
+#define MAX_LOCAL_PART          64    /* RFC 5321 4.5.3.1.1 */
+#define MAX_TXT                 255   /* RFC 1035 3.3.14: one <character-string> */
+#define MAX_BODY_LINE           998   /* RFC 5321 4.5.3.1.6: 1000 with CRLF */
+#define MAX_FIELDS              16    /* keys in the biggest group */
+#define MAX_QUOTED_CHARS        40    /* of a value repeated in a message */
+#define MAX_SUGGEST_LEN         64    /* longer words get no "did you mean" */
+
+typedef struct {
+  const char *filename;
+  MlLesson   *lesson;
+  GHashTable *origin;   /* element struct -> its mapping node (borrowed) */
+} Loader;
+
+typedef struct _Field Field;
+typedef struct _ElementType ElementType;
+
+typedef gboolean (*FieldParse) (Loader           *ld,
+                                const MlYamlNode *node,
+                                const char       *path,
+                                const Field      *field,
+                                gpointer          dest,
+                                GError          **error);
+
+struct _Field {
+  const char        *key;
+  FieldParse         parse;
+  gsize              offset;
+  gboolean           required;
+  guint64            min, max;   /* numbers; number of items in lists */
+  const ElementType *element;    /* lists of groups */
+};
+
+struct _ElementType {
+  const Field   *fields;
+  gsize          n_fields;
+  gpointer     (*alloc) (void);
+  GDestroyNotify free;
+  gsize          line_offset, column_offset;
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+static gboolean
+fail (const Loader     *ld,
+      const MlYamlNode *at,
+      const char       *path,
+      GError          **error,
+      const char       *format,
+      ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+fail (const Loader     *ld,
+      const MlYamlNode *at,
+      const char       *path,
+      GError          **error,
+      const char       *format,
+      ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_INVALID, "%s:%u:%u: %s%s%s",
+               ld->filename, at ? at->line : 1, at ? at->column : 1,
+               path ? path : "", path ? ": " : "", msg);
+  return FALSE;
+}
+
+/* A value as a message may repeat it: short, one line, no control bytes. */
+static char *
+quote_text (const char *text, gsize len)
+{
+  GString *s = g_string_new ("'");
+  const char *p = text, *end = text + len;
+  guint chars = 0;
+
+  while (p < end && chars < MAX_QUOTED_CHARS)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (s, "\\x%02x", (guchar) *p);
+          p++;
+        }
+      else
+        {
+          if (c == '\n')
+            g_string_append (s, "\\n");
+          else if (c == '\t')
+            g_string_append (s, "\\t");
+          else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (s, "\\x%02x", (guint) c);
+          else
+            g_string_append_unichar (s, c);
+          p = g_utf8_next_char (p);
+        }
+      chars++;
+    }
+  if (p < end)
+    g_string_append (s, "...");
+  g_string_append_c (s, '\'');
+  return g_string_free (s, FALSE);
+}
+
+static char *
+quote (const MlYamlNode *node)
+{
+  if (node->kind != ML_YAML_SCALAR)
+    return g_strdup (ml_yaml_kind_describe (node->kind));
+  return quote_text (node->text, node->len);
+}
+
+static char *
+join_path (const char *path, const char *key)
+{
+  return path ? g_strdup_printf ("%s.%s", path, key) : g_strdup (key);
+}
+
+/* Levenshtein distance, case-insensitive, for "did you mean". */
+static guint
+edit_distance (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  guint row[MAX_SUGGEST_LEN + 1], prev[MAX_SUGGEST_LEN + 1];
+
+  if (la > MAX_SUGGEST_LEN || lb > MAX_SUGGEST_LEN)
+    return G_MAXUINT;
+  for (gsize j = 0; j <= lb; j++)
+    prev[j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    {
+      row[0] = (guint) i;
+      for (gsize j = 1; j <= lb; j++)
+        {
+          guint cost = g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 1]) ? 0 : 1;
+
+          row[j] = MIN (MIN (prev[j] + 1, row[j - 1] + 1), prev[j - 1] + cost);
+        }
+      memcpy (prev, row, sizeof (guint) * (lb + 1));
+    }
+  return prev[lb];
+}
+
+/* "; did you mean 'latency'?" or "" (transfer full). */
+static char *
+did_you_mean (const char *word, const char *const *candidates, gsize n)
+{
+  const char *best = NULL;
+  guint best_d = G_MAXUINT;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint d = edit_distance (word, candidates[i]);
+      guint allowed = MAX (1, (guint) strlen (candidates[i]) / 3);
+
+      if (d <= allowed && d < best_d)
+        {
+          best = candidates[i];
+          best_d = d;
+        }
+    }
+  return best ? g_strdup_printf ("; did you mean '%s'?", best) : g_strdup ("");
+}
+
+/* ---- syntax of names and addresses ------------------------------------- */
+
+/* NULL if @name is a DNS name, else why not (transfer full).
+ * RFC 1035 2.3.1 (letters, digits, hyphen), RFC 1123 2.1 (may start with a
+ * digit, but the last label is never all digits). Owner names of TXT
+ * records may hold '_' (RFC 7489 6.1 "_dmarc", RFC 6376 3.6.2.1). */
+static char *
+dns_name_problem (const char *name, gboolean allow_underscore)
+{
+  gsize len = strlen (name);
+  const char *label = name;
+  gboolean all_digits = TRUE;
+
+  if (len == 0)
+    return g_strdup ("it is empty");
+  if (len > MAX_DNS_NAME)
+    return g_strdup_printf ("it is longer than %u characters (RFC 1035 2.3.4)", MAX_DNS_NAME);
+  if (name[len - 1] == '.')
+    return g_strdup ("write it without the final '.'");
+
+  for (const char *p = name;; p++)
+    {
+      if (*p == '.' || *p == '\0')
+        {
+          gsize llen = (gsize) (p - label);
+
+          if (llen == 0)
+            return g_strdup ("it has an empty part between two dots");
+          if (llen > MAX_DNS_LABEL)
+            return g_strdup_printf ("a part between dots is longer than %u characters "
+                                    "(RFC 1035 2.3.4)", MAX_DNS_LABEL);
+          if (label[0] == '-' || p[-1] == '-')
+            return g_strdup ("a part between dots starts or ends with '-' (RFC 1035 2.3.1)");
+          if (*p == '\0')
+            break;
+          label = p + 1;
+          all_digits = TRUE;
+          continue;
+        }
+      if (!g_ascii_isdigit (*p))
+        all_digits = FALSE;
+      if (!g_ascii_isalnum (*p) && *p != '-' && !(allow_underscore && *p == '_'))
+        {
+          if ((guchar) *p >= 0x80)
+            return g_strdup ("it has a non-ASCII character; write the name in ASCII "
+                             "(RFC 1035 2.3.1)");
+          return g_strdup_printf ("'%c' is not allowed; use letters, digits and '-' "
+                                  "(RFC 1035 2.3.1)", *p);
+        }
+    }
+  if (all_digits)
+    return g_strdup ("its last part is all digits, so it would look like an IP address "
+                     "(RFC 1123 2.1)");
+  return NULL;
+}
+
+/* atext of RFC 5322 3.2.3. */
+static gboolean
+is_atext (char c)
+{
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* NULL if @addr is local@domain as RFC 5321 4.1.2 Mailbox with a dot-string
+ * local part, else why not (transfer full). Quoted local parts and address
+ * literals are legal SMTP but have no place in a lesson. */
+static char *
+address_problem (const char *addr)
+{
+  const char *at = strrchr (addr, '@');
+  g_autofree char *domain_problem = NULL;
+  gsize local_len;
+
+  if (at == NULL)
+    return g_strdup ("it has no '@'; an address is local-part@domain, like bob@b.example");
+  local_len = (gsize) (at - addr);
+  if (local_len == 0)
+    return g_strdup ("there is nothing before the '@'");
+  if (local_len > MAX_LOCAL_PART)
+    return g_strdup_printf ("the part before '@' is longer than %u characters "
+                            "(RFC 5321 4.5.3.1.1)", MAX_LOCAL_PART);
+  if (addr[0] == '.' || at[-1] == '.')
+    return g_strdup ("the part before '@' starts or ends with '.' (RFC 5322 3.2.3)");
+  for (const char *p = addr; p < at; p++)
+    {
+      if (*p == '.' && p[1] == '.')
+        return g_strdup ("the part before '@' has two dots in a row (RFC 5322 3.2.3)");
+      if (*p == '@')
+        return g_strdup ("it has more than one '@'");
+      if ((guchar) *p >= 0x80)
+        return g_strdup ("the part before '@' is not ASCII; that needs SMTPUTF8 "
+                         "(RFC 6531), which lessons do not use yet");
+      if (*p != '.' && !is_atext (*p))
+        return g_strdup_printf ("'%c' is not allowed before the '@' (RFC 5322 3.2.3)", *p);
+    }
+  domain_problem = dns_name_problem (at + 1, FALSE);
+  if (domain_problem != NULL)
+    return g_strdup_printf ("the domain after '@' is not valid: %s", domain_problem);
+  return NULL;
+}
+
+/* Dotted quad, no leading zeros: "010" would be octal to some readers. */
+static gboolean
+ipv4_parse (const char *s, guint32 *out)
+{
+  guint32 addr = 0;
+
+  for (int part = 0; part < 4; part++)
+    {
+      guint value = 0, digits = 0;
+
+      while (g_ascii_isdigit (*s) && digits < 4)
+        {
+          value = value * 10 + (guint) (*s - '0');
+          digits++;
+          s++;
+        }
+      if (digits == 0 || digits > 3 || value > 255 ||
+          (digits > 1 && s[-(int) digits] == '0'))
+        return FALSE;
+      addr = (addr << 8) | value;
+      if (part < 3 && *s++ != '.')
+        return FALSE;
+    }
+  if (*s != '\0')
+    return FALSE;
+  *out = addr;
+  return TRUE;
+}
+
+/* ---- value parsers (first pass) ------------------------------------------ */
+
+static gboolean
+expect_scalar (Loader *ld, const MlYamlNode *node, const char *path, GError **error)
+{
+  if (node->kind != ML_YAML_SCALAR)
+    return fail (ld, node, path, error, "expected a single value, found %s",
+                 ml_yaml_kind_describe (node->kind));
+  if (ml_yaml_node_is_null (node))
+    return fail (ld, node, path, error, "has no value; write one after the ':' "
+                 "or remove the line");
+  if (memchr (node->text, '\0', node->len) != NULL)
+    return fail (ld, node, path, error, "contains a NUL character");
+  return TRUE;
+}
+
+static void
+set_string (gpointer dest, char *value)
+{
+  char **slot = dest;
+
+  g_free (*slot);
+  *slot = value;
+}
+
+/* One line of text: a title, a subject, a name. Trailing newlines that a
+ * block scalar ("title: >") adds are dropped. */
+static gboolean
+check_line (Loader *ld, const MlYamlNode *node, const char *path, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  text = g_strstrip (g_strdup (node->text));
+  if (*text == '\0')
+    return fail (ld, node, path, error, "is empty");
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '\n' || *p == '\r')
+        return fail (ld, node, path, error, "must fit on one line");
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        return fail (ld, node, path, error, "contains the control character 0x%02X",
+                     (guint) (guchar) *p);
+    }
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_line (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  char *text = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  set_string (dest, text);
+  return TRUE;
+}
+
+static gboolean
+check_text (Loader *ld, const MlYamlNode *node, const char *path, GError **error)
+{
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  for (gsize i = 0; i < node->len; i++)
+    {
+      guchar c = (guchar) node->text[i];
+
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+        return fail (ld, node, path, error, "contains the control character 0x%02X", c);
+    }
+  return TRUE;
+}
+
+/* Several lines: a summary, a narrative. */
+static gboolean
+parse_text (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  if (!check_text (ld, node, path, error))
+    return FALSE;
+  set_string (dest, g_strdup (node->text));
+  return TRUE;
+}
+
+/* A message body: the runner sends each line with CRLF, so every line must
+ * fit in an SMTP text line. */
+static gboolean
+parse_body (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  const char *line = NULL;
+  guint n = 1;
+
+  if (!check_text (ld, node, path, error))
+    return FALSE;
+  line = node->text;
+  for (;;)
+    {
+      const char *end = strchr (line, '\n');
+      gsize len = end ? (gsize) (end - line) : strlen (line);
+
+      if (len > MAX_BODY_LINE)
+        return fail (ld, node, path, error,
+                     "line %u of the body is %" G_GSIZE_FORMAT " bytes long; SMTP allows "
+                     "%u (RFC 5321 4.5.3.1.6), so break it into shorter lines",
+                     n, len, MAX_BODY_LINE);
+      if (end == NULL)
+        break;
+      line = end + 1;
+      n++;
+    }
+  set_string (dest, g_strdup (node->text));
+  return TRUE;
+}
+
+/* Any host name: routers and laptops may have simple names ("rtr-a"); mail
+ * and DNS hosts are checked as DNS names in the second pass. */
+static gboolean
+check_host_name (Loader *ld, const MlYamlNode *node, const char *path,
+                 char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  if (strlen (text) > MAX_DNS_NAME || !g_ascii_isalnum (text[0]))
+    goto bad;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.' && *p != '_')
+      goto bad;
+  *out = g_steal_pointer (&text);
+  return TRUE;
+
+bad:
+  {
+    g_autofree char *q = quote (node);
+    return fail (ld, node, path, error, "%s is not a host name; use letters, digits, "
+                 "'-' and '.', like mx.b.example or rtr-a", q);
+  }
+}
+
+static gboolean
+parse_host_name (Loader *ld, const MlYamlNode *node, const char *path,
+                 const Field *field, gpointer dest, GError **error)
+{
+  char *text = NULL;
+
+  if (!check_host_name (ld, node, path, &text, error))
+    return FALSE;
+  set_string (dest, text);
+  return TRUE;
+}
+
+static gboolean
+check_domain (Loader *ld, const MlYamlNode *node, const char *path,
+              gboolean allow_underscore, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *problem = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  problem = dns_name_problem (text, allow_underscore);
+  if (problem != NULL)
+    {
+      g_autofree char *q = quote (node);
+      return fail (ld, node, path, error, "%s is not a domain name: %s", q, problem);
+    }
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_owner_name (Loader *ld, const MlYamlNode *node, const char *path,
+                  const Field *field, gpointer dest, GError **error)
+{
+  char *text = NULL;
+
+  if (!check_domain (ld, node, path, TRUE, &text, error))
+    return FALSE;
+  set_string (dest, text);
+  return TRUE;
+}
+
+static gboolean
+check_address (Loader *ld, const MlYamlNode *node, const char *path,
+               char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *problem = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  problem = address_problem (text);
+  if (problem != NULL)
+    {
+      g_autofree char *q = quote (node);
+      return fail (ld, node, path, error, "%s is not an email address: %s", q, problem);
+    }
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_address (Loader *ld, const MlYamlNode *node, const char *path,
+               const Field *field, gpointer dest, GError **error)
+{
+  char *text = NULL;
+
+  if (!check_address (ld, node, path, &text, error))
+    return FALSE;
+  set_string (dest, text);
+  return TRUE;
+}
+
+typedef gboolean (*CheckItem) (Loader *ld, const MlYamlNode *node, const char *path,
+                               char **out, GError **error);
+
+/* "to: bob@b.example" and "to: [bob@b.example, carol@b.example]" both read
+ * as a list, because a teacher will write either. */
+static gboolean
+parse_strv (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, CheckItem check, GError **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  GStrv *slot = dest;
+
+  if (node->kind == ML_YAML_MAPPING)
+    return fail (ld, node, path, error, "expected a list, found %s",
+                 ml_yaml_kind_describe (node->kind));
+  if (node->kind == ML_YAML_SCALAR)
+    {
+      char *text = NULL;
+
+      if (!check (ld, node, path, &text, error))
+        return FALSE;
+      g_ptr_array_add (items, text);
+    }
+  else
+    {
+      if (node->items->len < field->min)
+        return fail (ld, node, path, error, "the list is empty; give at least one");
+      for (guint i = 0; i < node->items->len; i++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i + 1);
+          char *text = NULL;
+
+          if (!check (ld, g_ptr_array_index (node->items, i), sub, &text, error))
+            return FALSE;
+          g_ptr_array_add (items, text);
+        }
+    }
+  g_ptr_array_add (items, NULL);
+  g_strfreev (*slot);
+  *slot = (GStrv) g_ptr_array_steal (items, NULL);
+  return TRUE;
+}
+
+static gboolean
+check_mail_domain (Loader *ld, const MlYamlNode *node, const char *path,
+                   char **out, GError **error)
+{
+  return check_domain (ld, node, path, FALSE, out, error);
+}
+
+static gboolean
+parse_domains (Loader *ld, const MlYamlNode *node, const char *path,
+               const Field *field, gpointer dest, GError **error)
+{
+  return parse_strv (ld, node, path, field, dest, check_mail_domain, error);
+}
+
+static gboolean
+parse_addresses (Loader *ld, const MlYamlNode *node, const char *path,
+                 const Field *field, gpointer dest, GError **error)
+{
+  return parse_strv (ld, node, path, field, dest, check_address, error);
+}
+
+static gboolean
+check_number (Loader *ld, const MlYamlNode *node, const char *path,
+              guint64 min, guint64 max, guint64 *out, GError **error)
+{
+  guint64 value = 0;
+  g_autofree char *q = NULL;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (node->len == 0 || node->len > 20)
+    return fail (ld, node, path, error, "%s is not a whole number", q);
+  for (gsize i = 0; i < node->len; i++)
+    if (!g_ascii_isdigit (node->text[i]))
+      return fail (ld, node, path, error, "%s is not a whole number", q);
+  if (!g_ascii_string_to_unsigned (node->text, 10, 0, G_MAXUINT64, &value, NULL) ||
+      value < min || value > max)
+    return fail (ld, node, path, error, "%s is out of range: it must be between %"
+                 G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT, q, min, max);
+  *out = value;
+  return TRUE;
+}
+
+G_STATIC_ASSERT (sizeof (guint) == sizeof (guint32));
+
+static gboolean
+parse_uint (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  guint64 value;
+
+  g_return_val_if_fail (field->max <= G_MAXUINT, FALSE);
+  if (!check_number (ld, node, path, field->min, field->max, &value, error))
+    return FALSE;
+  *(guint *) dest = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+parse_u16 (Loader *ld, const MlYamlNode *node, const char *path,
+           const Field *field, gpointer dest, GError **error)
+{
+  guint64 value;
+
+  g_return_val_if_fail (field->max <= G_MAXUINT16, FALSE);
+  if (!check_number (ld, node, path, field->min, field->max, &value, error))
+    return FALSE;
+  *(guint16 *) dest = (guint16) value;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  static const char *const yes[] = { "true", "yes", "on" };
+  static const char *const no[] = { "false", "no", "off" };
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (yes); i++)
+    {
+      if (g_ascii_strcasecmp (node->text, yes[i]) == 0)
+        {
+          *(gboolean *) dest = TRUE;
+          return TRUE;
+        }
+      if (g_ascii_strcasecmp (node->text, no[i]) == 0)
+        {
+          *(gboolean *) dest = FALSE;
+          return TRUE;
+        }
+    }
+  {
+    g_autofree char *q = quote (node);
+    return fail (ld, node, path, error, "%s is neither true nor false", q);
+  }
+}
+
+typedef struct {
+  const char *unit;
+  double      factor;
+} Unit;
+
+/* "20ms", "1.5 Mbit": a decimal number, at most one space, a unit. No
+ * signs, exponents, "inf" or "nan", which strtod alone would accept. */
+static gboolean
+parse_quantity (const char *text, const Unit *units, gsize n_units,
+                double *value_out, gboolean *has_unit_out, gboolean *known_unit_out)
+{
+  const char *p = text;
+  g_autofree char *number = NULL;
+  const char *unit;
+
+  *has_unit_out = FALSE;
+  *known_unit_out = FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  if (p == text)
+    return FALSE;
+  if (*p == '.')
+    {
+      const char *frac = ++p;
+
+      while (g_ascii_isdigit (*p))
+        p++;
+      if (p == frac)
+        return FALSE;
+    }
+  number = g_strndup (text, (gsize) (p - text));
+  *value_out = g_ascii_strtod (number, NULL);
+  unit = (*p == ' ') ? p + 1 : p;
+  if (*unit == '\0')
+    return TRUE;
+  *has_unit_out = TRUE;
+  for (gsize i = 0; i < n_units; i++)
+    if (g_ascii_strcasecmp (unit, units[i].unit) == 0 ||
+        strcmp (unit, units[i].unit) == 0)
+      {
+        *value_out *= units[i].factor;
+        *known_unit_out = TRUE;
+        return TRUE;
+      }
+  return TRUE;
+}
+
+static gboolean
+parse_duration (Loader *ld, const MlYamlNode *node, const char *path,
+                const Field *field, gpointer dest, GError **error)
+{
+  static const Unit units[] = {
+    { "us", 1 }, { "\xc2\xb5s", 1 }, { "ms", 1e3 }, { "s", 1e6 },
+  };
+  g_autofree char *q = NULL;
+  double us;
+  gboolean has_unit, known;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (!parse_quantity (node->text, units, G_N_ELEMENTS (units), &us, &has_unit, &known))
+    return fail (ld, node, path, error, "%s is not a duration; write a number and a unit, "
+                 "like 2ms", q);
+  if (!has_unit)
+    return fail (ld, node, path, error, "%s needs a unit: us, ms or s (like 20ms)", q);
+  if (!known)
+    return fail (ld, node, path, error, "%s has an unknown unit; use us, ms or s "
+                 "(like 20ms)", q);
+  if (us > (double) MAX_LATENCY_US)
+    return fail (ld, node, path, error, "%s is too long; the most is 60s", q);
+  *(guint64 *) dest = (guint64) llround (us);
+  return TRUE;
+}
+
+static gboolean
+parse_bandwidth (Loader *ld, const MlYamlNode *node, const char *path,
+                 const Field *field, gpointer dest, GError **error)
+{
+  static const Unit units[] = {
+    { "bit", 1 }, { "kbit", 1e3 }, { "Mbit", 1e6 }, { "Gbit", 1e9 },
+    { "bit/s", 1 }, { "kbit/s", 1e3 }, { "Mbit/s", 1e6 }, { "Gbit/s", 1e9 },
+    { "bps", 1 }, { "kbps", 1e3 }, { "Mbps", 1e6 }, { "Gbps", 1e9 },
+  };
+  g_autofree char *q = NULL;
+  double bps;
+  gboolean has_unit, known;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (!parse_quantity (node->text, units, G_N_ELEMENTS (units), &bps, &has_unit, &known))
+    return fail (ld, node, path, error, "%s is not a bandwidth; write a number and a unit, "
+                 "like 100Mbit", q);
+  if (!has_unit)
+    return fail (ld, node, path, error, "%s needs a unit: kbit, Mbit or Gbit "
+                 "(like 100Mbit)", q);
+  if (!known)
+    return fail (ld, node, path, error, "%s has an unknown unit; use kbit, Mbit or Gbit "
+                 "(like 100Mbit)", q);
+  if (bps < (double) MIN_BANDWIDTH_BPS || bps > (double) MAX_BANDWIDTH_BPS)
+    return fail (ld, node, path, error, "%s is out of range: it must be between 1kbit "
+                 "and 100Gbit", q);
+  *(guint64 *) dest = (guint64) llround (bps);
+  return TRUE;
+}
+
+static gboolean
+parse_loss (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  static const Unit units[] = { { "%", 0.01 } };
+  g_autofree char *q = NULL;
+  double loss;
+  gboolean has_unit, known;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (!parse_quantity (node->text, units, G_N_ELEMENTS (units), &loss, &has_unit, &known) ||
+      (has_unit && !known))
+    return fail (ld, node, path, error, "%s is not a loss rate; write a percentage like 10%% "
+                 "or a fraction like 0.1", q);
+  if (has_unit && loss > 1.0)
+    return fail (ld, node, path, error, "%s is more than 100%%", q);
+  if (!has_unit && loss > 1.0)
+    return fail (ld, node, path, error, "%s is more than 1; write %s%% for a percentage, "
+                 "or a fraction between 0 and 1", q, node->text);
+  *(double *) dest = loss;
+  return TRUE;
+}
+
+/* A host's own address must be one it could send from (RFC 1122 3.2.1.3). */
+static gboolean
+parse_host_ip (Loader *ld, const MlYamlNode *node, const char *path,
+               const Field *field, gpointer dest, GError **error)
+{
+  g_autofree char *q = NULL;
+  guint32 addr;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (!ipv4_parse (node->text, &addr))
+    return fail (ld, node, path, error, "%s is not an IPv4 address; write four numbers "
+                 "0-255 with dots, like 10.1.0.25", q);
+  if ((addr >> 24) == 0)
+    return fail (ld, node, path, error, "%s is in 0.0.0.0/8, which means \"this network\" "
+                 "(RFC 1122 3.2.1.3); pick an address such as 10.1.0.25", q);
+  if ((addr >> 24) == 127)
+    return fail (ld, node, path, error, "%s is a loopback address (RFC 1122 3.2.1.3); "
+                 "pick an address such as 10.1.0.25", q);
+  if ((addr >> 24) >= 224)
+    return fail (ld, node, path, error, "%s is a multicast or reserved address "
+                 "(RFC 1122 3.2.1.3); pick an address such as 10.1.0.25", q);
+  *(guint32 *) dest = addr;
+  return TRUE;
+}
+
+static const char *const role_names[] = { "MUA", "MSA", "MTA", "MDA", "router", "DNS" };
+
+static gboolean
+check_role (Loader *ld, const MlYamlNode *node, const char *path, MlRole *roles,
+            GError **error)
+{
+  MlRole role;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  role = ml_role_from_string (node->text);
+  if (role == ML_ROLE_NONE)
+    {
+      g_autofree char *q = quote (node);
+      g_autofree char *hint = did_you_mean (node->text, role_names, G_N_ELEMENTS (role_names));
+      return fail (ld, node, path, error, "%s is not a role (roles are MUA, MSA, MTA, MDA, "
+                   "router, DNS)%s", q, hint);
+    }
+  *roles |= role;
+  return TRUE;
+}
+
+static gboolean
+parse_roles (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *field, gpointer dest, GError **error)
+{
+  MlRole roles = ML_ROLE_NONE;
+
+  if (node->kind == ML_YAML_MAPPING)
+    return fail (ld, node, path, error, "expected a list of roles like [MSA, MTA], found %s",
+                 ml_yaml_kind_describe (node->kind));
+  if (node->kind == ML_YAML_SCALAR)
+    {
+      if (!check_role (ld, node, path, &roles, error))
+        return FALSE;
+    }
+  else
+    {
+      if (node->items->len == 0)
+        return fail (ld, node, path, error, "the list is empty; give at least one role");
+      for (guint i = 0; i < node->items->len; i++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i + 1);
+
+          if (!check_role (ld, g_ptr_array_index (node->items, i), sub, &roles, error))
+            return FALSE;
+        }
+    }
+  *(MlRole *) dest = roles;
+  return TRUE;
+}
+
+/* One word out of a fixed set; stored as the set spells it. */
+static gboolean
+check_choice (Loader *ld, const MlYamlNode *node, const char *path,
+              const char *const *choices, gsize n, const char *what,
+              gsize *index_out, GError **error)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *hint = NULL;
+  g_autofree char *q = NULL;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (g_ascii_strcasecmp (node->text, choices[i]) == 0)
+      {
+        *index_out = i;
+        return TRUE;
+      }
+  list = g_strjoinv (", ", (GStrv) choices);
+  hint = did_you_mean (node->text, choices, n);
+  q = quote (node);
+  return fail (ld, node, path, error, "%s is not %s (use one of: %s)%s", q, what, list, hint);
+}
+
+static const char *const level_names[] = { "beginner", "intermediate", "advanced", NULL };
+
+static gboolean
+parse_level (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, level_names, G_N_ELEMENTS (level_names) - 1,
+                     "a level", &i, error))
+    return FALSE;
+  set_string (dest, g_strdup (level_names[i]));
+  return TRUE;
+}
+
+static const char *const record_types[] = { "A", "MX", "TXT", NULL };
+
+static gboolean
+parse_record_type (Loader *ld, const MlYamlNode *node, const char *path,
+                   const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, record_types, G_N_ELEMENTS (record_types) - 1,
+                     "a record type this lab serves", &i, error))
+    return FALSE;
+  set_string (dest, g_strdup (record_types[i]));
+  return TRUE;
+}
+
+/* Indexed by MlLessonActionKind. */
+static const char *const action_names[] = { "send", NULL };
+
+static gboolean
+parse_action (Loader *ld, const MlYamlNode *node, const char *path,
+              const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, action_names, G_N_ELEMENTS (action_names) - 1,
+                     "an action", &i, error))
+    return FALSE;
+  *(MlLessonActionKind *) dest = (MlLessonActionKind) i;
+  return TRUE;
+}
+
+/* RFC 3339 5.6 date-time; GLib's ISO 8601 reader alone takes more forms
+ * (week dates, no separators, no zone) than a teacher should rely on. */
+static gboolean
+parse_epoch (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *field, gpointer dest, GError **error)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *q = NULL;
+
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  q = quote (node);
+  if (!g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                             "(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+                             node->text, 0, 0) ||
+      (dt = g_date_time_new_from_iso8601 (node->text, NULL)) == NULL)
+    return fail (ld, node, path, error, "%s is not a date and time; write it as in "
+                 "RFC 3339 5.6, like 2024-03-04T09:00:00Z", q);
+  *(gint64 *) dest = g_date_time_to_unix (dt);
+  return TRUE;
+}
+
+/* between: [a, b] */
+G_STATIC_ASSERT (G_STRUCT_OFFSET (MlLessonLink, b) ==
+                 G_STRUCT_OFFSET (MlLessonLink, a) + sizeof (char *));
+
+static gboolean
+parse_between (Loader *ld, const MlYamlNode *node, const char *path,
+               const Field *field, gpointer dest, GError **error)
+{
+  char **ends = dest;
+
+  if (node->kind != ML_YAML_SEQUENCE || node->items->len != 2)
+    return fail (ld, node, path, error, "expected the two hosts the link joins, "
+                 "like [alice-laptop, rtr-a]");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i + 1);
+      char *name = NULL;
+
+      if (!check_host_name (ld, g_ptr_array_index (node->items, i), sub, &name, error))
+        return FALSE;
+      set_string (&ends[i], name);
+    }
+  return TRUE;
+}
+
+static gboolean parse_group (Loader *ld, const MlYamlNode *node, const char *path,
+                             const Field *fields, gsize n_fields, gpointer base,
+                             GError **error);
+
+static gboolean
+parse_list (Loader *ld, const MlYamlNode *node, const char *path,
+            const Field *field, gpointer dest, GError **error)
+{
+  const ElementType *type = field->element;
+  GPtrArray *array = *(GPtrArray **) dest;
+
+  if (node->kind != ML_YAML_SEQUENCE)
+    return fail (ld, node, path, error, "expected a list (one '- ' line per item), found %s",
+                 ml_yaml_kind_describe (node->kind));
+  if (node->items->len < field->min)
+    return fail (ld, node, path, error, "the list is empty; give at least one");
+  for (guint i = 0; i < node->items->len; i++)
+    {
+      const MlYamlNode *item = g_ptr_array_index (node->items, i);
+      g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i + 1);
+      gpointer element = type->alloc ();
+
+      G_STRUCT_MEMBER (guint, element, type->line_offset) = item->line;
+      G_STRUCT_MEMBER (guint, element, type->column_offset) = item->column;
+      g_ptr_array_add (array, element);
+      g_hash_table_insert (ld->origin, element, (gpointer) item);
+      if (!parse_group (ld, item, sub, type->fields, type->n_fields, element, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- tables -------------------------------------------------------------- */
+
+static gpointer
+host_alloc (void)
+{
+  return g_new0 (MlLessonHost, 1);
+}
+
+static void
+host_free (gpointer data)
+{
+  MlLessonHost *h = data;
+
+  g_free (h->name);
+  g_strfreev (h->domains);
+  g_free (h->relay_to);
+  g_free (h->submission);
+  g_free (h);
+}
+
+static gpointer
+link_alloc (void)
+{
+  MlLessonLink *l = g_new0 (MlLessonLink, 1);
+
+  l->latency_us = DEFAULT_LATENCY_US;
+  l->bandwidth_bps = DEFAULT_BANDWIDTH_BPS;
+  l->mtu = DEFAULT_MTU;
+  l->loss = 0.0;
+  l->up = TRUE;
+  return l;
+}
+
+static void
+link_free (gpointer data)
+{
+  MlLessonLink *l = data;
+
+  g_free (l->a);
+  g_free (l->b);
+  g_free (l);
+}
+
+static gpointer
+record_alloc (void)
+{
+  MlLessonRecord *r = g_new0 (MlLessonRecord, 1);
+
+  r->ttl = DEFAULT_TTL;
+  return r;
+}
+
+static void
+record_free (gpointer data)
+{
+  MlLessonRecord *r = data;
+
+  g_free (r->name);
+  g_free (r->type);
+  g_free (r->value);
+  g_free (r);
+}
+
+static gpointer
+account_alloc (void)
+{
+  return g_new0 (MlLessonAccount, 1);
+}
+
+static void
+account_free (gpointer data)
+{
+  MlLessonAccount *a = data;
+
+  g_free (a->address);
+  g_free (a->password);
+  g_free (a);
+}
+
+static gpointer
+step_alloc (void)
+{
+  MlLessonStep *s = g_new0 (MlLessonStep, 1);
+
+  s->count = 1;
+  s->subject = g_strdup ("");
+  s->body = g_strdup ("");
+  return s;
+}
+
+static void
+step_free (gpointer data)
+{
+  MlLessonStep *s = data;
+
+  g_free (s->narrative);
+  g_free (s->host);
+  g_free (s->from);
+  g_strfreev (s->to);
+  g_free (s->subject);
+  g_free (s->body);
+  g_free (s);
+}
+
+#define F(type, member) G_STRUCT_OFFSET (type, member)
+
+static const Field host_fields[] = {
+  { "name",       parse_host_name, F (MlLessonHost, name),       TRUE },
+  { "roles",      parse_roles,     F (MlLessonHost, roles),      TRUE },
+  { "ip",         parse_host_ip,   F (MlLessonHost, ipv4),       TRUE },
+  { "domains",    parse_domains,   F (MlLessonHost, domains),    FALSE, 1 },
+  { "relay_to",   parse_host_name, F (MlLessonHost, relay_to),   FALSE },
+  { "submission", parse_host_name, F (MlLessonHost, submission), FALSE },
+};
+
+static const Field link_fields[] = {
+  { "between",   parse_between,   F (MlLessonLink, a),             TRUE },
+  { "latency",   parse_duration,  F (MlLessonLink, latency_us),    FALSE },
+  { "bandwidth", parse_bandwidth, F (MlLessonLink, bandwidth_bps), FALSE },
+  { "mtu",       parse_uint,      F (MlLessonLink, mtu),           FALSE, MIN_MTU, MAX_MTU },
+  { "loss",      parse_loss,      F (MlLessonLink, loss),          FALSE },
+  { "up",        parse_bool,      F (MlLessonLink, up),            FALSE },
+};
+
+/* The value's syntax depends on the type, which may come later in the
+ * group: it is checked in the second pass. */
+static const Field record_fields[] = {
+  { "name",       parse_owner_name,  F (MlLessonRecord, name),       TRUE },
+  { "type",       parse_record_type, F (MlLessonRecord, type),       TRUE },
+  { "value",      parse_line,        F (MlLessonRecord, value),      TRUE },
+  { "preference", parse_u16,         F (MlLessonRecord, preference), FALSE, 0, G_MAXUINT16 },
+  { "ttl",        parse_uint,        F (MlLessonRecord, ttl),        FALSE, 0, MAX_TTL },
+};
+
+static const Field account_fields[] = {
+  { "address",  parse_address, F (MlLessonAccount, address),  TRUE },
+  { "password", parse_line,    F (MlLessonAccount, password), TRUE },
+};
+
+static const Field step_fields[] = {
+  { "action",    parse_action,    F (MlLessonStep, kind),      TRUE },
+  { "narrative", parse_text,      F (MlLessonStep, narrative), FALSE },
+  { "host",      parse_host_name, F (MlLessonStep, host),      TRUE },
+  { "from",      parse_address,   F (MlLessonStep, from),      TRUE },
+  { "to",        parse_addresses, F (MlLessonStep, to),        TRUE, 1 },
+  { "subject",   parse_line,      F (MlLessonStep, subject),   FALSE },
+  { "body",      parse_body,      F (MlLessonStep, body),      FALSE },
+  { "count",     parse_uint,      F (MlLessonStep, count),     FALSE, 1, ML_LESSON_MAX_SEND_COUNT },
+};
+
+#define ELEMENT(type, fields, prefix) \
+  { fields, G_N_ELEMENTS (fields), prefix##_alloc, prefix##_free, \
+    F (type, line), F (type, column) }
+
+static const ElementType host_type = ELEMENT (MlLessonHost, host_fields, host);
+static const ElementType link_type = ELEMENT (MlLessonLink, link_fields, link);
+static const ElementType record_type = ELEMENT (MlLessonRecord, record_fields, record);
+static const ElementType account_type = ELEMENT (MlLessonAccount, account_fields, account);
+static const ElementType step_type = ELEMENT (MlLessonStep, step_fields, step);
+
+static const Field lesson_fields[] = {
+  { "title",    parse_line,  F (MlLesson, title),      TRUE },
+  { "level",    parse_level, F (MlLesson, level),      FALSE },
+  { "minutes",  parse_uint,  F (MlLesson, minutes),    FALSE, 1, MAX_MINUTES },
+  { "summary",  parse_text,  F (MlLesson, summary),    FALSE },
+  { "seed",     parse_uint,  F (MlLesson, seed),       FALSE, 0, G_MAXUINT32 },
+  { "epoch",    parse_epoch, F (MlLesson, epoch_unix), FALSE },
+  { "hosts",    parse_list,  F (MlLesson, hosts),      TRUE,  1, 0, &host_type },
+  { "links",    parse_list,  F (MlLesson, links),      FALSE, 0, 0, &link_type },
+  { "dns",      parse_list,  F (MlLesson, records),    FALSE, 0, 0, &record_type },
+  { "accounts", parse_list,  F (MlLesson, accounts),   FALSE, 0, 0, &account_type },
+  { "steps",    parse_list,  F (MlLesson, steps),      TRUE,  1, 0, &step_type },
+};
+
+#undef F
+#undef ELEMENT
+
+static gboolean
+parse_group (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *fields, gsize n_fields, gpointer base, GError **error)
+{
+  const MlYamlNode *seen[MAX_FIELDS] = { NULL };
+
+  g_return_val_if_fail (n_fields <= MAX_FIELDS, FALSE);
+
+  if (node->kind != ML_YAML_MAPPING)
+    return fail (ld, node, path, error, "expected a group of 'key: value' lines, found %s",
+                 ml_yaml_kind_describe (node->kind));
+
+  for (guint i = 0; i + 1 < node->items->len; i += 2)
+    {
+      const MlYamlNode *key = g_ptr_array_index (node->items, i);
+      const MlYamlNode *value = g_ptr_array_index (node->items, i + 1);
+      g_autofree char *sub = NULL;
+      gsize f;
+
+      for (f = 0; f < n_fields; f++)
+        if (strcmp (key->text, fields[f].key) == 0)
+          break;
+      if (f == n_fields)
+        {
+          const char *names[MAX_FIELDS];
+          g_autofree char *q = quote (key);
+          g_autofree char *hint = NULL;
+
+          for (gsize k = 0; k < n_fields; k++)
+            names[k] = fields[k].key;
+          hint = did_you_mean (key->text, names, n_fields);
+          return fail (ld, key, path, error, "unknown key %s%s", q, hint);
+        }
+      if (seen[f] != NULL)
+        return fail (ld, key, path, error, "'%s' appears twice (first on line %u)",
+                     fields[f].key, seen[f]->line);
+      seen[f] = key;
+      sub = join_path (path, fields[f].key);
+      if (!fields[f].parse (ld, value, sub, &fields[f],
+                            G_STRUCT_MEMBER_P (base, fields[f].offset), error))
+        return FALSE;
+    }
+
+  for (gsize f = 0; f < n_fields; f++)
+    if (fields[f].required && seen[f] == NULL)
+      return fail (ld, node, path, error, "'%s' is missing", fields[f].key);
+  return TRUE;
+}
+
+/* ---- second pass: what needs the whole file --------------------------- */
+
+typedef struct {
+  Loader     *ld;
+  GHashTable *hosts;  /* lower-case name -> MlLessonHost (borrowed) */
+} Checker;
+
+/* The node that holds @key in @element's group, or the group itself. */
+static const MlYamlNode *
+node_of (const Loader *ld, gconstpointer element, const char *key)
+{
+  const MlYamlNode *group = g_hash_table_lookup (ld->origin, element);
+  const MlYamlNode *value = group ? ml_yaml_node_lookup (group, key) : NULL;
+
+  return value ? value : group;
+}
+
+static MlLessonHost *
+lookup_host (Checker *c, const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_hash_table_lookup (c->hosts, lower);
+}
+
+/* Resolves a reference to a host and rewrites it as the host spells its
+ * name, so whoever uses the lesson can compare names with strcmp. */
+static gboolean
+resolve_host (Checker *c, const MlYamlNode *at, const char *path, char **ref,
+              MlLessonHost **host_out, GError **error)
+{
+  MlLessonHost *host = lookup_host (c, *ref);
+
+  if (host == NULL)
+    {
+      GPtrArray *lesson_hosts = c->ld->lesson->hosts;
+      g_autofree const char **names = g_new0 (const char *, lesson_hosts->len + 1);
+      g_autofree char *hint = NULL;
+
+      for (guint i = 0; i < lesson_hosts->len; i++)
+        names[i] = ((MlLessonHost *) lesson_hosts->pdata[i])->name;
+      hint = did_you_mean (*ref, names, lesson_hosts->len);
+      return fail (c->ld, at, path, error, "'%s' is not one of the hosts%s", *ref, hint);
+    }
+  if (strcmp (*ref, host->name) != 0)
+    set_string (ref, g_strdup (host->name));
+  *host_out = host;
+  return TRUE;
+}
+
+static gboolean
+check_hosts (Checker *c, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+  g_autoptr(GHashTable) ips = g_hash_table_new (g_direct_hash, g_direct_equal);
+  const MlRole servers = ML_ROLE_MSA | ML_ROLE_MTA | ML_ROLE_MDA;
+
+  for (guint i = 0; i < lesson->hosts->len; i++)
+    {
+      MlLessonHost *h = lesson->hosts->pdata[i];
+      g_autofree char *name_path = g_strdup_printf ("hosts[%u].name", i + 1);
+      g_autofree char *ip_path = g_strdup_printf ("hosts[%u].ip", i + 1);
+      MlLessonHost *other;
+
+      /* A mail or DNS host gets an A record, so its name is a DNS name. */
+      if (h->roles & (servers | ML_ROLE_DNS))
+        {
+          g_autofree char *problem = dns_name_problem (h->name, FALSE);
+          g_autofree char *roles = ml_roles_dup_string (h->roles);
+
+          if (problem != NULL)
+            return fail (c->ld, node_of (c->ld, h, "name"), name_path, error,
+                         "'%s' must be a DNS name because this host is a server (%s): %s",
+                         h->name, roles, problem);
+        }
+      other = lookup_host (c, h->name);
+      if (other != NULL)
+        return fail (c->ld, node_of (c->ld, h, "name"), name_path, error,
+                     "another host is already called '%s' (line %u)",
+                     other->name, other->line);
+      g_hash_table_insert (c->hosts, g_ascii_strdown (h->name, -1), h);
+
+      other = g_hash_table_lookup (ips, GUINT_TO_POINTER (h->ipv4));
+      if (other != NULL)
+        return fail (c->ld, node_of (c->ld, h, "ip"), ip_path, error,
+                     "%u.%u.%u.%u is already the address of '%s' (line %u)",
+                     h->ipv4 >> 24, (h->ipv4 >> 16) & 0xff, (h->ipv4 >> 8) & 0xff,
+                     h->ipv4 & 0xff, other->name, other->line);
+      g_hash_table_insert (ips, GUINT_TO_POINTER (h->ipv4), h);
+    }
+
+  for (guint i = 0; i < lesson->hosts->len; i++)
+    {
+      MlLessonHost *h = lesson->hosts->pdata[i];
+      g_autofree char *roles = ml_roles_dup_string (h->roles);
+      MlLessonHost *target;
+
+      if (h->submission != NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("hosts[%u].submission", i + 1);
+          const MlYamlNode *at = node_of (c->ld, h, "submission");
+          g_autofree char *target_roles = NULL;
+
+          if (!(h->roles & ML_ROLE_MUA))
+            return fail (c->ld, at, path, error, "only a MUA submits mail, and this host's "
+                         "roles are %s; remove 'submission'", roles);
+          if (!resolve_host (c, at, path, &h->submission, &target, error))
+            return FALSE;
+          target_roles = ml_roles_dup_string (target->roles);
+          if (!(target->roles & ML_ROLE_MSA))
+            return fail (c->ld, at, path, error, "'%s' is not an MSA (its roles: %s); a MUA "
+                         "submits mail to an MSA (RFC 6409)", target->name, target_roles);
+        }
+
+      if (h->relay_to != NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("hosts[%u].relay_to", i + 1);
+          const MlYamlNode *at = node_of (c->ld, h, "relay_to");
+          g_autofree char *target_roles = NULL;
+
+          if (!(h->roles & (ML_ROLE_MTA | ML_ROLE_MSA)))
+            return fail (c->ld, at, path, error, "only an MTA or an MSA hands mail on, "
+                         "and this host's roles are %s; remove 'relay_to'", roles);
+          if (!resolve_host (c, at, path, &h->relay_to, &target, error))
+            return FALSE;
+          if (target == h)
+            return fail (c->ld, at, path, error, "a host cannot relay to itself");
+          target_roles = ml_roles_dup_string (target->roles);
+          if (!(target->roles & (ML_ROLE_MTA | ML_ROLE_MDA)))
+            return fail (c->ld, at, path, error, "'%s' is neither an MTA nor an MDA "
+                         "(its roles: %s), so it cannot take the mail", target->name,
+                         target_roles);
+        }
+
+      if (h->domains != NULL && !(h->roles & servers))
+        {
+          g_autofree char *path = g_strdup_printf ("hosts[%u].domains", i + 1);
+
+          return fail (c->ld, node_of (c->ld, h, "domains"), path, error,
+                       "only a mail server (MSA, MTA or MDA) serves domains, and this "
+                       "host's roles are %s", roles);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_links (Checker *c, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < lesson->links->len; i++)
+    {
+      MlLessonLink *l = lesson->links->pdata[i];
+      const MlYamlNode *between = node_of (c->ld, l, "between");
+      g_autofree char *path = g_strdup_printf ("links[%u].between", i + 1);
+      MlLessonHost *ends[2];
+      char **names[2] = { &l->a, &l->b };
+      char *key;
+      MlLessonLink *other;
+
+      for (guint e = 0; e < 2; e++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s[%u]", path, e + 1);
+          const MlYamlNode *at = between->kind == ML_YAML_SEQUENCE &&
+                                 between->items->len == 2
+                                 ? g_ptr_array_index (between->items, e) : between;
+
+          if (!resolve_host (c, at, sub, names[e], &ends[e], error))
+            return FALSE;
+        }
+      if (ends[0] == ends[1])
+        return fail (c->ld, between, path, error, "a link joins two different hosts, "
+                     "not '%s' with itself", l->a);
+
+      key = ends[0] < ends[1] ? g_strdup_printf ("%p %p", (void *) ends[0], (void *) ends[1])
+                              : g_strdup_printf ("%p %p", (void *) ends[1], (void *) ends[0]);
+      other = g_hash_table_lookup (pairs, key);
+      if (other != NULL)
+        {
+          g_free (key);
+          return fail (c->ld, between, path, error, "'%s' and '%s' are already linked "
+                       "(line %u)", l->a, l->b, other->line);
+        }
+      g_hash_table_insert (pairs, key, l);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_records (Checker *c, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+
+  for (guint i = 0; i < lesson->records->len; i++)
+    {
+      MlLessonRecord *r = lesson->records->pdata[i];
+      const MlYamlNode *group = g_hash_table_lookup (c->ld->origin, r);
+      const MlYamlNode *preference = ml_yaml_node_lookup (group, "preference");
+      const MlYamlNode *value = node_of (c->ld, r, "value");
+      g_autofree char *path = g_strdup_printf ("dns[%u]", i + 1);
+      g_autofree char *value_path = g_strdup_printf ("dns[%u].value", i + 1);
+      g_autofree char *q = quote_text (r->value, strlen (r->value));
+      gboolean is_mx = strcmp (r->type, "MX") == 0;
+
+      if (is_mx && preference == NULL)
+        return fail (c->ld, group, path, error, "an MX record needs a 'preference' "
+                     "(RFC 1035 3.3.9; lower is tried first, like 10)");
+      if (!is_mx && preference != NULL)
+        {
+          g_autofree char *pref_path = g_strdup_printf ("dns[%u].preference", i + 1);
+
+          return fail (c->ld, preference, pref_path, error, "only MX records have a "
+                       "preference, and this is a %s record", r->type);
+        }
+
+      if (strcmp (r->type, "A") == 0)
+        {
+          guint32 addr;
+
+          if (!ipv4_parse (r->value, &addr))
+            return fail (c->ld, value, value_path, error, "%s is not an IPv4 address, "
+                         "which an A record holds (RFC 1035 3.4.1)", q);
+        }
+      else if (is_mx)
+        {
+          g_autofree char *problem = dns_name_problem (r->value, FALSE);
+
+          if (problem != NULL)
+            return fail (c->ld, value, value_path, error, "%s is not a host name, which "
+                         "an MX record points at (RFC 1035 3.3.9): %s", q, problem);
+        }
+      else if (strlen (r->value) > MAX_TXT)
+        return fail (c->ld, value, value_path, error, "a TXT string holds at most %u "
+                     "bytes (RFC 1035 3.3.14)", MAX_TXT);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_accounts (Checker *c, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < lesson->accounts->len; i++)
+    {
+      MlLessonAccount *a = lesson->accounts->pdata[i];
+      g_autofree char *path = g_strdup_printf ("accounts[%u].address", i + 1);
+      char *key = g_ascii_strdown (a->address, -1);
+      MlLessonAccount *other = g_hash_table_lookup (seen, key);
+
+      if (other != NULL)
+        {
+          g_free (key);
+          return fail (c->ld, node_of (c->ld, a, "address"), path, error,
+                       "'%s' already has an account (line %u)", a->address, other->line);
+        }
+      g_hash_table_insert (seen, key, a);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_steps (Checker *c, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+
+  for (guint i = 0; i < lesson->steps->len; i++)
+    {
+      MlLessonStep *s = lesson->steps->pdata[i];
+      g_autofree char *path = g_strdup_printf ("steps[%u].host", i + 1);
+      const MlYamlNode *at = node_of (c->ld, s, "host");
+      g_autofree char *roles = NULL;
+      MlLessonHost *host;
+
+      if (!resolve_host (c, at, path, &s->host, &host, error))
+        return FALSE;
+      roles = ml_roles_dup_string (host->roles);
+      switch (s->kind)
+        {
+        case ML_LESSON_ACTION_SEND:
+          if (!(host->roles & ML_ROLE_MUA))
+            return fail (c->ld, at, path, error, "'%s' cannot send: its roles are %s, "
+                         "and only a MUA (a mail program like Alice's laptop) sends "
+                         "messages", host->name, roles);
+          if (host->submission == NULL)
+            return fail (c->ld, at, path, error, "'%s' has no 'submission' host to send "
+                         "through; add one to it in 'hosts'", host->name);
+          break;
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_lesson (Loader *ld, GError **error)
+{
+  Checker c = { ld, NULL };
+  gboolean ok;
+
+  c.hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ok = check_hosts (&c, error) && check_links (&c, error) &&
+       check_records (&c, error) && check_accounts (&c, error) &&
+       check_steps (&c, error);
+  g_hash_table_unref (c.hosts);
+  return ok;
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+void
+ml_lesson_free (MlLesson *lesson)
+{
+  if (lesson == NULL)
+    return;
+  g_free (lesson->path);
+  g_free (lesson->id);
+  g_free (lesson->title);
+  g_free (lesson->level);
+  g_free (lesson->summary);
+  g_clear_pointer (&lesson->hosts, g_ptr_array_unref);
+  g_clear_pointer (&lesson->links, g_ptr_array_unref);
+  g_clear_pointer (&lesson->records, g_ptr_array_unref);
+  g_clear_pointer (&lesson->accounts, g_ptr_array_unref);
+  g_clear_pointer (&lesson->steps, g_ptr_array_unref);
+  g_free (lesson);
+}
+
+static char *
+id_from_filename (const char *filename)
+{
+  g_autofree char *base = g_path_get_basename (filename);
+
+  if (g_str_has_suffix (base, ".yaml"))
+    base[strlen (base) - 5] = '\0';
+  else if (g_str_has_suffix (base, ".yml"))
+    base[strlen (base) - 4] = '\0';
+  return g_steal_pointer (&base);
+}
+
+static MlLesson *
+lesson_new (const char *filename)
+{
+  MlLesson *lesson = g_new0 (MlLesson, 1);
+
+  lesson->path = g_strdup (filename);
+  lesson->id = id_from_filename (filename);
+  lesson->seed = DEFAULT_SEED;
+  lesson->epoch_unix = DEFAULT_EPOCH_UNIX;
+  lesson->hosts = g_ptr_array_new_with_free_func (host_free);
+  lesson->links = g_ptr_array_new_with_free_func (link_free);
+  lesson->records = g_ptr_array_new_with_free_func (record_free);
+  lesson->accounts = g_ptr_array_new_with_free_func (account_free);
+  lesson->steps = g_ptr_array_new_with_free_func (step_free);
+  return lesson;
+}
+
+MlLesson *
+ml_lesson_load_data (const char *data,
+                     gsize       len,
+                     const char *filename,
+                     GError    **error)
+{
+  g_autoptr(MlYamlNode) root = NULL;
+  g_autoptr(MlLesson) lesson = NULL;
+  g_autoptr(GHashTable) origin = NULL;
+  Loader ld;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (filename == NULL)
+    filename = "<memory>";
+  if (!ml_yaml_parse (data, len, filename, &root, error))
+    return NULL;
+
+  lesson = lesson_new (filename);
+  origin = g_hash_table_new (g_direct_hash, g_direct_equal);
+  ld.filename = filename;
+  ld.lesson = lesson;
+  ld.origin = origin;
+
+  if (root == NULL || ml_yaml_node_is_null (root))
+    {
+      fail (&ld, root, NULL, error, "the file is empty; a lesson needs at least "
+            "'title', 'hosts' and 'steps'");
+      return NULL;
+    }
+  if (root->kind != ML_YAML_MAPPING)
+    {
+      fail (&ld, root, NULL, error, "a lesson is a group of 'key: value' lines "
+            "(title: ..., hosts: ..., steps: ...), but this file is %s",
+            ml_yaml_kind_describe (root->kind));
+      return NULL;
+    }
+  if (!parse_group (&ld, root, NULL, lesson_fields, G_N_ELEMENTS (lesson_fields),
+                    lesson, error) ||
+      !check_lesson (&ld, error))
+    return NULL;
+
+  return g_steal_pointer (&lesson);
+}
+
+/* Reads at most one byte past the limit, so a huge file or an endless
+ * device costs nothing before it is refused. */
+static char *
+read_limited (const char *path, gsize *len_out, GError **error)
+{
+  g_autoptr(GString) buf = g_string_new (NULL);
+  FILE *f = g_fopen (path, "rb");
+  char chunk[16384];
+  int saved_errno;
+
+  if (f == NULL)
+    {
+      saved_errno = errno;
+      g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_PARSE,
+                   "%s:1:1: cannot open the file: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  while (buf->len <= ML_LESSON_MAX_FILE_SIZE)
+    {
+      gsize want = MIN (sizeof chunk, ML_LESSON_MAX_FILE_SIZE + 1 - buf->len);
+      gsize n = fread (chunk, 1, want, f);
+
+      g_string_append_len (buf, chunk, (gssize) n);
+      if (n < want)
+        break;
+    }
+  if (ferror (f))
+    {
+      saved_errno = errno;
+      fclose (f);
+      g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_PARSE,
+                   "%s:1:1: cannot read the file: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  fclose (f);
+  if (buf->len > ML_LESSON_MAX_FILE_SIZE)
+    {
+      g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_PARSE,
+                   "%s:1:1: the file is larger than %u bytes, the most a lesson may be",
+                   path, (guint) ML_LESSON_MAX_FILE_SIZE);
+      return NULL;
+    }
+  *len_out = buf->len;
+  return g_string_free (g_steal_pointer (&buf), FALSE);
+}
+
+MlLesson *
+ml_lesson_load_file (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = read_limited (path, &len, error);
+  if (data == NULL)
+    return NULL;
+  return ml_lesson_load_data (data, len, path, error);
+}
+
+const MlLessonHost *
+ml_lesson_find_host (const MlLesson *lesson, const char *name)
+{
+  g_return_val_if_fail (lesson != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  /* Host names are DNS names for the mail hosts, and DNS ignores case
+   * (RFC 1035 2.3.3). */
+  for (guint i = 0; i < lesson->hosts->len; i++)
+    {
+      const MlLessonHost *h = lesson->hosts->pdata[i];
+
+      if (g_ascii_strcasecmp (h->name, name) == 0)
+        return h;
+    }
+  return NULL;
+}
