@@ -161,7 +161,6 @@ ml_smtp_client_config_init (MlSmtpClientConfig *config)
   g_return_if_fail (config != NULL);
 
   memset (config, 0, sizeof *config);
-  config->helo_name = NULL;
   config->use_ehlo = TRUE;
   config->use_pipelining = TRUE;
   config->send_quit = TRUE;
@@ -557,10 +556,10 @@ begin_transaction (MlSmtpClient *self, Message *m)
     }
 }
 
-/* @rset: the server may still hold part of the transaction; RFC 5321
- * 4.1.1.5 RSET clears it before the next MAIL. */
 static void proceed (MlSmtpClient *self);
 
+/* @rset: the server may still hold part of the transaction; RFC 5321
+ * 4.1.1.5 RSET clears it before the next MAIL. */
 static void
 end_transaction (MlSmtpClient *self, gboolean rset, const char *reason)
 {

@@ -272,6 +272,10 @@ ml_smtp_reply_parser_next (MlSmtpReplyParser *self, MlSmtpReply **reply_out, GEr
       MlLineFlags flags = 0;
       GError *local_error = NULL;
 
+      /* An empty MlLineBuffer may have no storage at all yet. */
+      if (ml_line_buffer_available (self->lines_in) == 0)
+        return ML_SMTP_REPLY_NEED_MORE;
+
       switch (ml_line_buffer_next (self->lines_in, &line, &len, &flags))
         {
         case ML_LINE_NEED_MORE:

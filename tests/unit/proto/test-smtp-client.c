@@ -921,6 +921,10 @@ test_queue_during_session (Fixture *fx, gconstpointer data)
 static void
 test_no_messages (Fixture *fx, gconstpointer data)
 {
+  /* Nothing yet: no bytes, no output, still waiting for the greeting. */
+  g_assert_cmpuint (ml_smtp_client_feed (fx->client, NULL, 0), ==, 0);
+  expect (fx, NULL);
+  g_assert_cmpint (ml_smtp_client_get_state (fx->client), ==, ML_SMTP_CLIENT_STATE_GREETING);
   feed (fx, "220 b\r\n" EHLO_PIPELINING);
   expect (fx, "EHLO client.a.example\r\nQUIT\r\n");
   feed (fx, "221 Bye\r\n");
