@@ -238,13 +238,28 @@ set_parser_error (Builder *b, yaml_parser_t *parser, GError **error)
 
   if (parser->error == YAML_READER_ERROR)
     {
-      /* Reader errors carry a byte offset and no mark. */
-      offset_to_position (b->data, b->len, parser->problem_offset, &line, &column);
+      gsize offset = MIN (parser->problem_offset, b->len);
+
+      /* Reader errors carry a byte offset and no mark. A bad trailing
+       * byte is reported where it is; the character starts earlier. */
+      if (strcmp (problem, "control characters are not allowed") != 0)
+        for (gsize back = 1; back <= 3 && back <= offset; back++)
+          if (((guchar) b->data[offset - back] & 0xC0) == 0xC0)
+            {
+              offset -= back;
+              break;
+            }
+      offset_to_position (b->data, b->len, offset, &line, &column);
       if (strcmp (problem, "control characters are not allowed") == 0)
         set_error (error, b->filename, line, column,
                    "not a text file: it contains the control character 0x%02X; "
                    "a lesson is plain UTF-8 text",
                    (guint) parser->problem_value & 0xFFFFFFu);
+      else if (offset < b->len)
+        set_error (error, b->filename, line, column,
+                   "not a UTF-8 text file: the byte 0x%02X here does not start a "
+                   "valid UTF-8 character (%s); save the lesson as UTF-8",
+                   (guchar) b->data[offset], problem);
       else
         set_error (error, b->filename, line, column,
                    "not a UTF-8 text file (%s); save the lesson as UTF-8", problem);
@@ -490,6 +505,20 @@ ml_yaml_parse (const char   *data,
 
   b.data = data != NULL ? data : "";
   b.len = len;
+  /* Editors on Windows start UTF-8 files with a byte order mark; it is not
+   * part of the text, and no editor counts it as a column. */
+  if (b.len >= 3 && memcmp (b.data, "\xEF\xBB\xBF", 3) == 0)
+    {
+      b.data += 3;
+      b.len -= 3;
+    }
+  else if (b.len >= 2 && (memcmp (b.data, "\xFF\xFE", 2) == 0 ||
+                          memcmp (b.data, "\xFE\xFF", 2) == 0))
+    {
+      set_error (error, filename, 1, 1, "the file is saved as UTF-16; save the lesson "
+                 "as UTF-8");
+      return FALSE;
+    }
   b.filename = filename;
   b.stack = g_array_new (FALSE, FALSE, sizeof (Frame));
   g_array_set_clear_func (b.stack, frame_clear);
@@ -504,7 +533,7 @@ ml_yaml_parse (const char   *data,
     }
   /* UTF-8 only: a teacher's editor saves it, and positions stay simple. */
   yaml_parser_set_encoding (&parser, YAML_UTF8_ENCODING);
-  yaml_parser_set_input_string (&parser, (const unsigned char *) b.data, len);
+  yaml_parser_set_input_string (&parser, (const unsigned char *) b.data, b.len);
 
   while (ok && !done)
     {

@@ -479,6 +479,32 @@ test_data_find_host (void)
   g_assert_null (ml_lesson_find_host (lesson, ""));
 }
 
+/* Windows editors write CR LF and may start with a byte order mark;
+ * neither changes what loads or where an error points. */
+static void
+test_data_crlf_and_bom (void)
+{
+  g_autofree char *crlf = NULL;
+  g_autofree char *with_bom = NULL;
+  g_autofree char *broken = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MlLesson) lesson = NULL;
+  g_auto(GStrv) lines = g_strsplit (minimal_lesson, "\n", -1);
+
+  crlf = g_strjoinv ("\r\n", lines);
+  with_bom = g_strconcat ("\xEF\xBB\xBF", crlf, NULL);
+  lesson = load_string (with_bom, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lesson->title, ==, "Minimal lesson");
+  g_assert_cmpuint (((MlLessonHost *) lesson->hosts->pdata[1])->line, ==, 7);
+  g_assert_cmpuint (((MlLessonHost *) lesson->hosts->pdata[1])->column, ==, 5);
+
+  broken = mutate (with_bom, "ip: 10.1.0.25", "ip: 10.1.0.256");
+  message = load_error (broken);
+  g_assert_true (g_str_has_prefix (message, "t.yaml:9:9: hosts[2].ip: '10.1.0.256'"));
+}
+
 /* Anchors and aliases are fine in moderation: one body sent twice. */
 static void
 test_data_aliases (void)
@@ -582,7 +608,7 @@ static const BadCase bad_cases[] = {
   { "missing-title.yaml",          2,  1, "'title' is missing" },
   { "mtu-too-small.yaml",         14, 10, "links[1].mtu: '500' is out of range" },
   { "mx-without-preference.yaml", 15,  5, "dns[1]: an MX record needs a 'preference'" },
-  { "not-utf8.yaml",               1, 12, "not a UTF-8 text file" },
+  { "not-utf8.yaml",               1, 11, "not a UTF-8 text file: the byte 0xE9 here" },
   { "not-yaml.yaml",               3,  6, "not valid YAML" },
   { "nul-in-title.yaml",           1,  8, "title: contains a NUL character" },
   { "scalar-top.yaml",             1,  1, "this file is a single value" },
@@ -595,6 +621,7 @@ static const BadCase bad_cases[] = {
   { "undefined-alias.yaml",       13, 14, "'*lan' refers to an anchor '&lan' that is not defined" },
   { "unknown-key.yaml",           13,  5, "links[1]: unknown key 'latncy'; did you mean 'latency'?" },
   { "unknown-role.yaml",           8, 18, "hosts[2].roles[2]: 'MXA' is not a role" },
+  { "utf16.yaml",                  1,  1, "the file is saved as UTF-16" },
 };
 
 static void
@@ -935,6 +962,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lesson/data/value-forms", test_data_value_forms);
   g_test_add_func ("/lesson/data/references", test_data_references);
   g_test_add_func ("/lesson/data/find-host", test_data_find_host);
+  g_test_add_func ("/lesson/data/crlf-and-bom", test_data_crlf_and_bom);
   g_test_add_func ("/lesson/data/aliases", test_data_aliases);
   g_test_add_func ("/lesson/data/limits", test_data_limits);
   g_test_add_func ("/lesson/bad/corpus", test_bad_corpus);
