@@ -1,0 +1,87 @@
+/* smtp-server-private.h — what smtp-server.c (bytes, DATA, replies, events)
+ * and smtp-server-commands.c (the command table and its handlers) share.
+ * Not installed, not for other modules.
+ */
+#pragma once
+
+#include "proto/smtp-server.h"
+#include "proto/line-buffer.h"
+
+G_BEGIN_DECLS
+
+struct _MlSmtpServer
+{
+  MlSmtpServerConfig config;      /* hostname and greeting owned */
+  MlSmtpServerPolicy policy;
+  gpointer           policy_data;
+
+  MlSmtpServerState  state;
+  gboolean           wants_close;
+  MlLineBuffer      *input;
+  GByteArray        *output;
+  GQueue             events;      /* MlEngineEvent*, oldest first */
+
+  char              *peer_name;
+  char              *peer_address;
+  gint64             now_usec;
+
+  /* Session: set by EHLO/HELO (RFC 5321 4.1.1.1). */
+  char              *helo_name;
+  gboolean           esmtp;       /* EHLO rather than HELO */
+  guint64            transactions;
+
+  /* Transaction: MAIL, RCPT (RFC 5321 3.3); cleared by RSET, EHLO, the end
+   * of DATA and QUIT. */
+  char              *reverse_path;
+  GPtrArray         *recipients;  /* char* */
+  guint              rcpt_commands;  /* RCPT commands seen, accepted or not */
+  guint64            declared_size;
+  MlSmtpBody         body;
+
+  /* DATA: the message as it arrives, already un-dot-stuffed. */
+  GByteArray        *message;
+  guint64            data_size;   /* RFC 1870 5 */
+  guint64            data_lines;
+  gboolean           data_too_big;
+  gboolean           data_line_too_long;
+};
+
+/* A reply (RFC 5321 4.2): @text lines separated by "\n". @enhanced is the
+ * RFC 3463 code, or NULL for replies that never carry one (the greeting,
+ * the answers to EHLO/HELO, RFC 2034 3); it is dropped when
+ * ENHANCEDSTATUSCODES is not offered and for 3yz. */
+void  _ml_smtp_server_reply        (MlSmtpServer *self,
+                                    guint         code,
+                                    const char   *enhanced,
+                                    const char   *text);
+void  _ml_smtp_server_replyf       (MlSmtpServer *self,
+                                    guint         code,
+                                    const char   *enhanced,
+                                    const char   *format,
+                                    ...) G_GNUC_PRINTF (4, 5);
+
+/* Sends the owner's verdict, filling in what it left out with the success
+ * reply given here. Returns the code sent. */
+guint _ml_smtp_server_reply_verdict (MlSmtpServer  *self,
+                                     MlSmtpVerdict *verdict,
+                                     guint          ok_code,
+                                     const char    *ok_enhanced,
+                                     const char    *ok_text);
+void  _ml_smtp_server_verdict_init  (MlSmtpVerdict *verdict);
+void  _ml_smtp_server_verdict_clear (MlSmtpVerdict *verdict);
+
+void  _ml_smtp_server_set_state         (MlSmtpServer *self, MlSmtpServerState state);
+void  _ml_smtp_server_reset_transaction (MlSmtpServer *self);
+/* Enter DATA after the 354 (RFC 5321 4.1.1.4). */
+void  _ml_smtp_server_begin_data        (MlSmtpServer *self);
+/* Ends the session: state QUIT, CLOSE event, input dropped. */
+void  _ml_smtp_server_close             (MlSmtpServer *self, const char *reason);
+void  _ml_smtp_server_push_event        (MlSmtpServer *self, MlEngineEvent *event);
+MlEngineEvent *_ml_smtp_server_event_new (MlEngineEventKind kind, gboolean outgoing);
+
+/* smtp-server-commands.c: one complete command line, CRLF removed. */
+void  _ml_smtp_server_dispatch          (MlSmtpServer *self,
+                                         const char   *line,
+                                         gsize         len);
+
+G_END_DECLS

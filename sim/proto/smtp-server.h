@@ -1,0 +1,232 @@
+/* smtp-server.h — the SMTP server engine (RFC 5321), sans-I/O.
+ *
+ * One engine per connection. It is fed the client's bytes and hands out the
+ * reply bytes and MlEngineEvents; it never touches a socket, a clock or a
+ * file. What the owner decides (which senders and recipients to take, where
+ * an accepted message goes) comes in through MlSmtpServerPolicy, a set of
+ * synchronous callbacks, so the engine stays a pure function of its input.
+ *
+ *   server = ml_smtp_server_new (&config, &policy, owner);
+ *   ml_smtp_server_start (server);                 // queues "220 …"
+ *   loop:
+ *     ml_smtp_server_set_now (server, clock_usec); // for Received: dates
+ *     ml_smtp_server_feed (server, bytes, len);
+ *     while (ml_smtp_server_next_event (server, &ev)) { …; ml_engine_event_clear (&ev); }
+ *     out = ml_smtp_server_take_output (server);   // write it, unref it
+ *     if (ml_smtp_server_wants_close (server)) close once out is written;
+ *   on a reset/EOF: ml_smtp_server_connection_lost (server);
+ *
+ * Accepted mail is never lost: the 250 after DATA is sent only when the
+ * owner's accept_message() callback said so (RFC 5321 4.1.1.4, 6.1).
+ *
+ * Events (all ML_PROTO_SMTP):
+ *   COMMAND      every command line received; verb upper-cased, explain key
+ *                "smtp.<verb>" ("smtp.unknown" when not recognised,
+ *                "smtp.pasted-header" for a header line sent as a command)
+ *   REPLY        every reply sent; code, enhanced code, the whole text with
+ *                lines joined by "\n"; explain key "smtp.reply.<code>"
+ *   STATE        explain key "smtp.state.<name>", names below
+ *   DATA         the message content, summarised ("1234 octets, 18 lines")
+ *   TRANSACTION  "queued as <id>" (smtp.transaction.queued), or an open
+ *                transaction dropped by a lost connection
+ *                (smtp.transaction.aborted)
+ *   CLOSE        the engine wants the connection closed (smtp.close)
+ */
+#pragma once
+
+#include <glib.h>
+#include "proto/engine-event.h"
+#include "proto/smtp-path.h"
+
+G_BEGIN_DECLS
+
+#define ML_SMTP_MAX_COMMAND_LINE  512   /* octets incl. CRLF, RFC 5321 4.5.3.1.4 */
+#define ML_SMTP_MAX_TEXT_LINE     1000  /* octets incl. CRLF, without the
+                                           transparency dot, RFC 5321 4.5.3.1.6 */
+#define ML_SMTP_MAX_REPLY_LINE    512   /* octets incl. CRLF, RFC 5321 4.5.3.1.5 */
+#define ML_SMTP_MIN_RECIPIENTS    100   /* RFC 5321 4.5.3.1.8: at least this many */
+
+typedef struct _MlSmtpServer MlSmtpServer;
+
+/* States, in the order a transaction walks them. Names (for explain keys
+ * and get_state_name) in brackets. */
+typedef enum {
+  ML_SMTP_SERVER_STATE_INIT = 0,   /* [init] before start() */
+  ML_SMTP_SERVER_STATE_GREETING,   /* [greeting] 220 sent, no EHLO/HELO yet */
+  ML_SMTP_SERVER_STATE_READY,      /* [ready] greeted, no transaction */
+  ML_SMTP_SERVER_STATE_MAIL,       /* [mail] MAIL accepted, no recipient yet */
+  ML_SMTP_SERVER_STATE_RCPT,       /* [rcpt] at least one recipient accepted */
+  ML_SMTP_SERVER_STATE_DATA,       /* [data] 354 sent, reading the message */
+  ML_SMTP_SERVER_STATE_QUIT,       /* [quit] the session is over: after QUIT,
+                                      a 421/521/fatal reply, or a lost
+                                      connection */
+} MlSmtpServerState;
+
+typedef enum {
+  ML_SMTP_BODY_NONE = 0,  /* no BODY= given: 7-bit by RFC 5321 */
+  ML_SMTP_BODY_7BIT,      /* BODY=7BIT, RFC 6152 */
+  ML_SMTP_BODY_8BITMIME,  /* BODY=8BITMIME, RFC 6152 */
+} MlSmtpBody;
+
+/* The owner's answer to a question the engine asked. The engine fills
+ * code = 0 (meaning "accept, with the engine's usual reply"), enhanced = ""
+ * and an empty text; the owner sets what it wants, usually with
+ * ml_smtp_verdict_set(). Text lines are separated by "\n" for a multi-line
+ * reply; the engine adds the codes, the enhanced code when
+ * ENHANCEDSTATUSCODES is offered (RFC 2034 4), and turns controls into "?"
+ * and cuts lines at ML_SMTP_MAX_REPLY_LINE. An empty enhanced code gets a
+ * default for the code and the command (e.g. 2.1.5 for RCPT 250, X.0.0 for
+ * an error). */
+typedef struct {
+  guint    code;          /* 0, or 2yz / 4yz / 5yz */
+  char     enhanced[16];  /* "5.1.1" or "" */
+  GString *text;          /* owned by the engine */
+} MlSmtpVerdict;
+
+void ml_smtp_verdict_set (MlSmtpVerdict *verdict,
+                          guint          code,
+                          const char    *enhanced,   /* NULL or "" for the default */
+                          const char    *format,
+                          ...) G_GNUC_PRINTF (4, 5);
+
+/* One mail transaction as the owner sees it when the message is complete.
+ * Everything is borrowed and valid only during the callback. */
+typedef struct {
+  const char *id;              /* this transaction's id: in our Received:
+                                  header and in "queued as" */
+  const char *helo_name;       /* EHLO/HELO argument (its first word) */
+  const char *protocol;        /* "ESMTP" after EHLO, "SMTP" after HELO
+                                  (RFC 5321 4.4 "with", RFC 3848) */
+  const char *client_name;     /* from set_peer(), may be NULL */
+  const char *client_address;  /* from set_peer(), may be NULL */
+  const char *reverse_path;    /* mailbox, "" for the null path "<>" */
+  GPtrArray  *recipients;      /* char* mailboxes that got a 2yz, in order */
+  guint64     declared_size;   /* SIZE= from MAIL (RFC 1870), 0 if none */
+  MlSmtpBody  body;            /* BODY= from MAIL (RFC 6152) */
+  guint64     size;            /* octets received, RFC 1870 5: CRLFs
+                                  counted, dot-stuffing and the final dot
+                                  not; without our Received: header */
+} MlSmtpEnvelope;
+
+/* Synchronous decisions; any member may be NULL, which means "accept".
+ * @server is borrowed; do not feed or free it from inside a callback. */
+typedef struct {
+  /* MAIL FROM: (RFC 5321 4.1.1.2, 3.3): 250, or 550/553/450/451/452/552. */
+  void (*check_sender)    (MlSmtpServer     *server,
+                           const MlSmtpPath *reverse_path,  /* with params */
+                           MlSmtpVerdict    *verdict,
+                           gpointer          user_data);
+  /* RCPT TO: (RFC 5321 4.1.1.3): 250/251, or 550/551/552/553/450/451/452. */
+  void (*check_recipient) (MlSmtpServer     *server,
+                           const char       *reverse_path,  /* "" for <> */
+                           const MlSmtpPath *forward_path,
+                           MlSmtpVerdict    *verdict,
+                           gpointer          user_data);
+  /* End of DATA: @message is the whole message, dot-stuffing removed, with
+   * our Received: header on top (when add_received). Keep it with
+   * g_bytes_ref(). 250 means the owner has taken responsibility for it
+   * (RFC 5321 4.2.5); 4yz/5yz refuse it. */
+  void (*accept_message)  (MlSmtpServer         *server,
+                           const MlSmtpEnvelope *envelope,
+                           GBytes               *message,
+                           MlSmtpVerdict        *verdict,
+                           gpointer              user_data);
+  /* VRFY and EXPN when the config answers them: @command is "VRFY" or
+   * "EXPN". 250/251/252, or 550/551/553 (RFC 5321 3.5). Left at 0: 252. */
+  void (*verify)          (MlSmtpServer  *server,
+                           const char    *command,
+                           const char    *argument,
+                           MlSmtpVerdict *verdict,
+                           gpointer       user_data);
+  /* The id for a message about to be handed over (transfer full), e.g. the
+   * owner's queue id, so Received: and "queued as" name what the owner
+   * files it under. NULL callback or NULL result: id_base + n in hex. */
+  char *(*new_id)         (MlSmtpServer  *server,
+                           gpointer       user_data);
+} MlSmtpServerPolicy;
+
+typedef struct {
+  const char *hostname;          /* in 220, EHLO, 221, Received: (copied) */
+  const char *greeting;          /* text after the hostname in 220 (copied) */
+  guint64     max_message_size;  /* RFC 1870 fixed maximum; 0 = no limit */
+  guint       max_recipients;    /* per transaction; 0 means the RFC
+                                    minimum, ML_SMTP_MIN_RECIPIENTS */
+  gboolean    offer_pipelining;  /* RFC 2920 */
+  gboolean    offer_8bitmime;    /* RFC 6152 */
+  gboolean    offer_size;        /* RFC 1870 */
+  gboolean    offer_enhanced_status_codes;  /* RFC 2034 */
+  /* VRFY: FALSE answers every VRFY with 252 "cannot verify, will attempt
+   * delivery" (RFC 5321 3.5.3, 7.3); TRUE asks policy->verify. */
+  gboolean    answer_vrfy;
+  /* EXPN: FALSE means the command is not implemented: 502 (RFC 5321
+   * 4.2.4), and it is not listed in EHLO (3.5.2 requires listing it when
+   * it is supported). TRUE lists EXPN and asks policy->verify. */
+  gboolean    answer_expn;
+  gboolean    add_received;      /* prepend Received: (RFC 5321 4.4) */
+  /* Without policy->new_id, transaction ids are id_base + 1, + 2, … in
+   * upper-case hex. One engine serves one connection, so an owner serving
+   * many gives each its own base (e.g. connection number << 16). */
+  guint64     id_base;
+} MlSmtpServerConfig;
+
+/* hostname "localhost", greeting "ESMTP maillab", no size limit, 100
+ * recipients, every extension offered, VRFY 252, EXPN 502, Received: on. */
+void          ml_smtp_server_config_init (MlSmtpServerConfig *config);
+
+/* @config is copied. @policy is copied and may be NULL (accept everything);
+ * @policy_data is passed to every callback and must outlive the engine. */
+MlSmtpServer *ml_smtp_server_new         (const MlSmtpServerConfig *config,
+                                          const MlSmtpServerPolicy *policy,
+                                          gpointer                  policy_data);
+void          ml_smtp_server_free        (MlSmtpServer *self);
+
+/* The client's host name (reverse DNS) and IP address for Received:
+ * (RFC 5321 4.4 TCP-info); either may be NULL. Copied. */
+void          ml_smtp_server_set_peer    (MlSmtpServer *self,
+                                          const char   *peer_name,
+                                          const char   *peer_address);
+const char   *ml_smtp_server_get_peer_name    (MlSmtpServer *self);  /* borrowed, may be NULL */
+const char   *ml_smtp_server_get_peer_address (MlSmtpServer *self);  /* borrowed, may be NULL */
+/* The owner's clock (simulated or real), microseconds since the epoch, used
+ * only for the Received: date. Until set: the epoch. */
+void          ml_smtp_server_set_now     (MlSmtpServer *self, gint64 unix_usec);
+
+/* Queues the 220 greeting (RFC 5321 3.1). Bytes fed before this are kept
+ * and read after it. */
+void          ml_smtp_server_start       (MlSmtpServer *self);
+/* Takes the client's bytes and answers everything complete in them, in
+ * order (RFC 2920 3.2). Returns @len, or 0 once the engine wants the
+ * connection closed (the bytes are then dropped). */
+gsize         ml_smtp_server_feed        (MlSmtpServer *self,
+                                          const guint8 *data,
+                                          gsize         len);
+/* Pops the oldest event into @event_out (the caller clears it with
+ * ml_engine_event_clear()). FALSE when there is none. */
+gboolean      ml_smtp_server_next_event  (MlSmtpServer  *self,
+                                          MlEngineEvent *event_out);
+/* All reply bytes queued so far (transfer full), NULL if none. */
+GBytes       *ml_smtp_server_take_output (MlSmtpServer *self);
+/* TRUE after QUIT's 221 or a 421/521/fatal reply: close once the output
+ * is written. */
+gboolean      ml_smtp_server_wants_close (MlSmtpServer *self);
+
+/* The owner's own reasons to end the session (timeout, shutdown): a 421
+ * reply (RFC 5321 3.8, 4.2.3), the open transaction dropped, close.
+ * @enhanced may be NULL ("4.3.2"); @text NULL gives "Service not
+ * available, closing transmission channel". */
+void          ml_smtp_server_shutdown    (MlSmtpServer *self,
+                                          const char   *enhanced,
+                                          const char   *text);
+/* The peer vanished: an open transaction is dropped and nothing of it is
+ * accepted (RFC 5321 4.1.1.10, 3.8). Safe to call at any time, twice. */
+void          ml_smtp_server_connection_lost (MlSmtpServer *self);
+
+MlSmtpServerState ml_smtp_server_get_state      (MlSmtpServer *self);
+const char   *ml_smtp_server_get_state_name     (MlSmtpServer *self);  /* static */
+const char   *ml_smtp_server_state_to_string    (MlSmtpServerState state);  /* static */
+/* "ESMTP" after EHLO, "SMTP" after HELO, NULL before either. Static. */
+const char   *ml_smtp_server_get_protocol_name  (MlSmtpServer *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlSmtpServer, ml_smtp_server_free)
+
+G_END_DECLS
