@@ -1009,6 +1009,14 @@ policy_messy_recipient (MlSmtpServer *server, const char *reverse_path,
     ml_smtp_verdict_set (verdict, 550, NULL, "%s", longtext);
   else if (g_str_equal (forward_path->mailbox, "fwd@b.example"))
     ml_smtp_verdict_set (verdict, 251, NULL, "User not local; will forward to <fwd@c.example>");
+  else if (g_str_equal (forward_path->mailbox, "moved@b.example"))
+    ml_smtp_verdict_set (verdict, 551, "5.1.6", "User not local; please try <moved@c.example>");
+  else if (g_str_equal (forward_path->mailbox, "x+y@b.example"))
+    ml_smtp_verdict_set (verdict, 553, "5.1.3", "Mailbox name not allowed");
+  else if (g_str_equal (forward_path->mailbox, "full@b.example"))
+    ml_smtp_verdict_set (verdict, 452, "4.2.2", NULL);
+  else if (g_str_equal (forward_path->mailbox, "odd@b.example"))
+    ml_smtp_verdict_set (verdict, 250, "2.1.5 junk", "Ok");  /* bad enhanced: default used */
 }
 
 static void
@@ -1025,6 +1033,11 @@ test_verdict_sanitising (Fixture *f, gconstpointer data)
   /* RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with CRLF. */
   g_assert_cmpuint (strlen (out), ==, 512);
   g_assert_true (g_str_has_prefix (out, "550 5.0.0 yyy"));
+  assert_feed (f, "RCPT TO:<moved@b.example>\r\n", "551 5.1.6 User not local; please try <moved@c.example>\r\n");
+  assert_feed (f, "RCPT TO:<x+y@b.example>\r\n", "553 5.1.3 Mailbox name not allowed\r\n");
+  assert_feed (f, "RCPT TO:<full@b.example>\r\n", "452 4.2.2 Insufficient system storage\r\n");
+  g_assert_cmpstr (ml_smtp_server_get_state_name (f->server), ==, "mail");
+  assert_feed (f, "RCPT TO:<odd@b.example>\r\n", "250 2.1.5 Ok\r\n");
   assert_feed (f, "RCPT TO:<fwd@b.example>\r\n", "251 2.1.5 User not local; will forward to <fwd@c.example>\r\n");
   g_assert_cmpstr (ml_smtp_server_get_state_name (f->server), ==, "rcpt");
 }
