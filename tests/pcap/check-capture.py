@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Check a lesson's capture with tshark, as a student's Wireshark would see it.
+
+usage: check-capture.py MAILLAB_CLI LESSON [--lossy]
+
+1. With IP and TCP checksum checks on, `tshark -z expert` reports no error
+   and no warning (a lossy lesson may show retransmission notes and the
+   duplicate ACKs and out-of-order segments loss brings, nothing else).
+2. `-Y smtp` lists every client command, in the order the transcript has.
+3. Each TCP stream, reassembled by tshark, equals the dialogue lines the
+   trace recorded for that connection, byte for byte, in both directions.
+4. DNS frames dissect as DNS, and every MX query is answered with MX records.
+5. pcapng: tshark reads it and the dialogue lines are there as comments.
+6. Two runs with the same seed give byte-identical pcap files.
+
+Exits 77 (skip) when tshark is missing.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TSHARK_CHECKS = ["-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
+# Expert messages a lossy link brings with it, and nothing else.
+LOSS_EXPERT = (
+    "retransmission", "duplicate ack", "out-of-order", "previous segment",
+    "spurious", "fast retransmission", "keep-alive", "ack'ed", "acked",
+)
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL:", msg)
+
+
+def tshark(*args):
+    res = subprocess.run(["tshark", *args], capture_output=True, text=True)
+    if res.returncode != 0:
+        fail(f"tshark {' '.join(args)} exited {res.returncode}: {res.stderr.strip()}")
+    return res.stdout
+
+
+def run_lesson(cli, lesson, outdir, tag):
+    pcap = os.path.join(outdir, f"{tag}.pcap")
+    pcapng = os.path.join(outdir, f"{tag}.pcapng")
+    js = os.path.join(outdir, f"{tag}.jsonl")
+    res = subprocess.run([cli, "run", lesson, "--quiet", "--pcap", pcap,
+                          "--pcapng", pcapng, "--json", js],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        print(res.stdout, res.stderr)
+        sys.exit(f"maillab-cli run {lesson} exited {res.returncode}")
+    with open(js, encoding="utf-8") as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    return pcap, pcapng, events
+
+
+def check_expert(pcap, lossy):
+    out = tshark(*TSHARK_CHECKS, "-r", pcap, "-q", "-z", "expert")
+    section = None
+    for line in out.splitlines():
+        stripped = line.strip()
+        low = stripped.lower()
+        if not stripped or stripped.startswith("="):
+            continue
+        for name in ("errors", "warnings", "notes", "chats"):
+            if low.startswith(name + " ("):
+                section = name
+                break
+        else:
+            if section in ("errors", "warnings") and not low.startswith("frequency"):
+                if lossy and any(k in low for k in LOSS_EXPERT):
+                    continue
+                fail(f"tshark expert {section}: {stripped}")
+            if section == "notes" and not lossy and "retransmission" in low:
+                fail(f"retransmission on a lossless lesson: {stripped}")
+
+
+def dialogue_by_conn(events):
+    """conn_id → {'c': bytes, 's': bytes} as the trace says they were sent."""
+    conns = {}
+    for e in events:
+        if e.get("kind") != "dialogue" or not e.get("conn_id"):
+            continue
+        d = conns.setdefault(e["conn_id"], {"c": b"", "s": b"", "cmds": []})
+        side = "c" if e.get("direction") == "client-to-server" else "s"
+        text = e.get("text", "")
+        d[side] += b"".join(l.encode("utf-8") + b"\r\n" for l in text.split("\n"))
+        if side == "c" and e.get("verb"):
+            d["cmds"].append(e["verb"])
+    return conns
+
+
+def check_smtp_commands(pcap, events):
+    expected = [e["verb"] for e in events
+                if e.get("kind") == "dialogue" and e.get("protocol") == "SMTP"
+                and e.get("direction") == "client-to-server" and e.get("verb")]
+    out = tshark("-r", pcap, "-Y", "smtp.req.command", "-T", "fields", "-e", "smtp.req.command")
+    got = []
+    for line in out.splitlines():
+        got.extend(c for c in line.split(",") if c)
+    got = [c.upper() for c in got]
+    if got != expected:
+        fail(f"tshark SMTP commands differ from the transcript:\n  tshark: {got[:40]}\n  trace:  {expected[:40]}")
+    if not expected:
+        fail("no SMTP command in the capture")
+    return len(expected)
+
+
+def check_streams(pcap, events):
+    conns = dialogue_by_conn(events)
+    out = tshark("-r", pcap, "-T", "fields", "-e", "tcp.stream", "-Y", "tcp.flags.syn==1 && tcp.flags.ack==0")
+    n_streams = len(set(out.split()))
+    checked = 0
+    # tshark numbers streams by first appearance; our conn ids count
+    # connections in order of creation: both orders are the SYN order.
+    for stream in range(n_streams):
+        follow = tshark("-r", pcap, "-q", "-z", f"follow,tcp,raw,{stream}")
+        client = b""
+        server = b""
+        for line in follow.splitlines():
+            if line.startswith(("=", "Follow:", "Filter:", "Node 0:", "Node 1:")):
+                continue
+            raw = line.strip()
+            if not raw:
+                continue
+            # Node 0 (the connecting side) unindented, node 1 after a tab.
+            if line.startswith("\t"):
+                server += bytes.fromhex(raw)
+            else:
+                client += bytes.fromhex(raw)
+        conn_id = stream + 1
+        if conn_id not in conns:
+            continue
+        want = conns[conn_id]
+        if client != want["c"]:
+            fail(f"stream {stream}: client bytes differ from the dialogue ({len(client)} vs {len(want['c'])} octets)\n"
+                 f"  capture: {client[:200]!r}\n  trace:   {want['c'][:200]!r}")
+        if server != want["s"]:
+            fail(f"stream {stream}: server bytes differ from the dialogue ({len(server)} vs {len(want['s'])} octets)\n"
+                 f"  capture: {server[:200]!r}\n  trace:   {want['s'][:200]!r}")
+        checked += 1
+    if checked == 0:
+        fail("no TCP stream matched a dialogue")
+    return checked
+
+
+def check_dns(pcap):
+    out = tshark("-r", pcap, "-Y", "dns", "-T", "fields", "-e", "dns.flags.response",
+                 "-e", "dns.qry.type", "-e", "dns.qry.name", "-e", "dns.mx.mail_exchange")
+    mx_queries = mx_answers = 0
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) < 4:
+            continue
+        response, qtype, name, mx = cols[:4]
+        if qtype == "15":
+            if response in ("0", "False"):
+                mx_queries += 1
+            elif mx:
+                mx_answers += 1
+    if mx_queries == 0:
+        fail("no DNS MX query in the capture")
+    if mx_answers < mx_queries:
+        fail(f"{mx_queries} MX queries but only {mx_answers} MX answers")
+
+
+def check_pcapng(pcapng, events):
+    out = tshark("-r", pcapng, "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment")
+    comments = [c for c in out.splitlines() if c.strip()]
+    if not comments:
+        fail("the pcapng carries no packet comments")
+    first_cmd = next((e["text"] for e in events if e.get("kind") == "dialogue"
+                      and e.get("direction") == "client-to-server"), None)
+    if first_cmd and not any(first_cmd.split("\n")[0] in c for c in comments):
+        fail(f"the first command {first_cmd!r} is in no packet comment")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    cli, lesson = sys.argv[1], sys.argv[2]
+    lossy = "--lossy" in sys.argv[3:]
+    if shutil.which("tshark") is None:
+        print("tshark is not installed: skipping")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory() as tmp:
+        pcap, pcapng, events = run_lesson(cli, lesson, tmp, "a")
+        check_expert(pcap, lossy)
+        n_cmds = check_smtp_commands(pcap, events)
+        n_streams = check_streams(pcap, events)
+        check_dns(pcap)
+        check_pcapng(pcapng, events)
+        pcap2, _, _ = run_lesson(cli, lesson, tmp, "b")
+        with open(pcap, "rb") as a, open(pcap2, "rb") as b:
+            if a.read() != b.read():
+                fail("two runs with the same seed gave different pcap files")
+    if failures:
+        sys.exit(f"{len(failures)} check(s) failed")
+    print(f"ok: {n_cmds} SMTP commands, {n_streams} TCP streams match the dialogue")
+
+
+main()
