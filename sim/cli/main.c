@@ -1,9 +1,54 @@
+/* maillab-cli — the simulation, lessons and captures from a terminal. */
 #include "ml-config.h"
-#include <glib.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static const struct {
+  const char *name;
+  int (*func) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "run", ml_cli_run, "Run a lesson headless and print its transcript" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: maillab-cli COMMAND [OPTION…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nOptions:\n  -h, --help     Show this help\n  --version      Show the version\n"
+                "\nRun 'maillab-cli COMMAND --help' for a command's options.\n");
+}
 
 int
 main (int argc, char **argv)
 {
-  g_print ("maillab-cli %s\n", ML_VERSION);
-  return 0;
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("maillab-cli %s\n", ML_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].func (argc - 1, argv + 1);
+
+  fprintf (stderr, "maillab-cli: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
 }

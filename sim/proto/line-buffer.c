@@ -62,7 +62,7 @@ ml_line_buffer_next (MlLineBuffer *self, const char **line, gsize *len, MlLineFl
     {
       const guint8 *p = self->buf->data + self->start;
       gsize avail = self->buf->len - self->start;
-      const guint8 *lf = memchr (p, '\n', avail);
+      const guint8 *lf = avail > 0 ? memchr (p, '\n', avail) : NULL;
       gsize line_len, content_len;
       MlLineFlags f = ML_LINE_END_CRLF;
 

@@ -783,6 +783,27 @@ fail_accepted (MlSmtpClient *self, MlSmtpOutcome outcome, const MlSmtpReply *rep
       set_outcome_from_reply (&m->result.recipients[i], outcome, reply);
 }
 
+/* @wire is CRLF-terminated lines; returns them joined by "\n" without the
+ * last CRLF. */
+static char *
+content_as_lines (const guint8 *wire, gsize len)
+{
+  GString *text = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (wire[i] == '\r' && i + 1 < len && wire[i + 1] == '\n')
+        {
+          if (i + 2 < len)
+            g_string_append_c (text, '\n');
+          i++;
+          continue;
+        }
+      g_string_append_c (text, (char) wire[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
 static void
 send_content (MlSmtpClient *self)
 {
@@ -791,6 +812,8 @@ send_content (MlSmtpClient *self)
   const guint8 *data;
   gsize len = 0;
 
+  gsize start = self->out->len;
+
   data = g_bytes_get_data (m->message, &len);
   encode_content (data, len, self->out, NULL);
   g_byte_array_append (self->out, (const guint8 *) ".\r\n", 3);
@@ -798,6 +821,10 @@ send_content (MlSmtpClient *self)
 
   ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", m->size);
+  /* The content exactly as it goes on the wire (dot-stuffed, ending in the
+   * lone "."), lines joined by "\n" like every other event's line: what
+   * a student reads in the ladder is what Wireshark reassembles. */
+  ev->line = content_as_lines (self->out->data + start, self->out->len - start);
   ev->explain_key = g_strdup ("smtp.data.content");
 }
 

@@ -67,12 +67,12 @@ def check_expert(pcap, lossy):
         low = stripped.lower()
         if not stripped or stripped.startswith("="):
             continue
-        for name in ("errors", "warnings", "notes", "chats"):
+        for name in ("errors", "warns", "notes", "chats"):
             if low.startswith(name + " ("):
                 section = name
                 break
         else:
-            if section in ("errors", "warnings") and not low.startswith("frequency"):
+            if section in ("errors", "warns") and not low.startswith("frequency"):
                 if lossy and any(k in low for k in LOSS_EXPERT):
                     continue
                 fail(f"tshark expert {section}: {stripped}")

@@ -1,0 +1,667 @@
+#define G_LOG_DOMAIN "ml-mail-host"
+
+#include <string.h>
+#include "world/mail-host.h"
+#include "net/tcp.h"
+#include "world/smtp-session.h"
+#include "world/session-record.h"
+
+struct _MlMailHost
+{
+  MlNetwork     *network;
+  MlHost        *host;
+  char          *name;
+  MlRole         roles;
+  GStrv          domains;
+  char          *relay_to;
+  MlDnsResolver *resolver;
+  MlMailStore   *store;
+  MlMailQueue   *queue;
+  GArray        *relay_clients;  /* guint32 */
+  MlSmtpServerConfig submission_config;
+  MlSmtpServerConfig relay_config;
+};
+
+/* What a listener's policy callbacks need: which port they serve. */
+typedef struct {
+  MlMailHost *mh;
+  gboolean    submission;
+} Service;
+
+static const char *
+address_domain (const char *address)
+{
+  const char *at = strrchr (address, '@');
+
+  return at ? at + 1 : "";
+}
+
+gboolean
+ml_mail_host_serves_domain (MlMailHost *self, const char *domain)
+{
+  for (guint i = 0; self->domains && self->domains[i]; i++)
+    if (g_ascii_strcasecmp (self->domains[i], domain) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+may_relay (MlMailHost *self, guint32 client_ip)
+{
+  for (guint i = 0; i < self->relay_clients->len; i++)
+    if (g_array_index (self->relay_clients, guint32, i) == client_ip)
+      return TRUE;
+  return FALSE;
+}
+
+static guint32
+server_peer_ip (MlSmtpServer *server)
+{
+  guint32 ip = 0;
+
+  ml_ipv4_parse (ml_smtp_server_get_peer_address (server), &ip);
+  return ip;
+}
+
+/* ---- policy: what this host accepts ---- */
+
+static void
+policy_check_sender (MlSmtpServer *server, const MlSmtpPath *path,
+                     MlSmtpVerdict *verdict, gpointer user_data)
+{
+  Service *svc = user_data;
+  const char *reverse_path = path->mailbox;
+
+  /* Until AUTH exists (issue 4) a submission server can only check that the
+   * sender claims one of its own domains, as Postfix's
+   * reject_sender_login_mismatch would for a logged-in user. */
+  if (svc->submission && !ml_mail_host_serves_domain (svc->mh, address_domain (reverse_path)))
+    ml_smtp_verdict_set (verdict, 553, "5.7.1",
+                         "<%s>: Sender address rejected: not a user of this submission server",
+                         reverse_path);
+}
+
+static void
+policy_check_recipient (MlSmtpServer *server, const char *reverse_path,
+                        const MlSmtpPath *path, MlSmtpVerdict *verdict,
+                        gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+  const char *forward_path = path->mailbox;
+  const char *domain = path->domain ? path->domain : "";
+
+  if (svc->submission)
+    return;  /* a submission server relays anywhere for its users */
+
+  if (ml_mail_host_serves_domain (mh, domain))
+    {
+      if (mh->store != NULL && ml_mail_store_find_account (mh->store, forward_path) == NULL)
+        ml_smtp_verdict_set (verdict, 550, "5.1.1",
+                             "<%s>: Recipient address rejected: User unknown in local recipient table",
+                             forward_path);
+      return;
+    }
+
+  /* RFC 5321 3.6.2: relaying for others only for clients we know;
+   * everyone else gets Postfix's reject_unauth_destination answer. */
+  if (!may_relay (mh, server_peer_ip (server)))
+    ml_smtp_verdict_set (verdict, 554, "5.7.1",
+                         "<%s>: Relay access denied", forward_path);
+}
+
+static void
+deliver_locally (MlMailHost *mh, const char *reverse_path, const char *rcpt, GBytes *message)
+{
+  MlAccount *account = ml_mail_store_find_account (mh->store, rcpt);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autofree char *rp = g_strdup_printf ("Return-Path: <%s>\r\n", reverse_path);
+  g_autoptr(GBytes) stored = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (message, &len);
+
+  if (account == NULL)
+    return;  /* refused at RCPT already */
+  /* RFC 5321 4.4: the final delivery adds Return-Path with the envelope
+   * sender, which is what a bounce would go to. */
+  g_byte_array_append (buf, (const guint8 *) rp, strlen (rp));
+  g_byte_array_append (buf, data, len);
+  stored = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+  ml_mailbox_append (ml_account_get_inbox (account), stored, ML_FLAG_RECENT,
+                     ml_network_now_unix_usec (mh->network) / G_USEC_PER_SEC);
+}
+
+static void schedule_attempt (MlMailHost *mh, MlQueueEntry *entry, guint64 delay_us);
+
+static void
+policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
+                       GBytes *message, MlSmtpVerdict *verdict, gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+  g_autoptr(GPtrArray) remote = g_ptr_array_new ();
+  const char *id = envelope->id;
+
+  for (guint i = 0; i < envelope->recipients->len; i++)
+    {
+      const char *rcpt = envelope->recipients->pdata[i];
+      if (mh->store != NULL && ml_mail_host_serves_domain (mh, address_domain (rcpt)))
+        deliver_locally (mh, envelope->reverse_path, rcpt, message);
+      else
+        g_ptr_array_add (remote, (gpointer) rcpt);
+    }
+
+  if (remote->len > 0)
+    {
+      MlQueueEntry *entry;
+      guint64 now = ml_scheduler_now (ml_network_get_scheduler (mh->network));
+      g_autofree char *who = NULL;
+
+      g_ptr_array_add (remote, NULL);
+      entry = ml_mail_queue_add (mh->queue, id, envelope->reverse_path,
+                                 (const char * const *) remote->pdata, message, now);
+      who = g_strjoinv (", ", (char **) remote->pdata);
+      {
+        g_autofree char *text = g_strdup_printf ("message %s queued for %s", id, who);
+        ml_network_note (mh->network, mh->name, "smtp.queue.queued", text, NULL);
+      }
+      schedule_attempt (mh, entry, 0);
+    }
+  ml_smtp_verdict_set (verdict, 250, "2.0.0", "Ok: queued as %s", id);
+}
+
+static char *
+policy_new_id (MlSmtpServer *server, gpointer user_data)
+{
+  Service *svc = user_data;
+
+  return ml_mail_queue_dup_next_id (svc->mh->queue);
+}
+
+static const MlSmtpServerPolicy mail_host_policy = {
+  .check_sender = policy_check_sender,
+  .check_recipient = policy_check_recipient,
+  .accept_message = policy_accept_message,
+  .new_id = policy_new_id,
+};
+
+static void
+on_accept (MlHost *host, MlStream *stream, gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+  guint32 peer_ip = ml_tcp_stream_get_remote_ip (ML_TCP_STREAM (stream));
+  MlHost *peer = ml_network_find_host_by_ip (mh->network, peer_ip);
+  g_autofree char *addr = ml_ipv4_to_string (peer_ip);
+
+  ml_smtp_server_session_start (mh->network, stream, mh->name,
+                                peer ? ml_host_get_name (peer) : addr, addr,
+                                svc->submission ? &mh->submission_config : &mh->relay_config,
+                                &mail_host_policy, svc);
+}
+
+/* ---- delivery: draining the queue ---- */
+
+typedef struct {
+  MlMailHost *mh;
+  char       *entry_id;
+  GPtrArray  *rcpts;        /* char*: the recipients this route carries */
+  char       *route;        /* domain (MX) or relay host name */
+  gboolean    by_mx;
+  GPtrArray  *candidates;   /* char*: host names, best first */
+  guint       next;
+  char       *last_error;
+} Delivery;
+
+static void
+delivery_free (Delivery *d)
+{
+  g_free (d->entry_id);
+  g_ptr_array_unref (d->rcpts);
+  g_free (d->route);
+  g_ptr_array_unref (d->candidates);
+  g_free (d->last_error);
+  g_free (d);
+}
+
+static MlQueueRecipient *
+entry_recipient (MlQueueEntry *entry, const char *address)
+{
+  for (guint i = 0; i < entry->recipients->len; i++)
+    {
+      MlQueueRecipient *r = entry->recipients->pdata[i];
+      if (g_ascii_strcasecmp (r->address, address) == 0)
+        return r;
+    }
+  return NULL;
+}
+
+static void finish_attempt (MlMailHost *mh, MlQueueEntry *entry);
+
+static void
+delivery_done (Delivery *d)
+{
+  MlMailHost *mh = d->mh;
+  MlQueueEntry *entry = ml_mail_queue_find (mh->queue, d->entry_id);
+
+  if (entry != NULL)
+    {
+      for (guint i = 0; i < d->rcpts->len; i++)
+        {
+          MlQueueRecipient *r = entry_recipient (entry, d->rcpts->pdata[i]);
+          if (r && r->status == ML_RCPT_PENDING && d->last_error && r->code == 0)
+            ml_queue_recipient_set (r, ML_RCPT_PENDING, 0, d->last_error);
+        }
+      g_assert_cmpuint (entry->in_flight, >, 0);
+      if (--entry->in_flight == 0)
+        finish_attempt (mh, entry);
+    }
+  delivery_free (d);
+}
+
+static void
+delivery_fail_all (Delivery *d, MlRcptStatus status, guint code, const char *why)
+{
+  MlQueueEntry *entry = ml_mail_queue_find (d->mh->queue, d->entry_id);
+
+  for (guint i = 0; entry && i < d->rcpts->len; i++)
+    {
+      MlQueueRecipient *r = entry_recipient (entry, d->rcpts->pdata[i]);
+      if (r)
+        ml_queue_recipient_set (r, status, code, why);
+    }
+}
+
+static void try_next_candidate (Delivery *d);
+
+static void
+on_client_done (MlSmtpClient *client, const GError *error, gpointer user_data)
+{
+  Delivery *d = user_data;
+  MlQueueEntry *entry = ml_mail_queue_find (d->mh->queue, d->entry_id);
+  const MlSmtpClientResult *result = ml_smtp_client_get_result (client, 0);
+  const char *candidate = d->candidates->pdata[d->next - 1];
+  gboolean reached = FALSE;
+
+  for (guint i = 0; entry && result && i < result->n_recipients; i++)
+    {
+      const MlSmtpRecipientResult *rr = &result->recipients[i];
+      MlQueueRecipient *r = entry_recipient (entry, rr->address);
+      g_autofree char *reply = g_strdup_printf ("%s said: %u %s", candidate, rr->code, rr->text ? rr->text : "");
+
+      if (r == NULL || rr->outcome == ML_SMTP_OUTCOME_PENDING
+          || (result->try_next_host && rr->outcome != ML_SMTP_OUTCOME_DELIVERED))
+        continue;
+      reached = TRUE;
+      switch (rr->outcome)
+        {
+        case ML_SMTP_OUTCOME_DELIVERED:
+          ml_queue_recipient_set (r, ML_RCPT_DELIVERED, rr->code, reply);
+          break;
+        case ML_SMTP_OUTCOME_PERMANENT:
+          ml_queue_recipient_set (r, ML_RCPT_FAILED, rr->code, reply);
+          break;
+        case ML_SMTP_OUTCOME_TEMPORARY:
+        default:
+          ml_queue_recipient_set (r, ML_RCPT_PENDING, rr->code, reply);
+          break;
+        }
+    }
+
+  /* RFC 5321 5.1: a server that cannot be reached, or that refuses the
+   * whole session, sends us on to the next MX; an answer about a recipient
+   * is that recipient's fate. */
+  if (!reached)
+    {
+      g_free (d->last_error);
+      d->last_error = g_strdup_printf ("connect to %s failed: %s", candidate,
+                                       error ? error->message : "the session ended before any recipient was tried");
+      try_next_candidate (d);
+      return;
+    }
+  delivery_done (d);
+}
+
+static void
+on_candidate_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_data)
+{
+  Delivery *d = user_data;
+  MlQueueEntry *entry = ml_mail_queue_find (d->mh->queue, d->entry_id);
+  const char *candidate = d->candidates->pdata[d->next - 1];
+  guint32 ip = 0;
+  MlSmtpClient *client;
+  MlSmtpClientConfig config;
+  g_autoptr(GPtrArray) rcpts = NULL;
+
+  if (entry == NULL)
+    {
+      delivery_done (d);
+      return;
+    }
+  if (!ml_dns_result_first_a (result, &ip))
+    {
+      g_free (d->last_error);
+      d->last_error = g_strdup_printf ("%s has no address (%s)", candidate,
+                                       ml_dns_rcode_to_string (result->rcode));
+      try_next_candidate (d);
+      return;
+    }
+
+  ml_smtp_client_config_init (&config);
+  config.helo_name = d->mh->name;
+  client = ml_smtp_client_new (&config);
+  rcpts = g_ptr_array_copy (d->rcpts, NULL, NULL);
+  g_ptr_array_add (rcpts, NULL);
+  ml_smtp_client_add_message (client, entry->reverse_path,
+                              (const char * const *) rcpts->pdata, entry->data);
+  ml_smtp_client_session_start (d->mh->network, d->mh->host, ip, ML_PORT_SMTP,
+                                client, on_client_done, d);
+}
+
+static void
+try_next_candidate (Delivery *d)
+{
+  const char *candidate;
+
+  if (d->next >= d->candidates->len)
+    {
+      g_autofree char *text = g_strdup_printf ("no server for %s took the message; it stays queued",
+                                               d->route);
+      ml_network_note (d->mh->network, d->mh->name, "smtp.queue.deferred", text, d->last_error);
+      delivery_done (d);
+      return;
+    }
+  candidate = d->candidates->pdata[d->next++];
+  ml_dns_resolver_lookup (d->mh->resolver, candidate, ML_DNS_TYPE_A, on_candidate_address, d);
+}
+
+static gint
+compare_mx (gconstpointer a, gconstpointer b)
+{
+  const MlDnsRecord *x = *(MlDnsRecord * const *) a;
+  const MlDnsRecord *y = *(MlDnsRecord * const *) b;
+
+  return (gint) x->preference - (gint) y->preference;
+}
+
+static void
+on_mx (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_data)
+{
+  Delivery *d = user_data;
+  g_autoptr(GPtrArray) mx = g_ptr_array_new ();
+  GRand *rand = ml_scheduler_get_rand (ml_network_get_scheduler (d->mh->network));
+
+  if (result->rcode == ML_DNS_RCODE_NXDOMAIN)
+    {
+      g_autofree char *why = g_strdup_printf ("Host or domain name not found. Name service error for name=%s type=MX: Host not found",
+                                              d->route);
+      delivery_fail_all (d, ML_RCPT_FAILED, 550, why);
+      ml_network_note (d->mh->network, d->mh->name, "smtp.queue.nxdomain", why, NULL);
+      delivery_done (d);
+      return;
+    }
+  if (result->rcode != ML_DNS_RCODE_NOERROR)
+    {
+      g_free (d->last_error);
+      d->last_error = g_strdup_printf ("MX lookup for %s failed (%s)", d->route,
+                                       ml_dns_rcode_to_string (result->rcode));
+      delivery_done (d);
+      return;
+    }
+
+  for (guint i = 0; i < result->answers->len; i++)
+    {
+      MlDnsRecord *rr = result->answers->pdata[i];
+      if (rr->type == ML_DNS_TYPE_MX)
+        g_ptr_array_add (mx, rr);
+    }
+  /* RFC 5321 5.1: MXs of equal preference are tried in random order, so
+   * load spreads; our one seeded GRand keeps that deterministic. */
+  for (guint i = mx->len; i > 1; i--)
+    {
+      guint j = g_rand_int_range (rand, 0, (gint32) i);
+      gpointer tmp = mx->pdata[i - 1];
+      mx->pdata[i - 1] = mx->pdata[j];
+      mx->pdata[j] = tmp;
+    }
+  g_ptr_array_sort (mx, compare_mx);  /* stable: ties keep the shuffle */
+
+  for (guint i = 0; i < mx->len; i++)
+    {
+      MlDnsRecord *rr = mx->pdata[i];
+      g_ptr_array_add (d->candidates, g_strdup (rr->value));
+    }
+  /* RFC 5321 5.1: no MX records means the domain itself is the one MX. */
+  if (d->candidates->len == 0)
+    g_ptr_array_add (d->candidates, g_strdup (d->route));
+  try_next_candidate (d);
+}
+
+static void
+start_delivery (MlMailHost *mh, MlQueueEntry *entry, const char *route, gboolean by_mx,
+                GPtrArray *rcpts)
+{
+  Delivery *d = g_new0 (Delivery, 1);
+
+  d->mh = mh;
+  d->entry_id = g_strdup (entry->id);
+  d->rcpts = g_ptr_array_ref (rcpts);
+  d->route = g_strdup (route);
+  d->by_mx = by_mx;
+  d->candidates = g_ptr_array_new_with_free_func (g_free);
+  entry->in_flight++;
+  if (by_mx)
+    ml_dns_resolver_lookup (mh->resolver, route, ML_DNS_TYPE_MX, on_mx, d);
+  else
+    {
+      g_ptr_array_add (d->candidates, g_strdup (route));
+      try_next_candidate (d);
+    }
+}
+
+static void
+attempt_entry (MlMailHost *mh, MlQueueEntry *entry)
+{
+  /* Recipients grouped by where they go: one session per route. */
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+
+  entry->attempts++;
+  entry->in_flight = 1;  /* held until every route has started */
+
+  for (guint i = 0; i < entry->recipients->len; i++)
+    {
+      MlQueueRecipient *r = entry->recipients->pdata[i];
+      const char *domain = address_domain (r->address);
+      g_autofree char *key = NULL;
+      GPtrArray *group;
+
+      if (r->status != ML_RCPT_PENDING)
+        continue;
+      if (ml_mail_host_serves_domain (mh, domain) && mh->relay_to)
+        key = g_strconcat ("relay:", mh->relay_to, NULL);
+      else if (mh->roles & ML_ROLE_MTA)
+        key = g_strconcat ("mx:", domain, NULL);
+      else if (mh->relay_to)
+        key = g_strconcat ("relay:", mh->relay_to, NULL);
+      else
+        {
+          ml_queue_recipient_set (r, ML_RCPT_FAILED, 554,
+                                  "5.4.4 no route: this host is no MTA and has no relay_to");
+          continue;
+        }
+      group = g_hash_table_lookup (groups, key);
+      if (group == NULL)
+        {
+          group = g_ptr_array_new ();
+          g_hash_table_insert (groups, g_strdup (key), group);
+          g_ptr_array_add (order, g_strdup (key));
+        }
+      g_ptr_array_add (group, r->address);
+    }
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *key = order->pdata[i];
+      gboolean by_mx = g_str_has_prefix (key, "mx:");
+      start_delivery (mh, entry, strchr (key, ':') + 1, by_mx, g_hash_table_lookup (groups, key));
+    }
+
+  if (--entry->in_flight == 0)
+    finish_attempt (mh, entry);
+}
+
+typedef struct {
+  MlMailHost *mh;
+  char       *entry_id;
+} AttemptJob;
+
+static void
+attempt_job_run (gpointer data)
+{
+  AttemptJob *job = data;
+  MlQueueEntry *entry = ml_mail_queue_find (job->mh->queue, job->entry_id);
+
+  if (entry != NULL && !entry->in_flight)
+    attempt_entry (job->mh, entry);
+}
+
+static void
+attempt_job_free (gpointer data)
+{
+  AttemptJob *job = data;
+
+  g_free (job->entry_id);
+  g_free (job);
+}
+
+static void
+schedule_attempt (MlMailHost *mh, MlQueueEntry *entry, guint64 delay_us)
+{
+  AttemptJob *job = g_new0 (AttemptJob, 1);
+
+  job->mh = mh;
+  job->entry_id = g_strdup (entry->id);
+  ml_scheduler_schedule (ml_network_get_scheduler (mh->network), delay_us,
+                         attempt_job_run, job, attempt_job_free);
+}
+
+static void
+finish_attempt (MlMailHost *mh, MlQueueEntry *entry)
+{
+  MlScheduler *sched = ml_network_get_scheduler (mh->network);
+  guint64 now = ml_scheduler_now (sched);
+
+  for (guint i = 0; i < entry->recipients->len; i++)
+    {
+      MlQueueRecipient *r = entry->recipients->pdata[i];
+      g_autofree char *text = NULL;
+
+      if (r->status == ML_RCPT_DELIVERED && r->code != 0)
+        {
+          text = g_strdup_printf ("message %s delivered to %s", entry->id, r->address);
+          ml_network_note (mh->network, mh->name, "smtp.queue.delivered", text, r->reply);
+          r->code = 0;  /* reported */
+        }
+      else if (r->status == ML_RCPT_FAILED && r->code != G_MAXUINT)
+        {
+          /* A bounce (RFC 3464 DSN) to the sender comes with issue 9; until
+           * then the failure is only reported here. */
+          text = g_strdup_printf ("message %s to %s failed permanently; no bounce is generated yet",
+                                  entry->id, r->address);
+          ml_network_note (mh->network, mh->name, "smtp.queue.failed", text, r->reply);
+          r->code = G_MAXUINT;
+        }
+    }
+
+  if (ml_mail_queue_defer (mh->queue, entry, now))
+    {
+      g_autofree char *text = g_strdup_printf ("message %s deferred; next attempt in %" G_GUINT64_FORMAT " s",
+                                               entry->id, (entry->next_attempt_us - now) / G_USEC_PER_SEC);
+      ml_network_note (mh->network, mh->name, "smtp.queue.deferred", text, NULL);
+      schedule_attempt (mh, entry, entry->next_attempt_us - now);
+      return;
+    }
+  ml_mail_queue_remove (mh->queue, entry);
+}
+
+/* ---- life cycle ---- */
+
+static void
+server_config_for (MlMailHost *mh, MlSmtpServerConfig *config)
+{
+  ml_smtp_server_config_init (config);
+  config->hostname = mh->name;
+  /* Postfix's default message_size_limit, announced in EHLO (RFC 1870). */
+  config->max_message_size = 10240000;
+}
+
+MlMailHost *
+ml_mail_host_new (const MlMailHostConfig *config)
+{
+  MlMailHost *mh = g_new0 (MlMailHost, 1);
+  g_autoptr(GError) error = NULL;
+
+  mh->network = config->network;
+  mh->host = config->host;
+  mh->name = g_strdup (ml_host_get_name (config->host));
+  mh->roles = ml_host_get_roles (config->host);
+  mh->domains = g_strdupv ((char **) config->domains);
+  mh->relay_to = g_strdup (config->relay_to);
+  mh->resolver = config->resolver;
+  mh->store = config->store;
+  mh->queue = ml_mail_queue_new (g_str_hash (mh->name));
+  mh->relay_clients = g_array_new (FALSE, FALSE, sizeof (guint32));
+  server_config_for (mh, &mh->submission_config);
+  server_config_for (mh, &mh->relay_config);
+
+  if (mh->roles & ML_ROLE_MSA)
+    {
+      Service *svc = g_new0 (Service, 1);
+      svc->mh = mh;
+      svc->submission = TRUE;
+      if (!ml_host_tcp_listen (mh->host, ML_PORT_SUBMISSION, on_accept, svc, g_free, &error))
+        g_warning ("%s: %s", mh->name, error->message);
+      g_clear_error (&error);
+    }
+  if (mh->roles & (ML_ROLE_MTA | ML_ROLE_MDA))
+    {
+      Service *svc = g_new0 (Service, 1);
+      svc->mh = mh;
+      if (!ml_host_tcp_listen (mh->host, ML_PORT_SMTP, on_accept, svc, g_free, &error))
+        g_warning ("%s: %s", mh->name, error->message);
+    }
+  return mh;
+}
+
+void
+ml_mail_host_free (MlMailHost *self)
+{
+  if (self == NULL)
+    return;
+  ml_mail_queue_free (self->queue);
+  g_array_unref (self->relay_clients);
+  g_strfreev (self->domains);
+  g_free (self->relay_to);
+  g_free (self->name);
+  g_free (self);
+}
+
+void
+ml_mail_host_allow_relay_from (MlMailHost *self, guint32 ipv4)
+{
+  g_array_append_val (self->relay_clients, ipv4);
+}
+
+MlMailQueue *
+ml_mail_host_get_queue (MlMailHost *self)
+{
+  return self->queue;
+}
+
+MlHost *
+ml_mail_host_get_host (MlMailHost *self)
+{
+  return self->host;
+}

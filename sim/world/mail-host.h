@@ -1,0 +1,46 @@
+/* mail-host.h — the mail services of one simulated host.
+ *
+ * A host's roles decide what it runs:
+ *   MSA  submission on port 587 (RFC 6409): takes mail from its domains'
+ *        users and queues it for delivery.
+ *   MTA  SMTP on port 25 (RFC 5321): takes mail for its own domains (handing
+ *        it to relay_to, or into its store if it is also the MDA), relays
+ *        for other domains only for its own MSAs — never an open relay —
+ *        and delivers what is queued by MX lookup.
+ *   MDA  SMTP on port 25 for its domains' accounts; delivers into the store
+ *        with Return-Path: (RFC 5321 4.4).
+ */
+#pragma once
+
+#include "net/network.h"
+#include "net/dns-resolver.h"
+#include "mail/mail-store.h"
+#include "mail/mail-queue.h"
+
+G_BEGIN_DECLS
+
+#define ML_PORT_SMTP        25   /* RFC 5321 */
+#define ML_PORT_SUBMISSION  587  /* RFC 6409 */
+
+typedef struct _MlMailHost MlMailHost;
+
+typedef struct {
+  MlNetwork     *network;
+  MlHost        *host;
+  MlDnsResolver *resolver;   /* borrowed */
+  const char * const *domains;
+  const char    *relay_to;   /* host name or NULL */
+  MlMailStore   *store;      /* borrowed; MDA only */
+} MlMailHostConfig;
+
+MlMailHost  *ml_mail_host_new              (const MlMailHostConfig *config);
+void         ml_mail_host_free             (MlMailHost *self);
+/* Hosts allowed to relay through this host's port 25 (its own MSAs). */
+void         ml_mail_host_allow_relay_from (MlMailHost *self, guint32 ipv4);
+MlMailQueue *ml_mail_host_get_queue        (MlMailHost *self);
+MlHost      *ml_mail_host_get_host         (MlMailHost *self);
+gboolean     ml_mail_host_serves_domain    (MlMailHost *self, const char *domain);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlMailHost, ml_mail_host_free)
+
+G_END_DECLS
