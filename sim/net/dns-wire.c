@@ -1034,21 +1034,28 @@ ml_dns_message_summarize (const MlDnsMessage *self)
       g_string_append_printf (out, " %s ", type);
       append_name (out, q->name);
     }
+  /* Wireshark lists the records of every section, in order. */
   if (self->response)
-    for (guint i = 0; i < self->answers->len; i++)
-      {
-        const MlDnsRecord *rr = self->answers->pdata[i];
-        g_autofree char *type = ml_dns_type_dup_string (rr->type);
+    {
+      GPtrArray *sections[] = { self->answers, self->authority, self->additional };
 
-        g_string_append_printf (out, " %s", type);
-        /* Wireshark names the type alone for TXT and unknown data. */
-        if (record_is_typed (rr) && rr->type != ML_DNS_TYPE_TXT)
+      for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
+        for (guint i = 0; i < sections[s]->len; i++)
           {
-            g_autofree char *rdata = ml_dns_record_dup_rdata_string (rr);
+            const MlDnsRecord *rr = sections[s]->pdata[i];
+            g_autofree char *type = ml_dns_type_dup_string (rr->type);
 
-            g_string_append_c (out, ' ');
-            g_string_append (out, rdata);
+            g_string_append_printf (out, " %s", type);
+            /* It names the type alone for TXT and for data it does not
+             * decode. */
+            if (record_is_typed (rr) && rr->type != ML_DNS_TYPE_TXT)
+              {
+                g_autofree char *rdata = ml_dns_record_dup_rdata_string (rr);
+
+                g_string_append_c (out, ' ');
+                g_string_append (out, rdata);
+              }
           }
-      }
+    }
   return g_string_free (out, FALSE);
 }

@@ -136,7 +136,8 @@ GBytes       *ml_dns_message_encode       (const MlDnsMessage *self, gsize max_s
                                            GError **error);
 MlDnsMessage *ml_dns_message_decode       (const guint8 *data, gsize len, GError **error);
 /* Wireshark's Info column: "Standard query 0x1a2b MX b.example",
- * "Standard query response 0x1a2b MX b.example MX 10 mx.b.example",
+ * "Standard query response 0x1a2b MX b.example MX 10 mx.b.example
+ * A 192.0.2.25" (records of every section, as tshark prints them),
  * "Standard query response 0x1a2b No such name MX nowhere.example".
  * Caller frees. */
 char         *ml_dns_message_summarize    (const MlDnsMessage *self);

@@ -2,11 +2,13 @@
  * additional section, NXDOMAIN, a lost query recovered by the retry, a
  * timeout, and forged answers ignored. */
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "net/network.h"
 #include "net/dns-zone.h"
 #include "net/dns-server.h"
 #include "net/dns-resolver.h"
+#include "trace/pcap-writer.h"
 
 #define IP(a, b, c, d) ((guint32) (a) << 24 | (guint32) (b) << 16 | (guint32) (c) << 8 | (guint32) (d))
 #define CLIENT_IP IP (192, 0, 2, 10)
@@ -177,7 +179,8 @@ test_mx (Fixture *fx, gconstpointer data)
   frames = dns_frames (fx);
   g_assert_cmpstr (frames, ==,
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query]\n"
-                   "ns.example: Standard query response 0xID MX b.example MX 10 mx.b.example MX 20 mx2.b.example [dns.response]\n");
+                   "ns.example: Standard query response 0xID MX b.example MX 10 mx.b.example MX 20 mx2.b.example"
+                   " A 198.51.100.25 A 198.51.100.26 [dns.response]\n");
 }
 
 static void
@@ -257,7 +260,8 @@ test_lost_query_retried (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (frames, ==,
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query] LOST\n"
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query]\n"
-                   "ns.example: Standard query response 0xID MX b.example MX 10 mx.b.example MX 20 mx2.b.example [dns.response]\n");
+                   "ns.example: Standard query response 0xID MX b.example MX 10 mx.b.example MX 20 mx2.b.example"
+                   " A 198.51.100.25 A 198.51.100.26 [dns.response]\n");
 }
 
 static void
@@ -282,6 +286,60 @@ test_timeout (Fixture *fx, gconstpointer data)
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query] LOST\n"
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query] LOST\n"
                    "smtp.a.example: Standard query 0xID MX b.example [dns.query] LOST\n");
+}
+
+/* tshark reads the frames as DNS and prints, for each, the summary the
+ * trace already has. */
+static void
+test_tshark_agrees (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GString) want = g_string_new (NULL);
+  g_autoptr(MlPcapWriter) w = NULL;
+  int status;
+
+  if (tshark == NULL)
+    {
+      g_test_skip ("tshark is not installed");
+      return;
+    }
+  dir = g_dir_make_tmp ("ml-dns-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "dns.pcap", NULL);
+  w = ml_pcap_writer_new (path, ml_network_get_epoch (fx->net), &error);
+  g_assert_no_error (error);
+  ml_pcap_writer_attach (w, fx->trace);
+  ml_dns_resolver_lookup (fx->resolver, "b.example", ML_DNS_TYPE_MX, on_result, fx);
+  ml_dns_resolver_lookup (fx->resolver, "nowhere.example", ML_DNS_TYPE_A, on_result, fx);
+  ml_dns_resolver_lookup (fx->resolver, "b.example", ML_DNS_TYPE_TXT, on_result, fx);
+  run (fx);
+  g_assert_true (ml_pcap_writer_close (w, &error));
+  g_assert_cmpuint (fx->calls, ==, 3);
+
+  for (guint64 i = 0; i < ml_trace_get_length (fx->trace); i++)
+    {
+      const MlTraceEvent *e = ml_trace_get_event (fx->trace, i);
+
+      if (e->kind == ML_TRACE_FRAME && e->hop == 0)
+        g_string_append_printf (want, "%s\n", e->text);
+    }
+  {
+    const char *argv[] = { tshark, "-n", "-r", path, "-T", "fields", "-e", "_ws.col.Info", NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (status, NULL))
+      g_error ("tshark failed: %s", err);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_cmpuint (strlen (want->str), >, 0);
+  g_assert_cmpstr (out, ==, want->str);
 }
 
 /* ---- forged answers ------------------------------------------------------ */
@@ -504,6 +562,7 @@ main (int argc, char **argv)
   ADD ("/dns-resolver/lost-query-retried", test_lost_query_retried);
   ADD ("/dns-resolver/timeout", test_timeout);
   ADD ("/dns-resolver/forged-answers-ignored", test_forged_answers_ignored);
+  ADD ("/dns-resolver/tshark-agrees", test_tshark_agrees);
   ADD ("/dns-resolver/free-with-pending", test_free_with_pending);
   ADD ("/dns-resolver/free-in-callback", test_free_in_callback);
   ADD ("/dns-resolver/invalid-name", test_invalid_name);

@@ -135,7 +135,8 @@ test_compression_bytes (void)
   g_assert_cmphex (rr->address, ==, IP (192, 0, 2, 25));
   g_assert_cmpstr (rr->value, ==, "192.0.2.25");
   g_assert_cmpstr (summary, ==,
-                   "Standard query response 0x1a2b MX b.example MX 10 mx.b.example MX 20 mx2.b.example");
+                   "Standard query response 0x1a2b MX b.example MX 10 mx.b.example MX 20 mx2.b.example"
+                   " A 192.0.2.25");
 }
 
 /* ---- round trips ------------------------------------------------------- */
@@ -637,7 +638,8 @@ test_server_mx_with_additional (void)
   g_assert_cmpstr (((MlDnsRecord *) r->additional->pdata[0])->value, ==, "192.0.2.25");
   g_assert_cmpstr (((MlDnsRecord *) r->additional->pdata[1])->value, ==, "192.0.2.26");
   g_assert_cmpstr (summary, ==,
-                   "Standard query response 0x4242 MX b.example MX 10 mx.b.example MX 20 mx2.b.example");
+                   "Standard query response 0x4242 MX b.example MX 10 mx.b.example MX 20 mx2.b.example"
+                   " A 192.0.2.25 A 192.0.2.26");
 }
 
 static void
