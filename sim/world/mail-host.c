@@ -314,8 +314,11 @@ on_client_done (MlSmtpClient *client, const GError *error, gpointer user_data)
   if (!reached)
     {
       g_free (d->last_error);
-      d->last_error = g_strdup_printf ("connect to %s failed: %s", candidate,
-                                       error ? error->message : "the session ended before any recipient was tried");
+      d->last_error = g_strdup_printf ("delivery through %s failed: %s", candidate,
+                                       error ? error->message : "the server refused the session");
+      ml_network_note (d->mh->network, d->mh->name, "smtp.queue.next-mx",
+                       d->last_error,
+                       d->next < d->candidates->len ? "trying the next MX (RFC 5321 5.1)" : NULL);
       try_next_candidate (d);
       return;
     }
