@@ -46,7 +46,12 @@ main (int argc, char **argv)
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].func (argc - 1, argv + 1);
+      {
+        /* So GOptionContext's usage line reads "maillab-cli run …". */
+        g_autofree char *prgname = g_strdup_printf ("maillab-cli %s", commands[i].name);
+        g_set_prgname (prgname);
+        return commands[i].func (argc - 1, argv + 1);
+      }
 
   fprintf (stderr, "maillab-cli: unknown command '%s'\n\n", argv[1]);
   print_usage (stderr);

@@ -91,26 +91,35 @@ protocol_tag (MlProtocol protocol, const char *fallback)
   return protocol == ML_PROTO_NONE ? fallback : ml_protocol_to_string (protocol);
 }
 
+/* Lines of @text, the first where the cursor is, the rest indented by
+ * @indent columns so they sit under the first. */
 static void
-format_dialogue (GString *out, const MlTraceEvent *event)
+append_lines (GString *out, const char *text, glong indent)
 {
-  const char *who = event->direction == ML_DIR_CLIENT_TO_SERVER ? "C: " : "S: ";
-  g_auto(GStrv) lines = g_strsplit (event->text ? event->text : "", "\n", -1);
-  glong indent;
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
 
-  indent = append_prefix (out, event, protocol_tag (event->protocol, "-"));
-  indent += strlen (who);
-  g_string_append (out, who);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       if (i > 0)
         {
           g_string_append_c (out, '\n');
-          for (glong j = 0; j < indent; j++)
+          for (glong j = 0; j < indent && lines[i][0] != '\0'; j++)
             g_string_append_c (out, ' ');
         }
       append_clean (out, lines[i], -1);
     }
+}
+
+static void
+format_dialogue (GString *out, const MlTraceEvent *event)
+{
+  const char *who = event->direction == ML_DIR_CLIENT_TO_SERVER ? "C: " : "S: ";
+  glong indent;
+
+  indent = append_prefix (out, event, protocol_tag (event->protocol, "-"));
+  indent += strlen (who);
+  g_string_append (out, who);
+  append_lines (out, event->text ? event->text : "", indent);
 }
 
 static void
@@ -160,13 +169,26 @@ format_store (GString *out, const MlTraceEvent *event)
 static void
 format_note (GString *out, const MlTraceEvent *event)
 {
-  append_prefix (out, event, "NOTE");
+  glong indent = append_prefix (out, event, "NOTE");
+
   append_clean (out, event->text ? event->text : "", -1);
-  if (event->detail != NULL)
+  if (event->detail == NULL)
+    return;
+  /* A lesson step's narrative is a paragraph: it goes under the note,
+   * line for line, rather than escaped onto one line. */
+  if (strchr (event->detail, '\n') != NULL)
     {
-      g_string_append (out, ": ");
-      append_clean (out, event->detail, -1);
+      g_autofree char *detail = g_strdup (event->detail);
+
+      g_strchomp (detail);
+      g_string_append_c (out, '\n');
+      for (glong j = 0; j < indent + 2; j++)
+        g_string_append_c (out, ' ');
+      append_lines (out, detail, indent + 2);
+      return;
     }
+  g_string_append (out, ": ");
+  append_clean (out, event->detail, -1);
 }
 
 static void
