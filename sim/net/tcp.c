@@ -553,8 +553,15 @@ tcp_send_at (MlTcpConn *c, guint32 seq, gsize len, gboolean fin)
   if (fin)
     flags |= ML_TCP_FIN;
 
+  /* RFC 6298 3 (Karn): no sample from a segment sent twice. Resending an
+   * earlier segment leaves a timed later one alone: its sample may come
+   * out long, which errs on the safe side and lets a backed-off RTO
+   * collapse again (RFC 6298 5.7, last paragraph). */
   if (retransmission)
-    c->rtt_timing = FALSE;  /* RFC 6298 3: Karn's algorithm */
+    {
+      if (c->rtt_timing && SEQ_LEQ (seq, c->rtt_seq) && SEQ_LT (c->rtt_seq, end))
+        c->rtt_timing = FALSE;
+    }
   else if (!c->rtt_timing)
     {
       c->rtt_timing = TRUE;
@@ -626,7 +633,11 @@ tcp_output (MlTcpConn *c)
     {
       guint32 data_end = tcp_data_end (c);
       guint32 flight = c->snd_nxt - c->snd_una;
-      guint32 window = MIN (c->cwnd, c->snd_wnd);
+      /* RFC 3042 limited transmit: the first two duplicate ACKs each let
+       * one new segment out, so a small window still gets the three
+       * duplicates fast retransmit needs. */
+      guint32 extra = c->in_recovery ? 0 : MIN (c->dupacks, 2u) * c->mss;
+      guint32 window = MIN (c->cwnd + extra, c->snd_wnd);
       gsize avail = SEQ_LT (c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
       gsize usable = window > flight ? window - flight : 0;
       gsize len = MIN (MIN (avail, usable), c->mss);
@@ -635,8 +646,9 @@ tcp_output (MlTcpConn *c)
       /* RFC 9293 3.8.6.2.1 sender SWS avoidance, rules (1) and (2): a
        * full segment, or everything queued. Nagle's bracketed condition
        * is left out, as mail servers set TCP_NODELAY: each reply line
-       * goes out when written. */
-      if (len < c->mss && len < avail)
+       * goes out when written. With nothing in flight no ACK will come to
+       * open the window, so whatever fits goes (rule (4)'s override). */
+      if (len < c->mss && len < avail && flight > 0)
         len = 0;
       fin = c->fin_queued && c->snd_nxt + len == data_end;
       if (len == 0 && !fin)
@@ -670,6 +682,9 @@ tcp_rexmt_fire (gpointer data)
   MlTcpConn *c = data;
   guint64 now = ml_scheduler_now (c->sched);
 
+  gboolean syn;
+  guint limit;
+
   c->rexmt_event = 0;
   if (c->rexmt_deadline == 0)
     return;
@@ -683,17 +698,18 @@ tcp_rexmt_fire (gpointer data)
   c->rexmt_deadline = 0;
 
   /* RFC 9293 3.8.3: after R2 the connection is given up. */
-  if (++c->retries > ML_TCP_MAX_RETRIES)
+  syn = c->state == ML_TCP_SYN_SENT || c->state == ML_TCP_SYN_RECEIVED;
+  limit = syn ? ML_TCP_MAX_SYN_RETRIES : ML_TCP_MAX_RETRIES;
+  if (++c->retries > limit)
     {
       g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                             "No answer after %u retransmissions",
-                                             ML_TCP_MAX_RETRIES);
+                                             "No answer after %u retransmissions", limit);
       tcp_conn_destroy (c, error);
       return;
     }
   c->rto = MIN (c->rto * 2, ML_TCP_MAX_RTO_US);   /* RFC 6298 5.5 */
 
-  if (c->state == ML_TCP_SYN_SENT || c->state == ML_TCP_SYN_RECEIVED)
+  if (syn)
     c->syn_retransmitted = TRUE;
   else
     {
@@ -746,7 +762,9 @@ tcp_reply_rst (MlTcpHost *th, const MlFrameInfo *info)
     }
 
   peer = tcp_peer_conn (th->host, h.src_port, info->ip.src_ip, h.dst_port);
-  seq_base = peer && peer->state != ML_TCP_SYN_SENT ? peer->irs : h.seq;
+  /* With no ISN seen from this side, Wireshark counts from one before the
+   * first sequence number, so the lone RST reads "Seq=1". */
+  seq_base = peer && peer->state != ML_TCP_SYN_SENT ? peer->irs : h.seq - 1;
   ack_base = peer ? peer->iss : seg->seq;
   summary = segment_summary (&h, seq_base, ack_base, 0, FALSE);
   meta.conn_id = peer ? peer->conn_id : 0;
@@ -901,7 +919,6 @@ tcp_ack_duplicate (MlTcpConn *c, guint32 ack)
   c->ssthresh = MAX ((c->snd_max - c->snd_una) / 2, 2 * c->mss);
   c->recover = c->snd_max;
   c->in_recovery = TRUE;
-  c->rtt_timing = FALSE;
   tcp_retransmit_first (c);
   c->cwnd = c->ssthresh + ML_TCP_DUPACK_THRESHOLD * c->mss;
 }

@@ -33,18 +33,23 @@ const char *ml_tcp_state_to_string (MlTcpState state);   /* "ESTABLISHED" */
 /* Tunables of the model, with where they come from. */
 #define ML_TCP_WINDOW             65535   /* RFC 9293 3.1: 16 bits, no window scaling */
 #define ML_TCP_DEFAULT_MSS        536     /* RFC 9293 3.7.1: without an MSS option */
-#define ML_TCP_INITIAL_RTO_US     G_USEC_PER_SEC               /* RFC 6298 2.1 */
-#define ML_TCP_MIN_RTO_US         G_USEC_PER_SEC               /* RFC 6298 2.4 */
-#define ML_TCP_MAX_RTO_US         (60 * G_USEC_PER_SEC)        /* RFC 6298 2.5 */
-#define ML_TCP_SYN_DATA_RTO_US    (3 * G_USEC_PER_SEC)         /* RFC 6298 5.7 */
-#define ML_TCP_MAX_RETRIES        8       /* RFC 9293 3.8.3: R2, counted in retransmissions */
+#define ML_TCP_INITIAL_RTO_US     G_GUINT64_CONSTANT (1000000)   /* RFC 6298 2.1 */
+#define ML_TCP_MIN_RTO_US         G_GUINT64_CONSTANT (1000000)   /* RFC 6298 2.4 */
+#define ML_TCP_MAX_RTO_US         G_GUINT64_CONSTANT (60000000)  /* RFC 6298 2.5 */
+#define ML_TCP_SYN_DATA_RTO_US    G_GUINT64_CONSTANT (3000000)   /* RFC 6298 5.7 */
+/* RFC 9293 3.8.3 (R2): give up after this many timeouts in a row. RFC
+ * 1122 4.2.3.5 wants R2 to last at least 100 s for data and 3 min for a
+ * SYN; with a 1 s RTO doubling up to 60 s that is 15 retries (663 s, as
+ * Linux's tcp_retries2) and 8 retries (243 s). */
+#define ML_TCP_MAX_RETRIES        15
+#define ML_TCP_MAX_SYN_RETRIES    8
 /* Linux's minimum delayed-ACK time: well under RFC 1122's 0.5 s limit
  * (RFC 9293 3.8.6.3, MUST-40) and far under the 1 s minimum RTO, so a
  * delayed ACK never makes the peer retransmit. */
-#define ML_TCP_DELAYED_ACK_US     (40 * 1000)
+#define ML_TCP_DELAYED_ACK_US     G_GUINT64_CONSTANT (40000)
 /* RFC 9293 3.3.2 gives MSL as 2 minutes; a lab shortens it so runs end,
  * but TIME_WAIT still lasts 2·MSL. */
-#define ML_TCP_MSL_US             G_USEC_PER_SEC
+#define ML_TCP_MSL_US             G_GUINT64_CONSTANT (1000000)
 #define ML_TCP_DUPACK_THRESHOLD   3       /* RFC 5681 3.2 */
 
 #define ML_TYPE_TCP_STREAM (ml_tcp_stream_get_type ())
