@@ -359,6 +359,76 @@ test_lossy (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (ml_host_tcp_get_n_connections (fx->s), ==, 0);
 }
 
+/* Takes the link down for exactly the @drop_index-th data segment the
+ * client sends, from inside the trace (listeners see each frame as it
+ * starts on the wire, before the next one is decided). */
+typedef struct {
+  MlLink *link;
+  guint   seen;
+  guint   drop_index;
+} Dropper;
+
+static void
+drop_one (MlTrace *trace, const MlTraceEvent *e, gpointer user_data)
+{
+  Dropper *d = user_data;
+  MlFrameInfo info;
+
+  if (e->kind != ML_TRACE_FRAME || e->retransmission)
+    return;
+  g_assert_true (ml_frame_parse (g_bytes_get_data (e->bytes, NULL), g_bytes_get_size (e->bytes),
+                                 &info, NULL));
+  if (info.tcp.src_port != 49152 || info.payload_len == 0)
+    return;
+  d->seen++;
+  ml_link_set_up (d->link, d->seen + 1 != d->drop_index);
+}
+
+static void
+test_fast_retransmit (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GBytes) payload = pattern (30 * 1460);
+  g_autoptr(GPtrArray) f = NULL;
+  Dropper dropper = { fx->link, 0, 8 };
+  guint64 lost_at = 0, resent_at = 0;
+  guint32 lost_seq = 0, resent = 0, dupacks = 0, client_isn;
+
+  ml_trace_add_listener (fx->trace, drop_one, &dropper, NULL);
+  connect_client (fx, 25);
+  ml_stream_write_bytes (fx->client.stream, payload);
+  run (fx);
+
+  g_assert_cmpmem (fx->server.data->data, fx->server.data->len,
+                   g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  f = frames (fx);
+  client_isn = parse (f->pdata[0]).tcp.seq;
+  for (guint i = 0; i < f->len; i++)
+    {
+      const MlTraceEvent *e = f->pdata[i];
+      MlFrameInfo info = parse (e);
+
+      if (e->dropped)
+        {
+          lost_at = e->time_us;
+          lost_seq = info.tcp.seq;
+        }
+      else if (e->retransmission)
+        {
+          resent++;
+          resent_at = e->time_us;
+          g_assert_cmphex (info.tcp.seq, ==, lost_seq);
+        }
+      else if (lost_at && !resent && info.tcp.src_port == 25 && info.tcp.ack == lost_seq)
+        dupacks++;
+    }
+  g_assert_cmpuint (lost_seq - client_isn - 1, ==, 7 * 1460);
+  /* RFC 5681 3.2: the third duplicate ACK, not the 1 s timer, resends it. */
+  g_assert_cmpuint (resent, ==, 1);
+  g_assert_cmpuint (dupacks, >=, 1 + ML_TCP_DUPACK_THRESHOLD);
+  g_assert_cmpuint (resent_at - lost_at, <, 100000);
+  g_assert_cmpuint (ml_tcp_stream_get_retransmissions (ML_TCP_STREAM (fx->client.stream)), ==, 1);
+}
+
 static void
 test_rto_first (Fixture *fx, gconstpointer data)
 {
@@ -774,6 +844,7 @@ main (int argc, char *argv[])
   ADD ("/tcp/write-coalesce", test_write_coalesce);
   ADD ("/tcp/lossy-link", test_lossy);
   ADD ("/tcp/rto/first-retransmission", test_rto_first);
+  ADD ("/tcp/fast-retransmit", test_fast_retransmit);
   ADD ("/tcp/teardown/both-ways", test_teardown);
   ADD ("/tcp/teardown/half-close", test_half_close);
   ADD ("/tcp/rst/refused", test_refused);
