@@ -71,9 +71,9 @@ MlLink       *ml_network_find_link       (MlNetwork *self, const char *a, const 
 /* Static shortest paths for every pair of hosts: fewest hops, ties broken
  * by lower total latency, then by the order hosts were added. Only hosts
  * with ML_ROLE_ROUTER forward. Adding hosts or links later recomputes the
- * routes on the next send; an unreachable pair is not an error here, a
- * packet sent to it is dropped with an ML_TRACE_NOTE. FALSE only on
- * a misuse (a host belonging to another network). */
+ * routes on the next send. An unreachable pair is not an error here (a
+ * packet sent to it is dropped with an ML_TRACE_NOTE), so this returns
+ * TRUE; @error is kept for checks a topology may need later. */
 gboolean      ml_network_compute_routes  (MlNetwork *self, GError **error);
 /* The path a packet from @from to @dst_ip takes, @from first and the
  * destination last (MlHost*, borrowed; caller frees the array), or NULL
