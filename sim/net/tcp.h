@@ -47,9 +47,13 @@ const char *ml_tcp_state_to_string (MlTcpState state);   /* "ESTABLISHED" */
  * (RFC 9293 3.8.6.3, MUST-40) and far under the 1 s minimum RTO, so a
  * delayed ACK never makes the peer retransmit. */
 #define ML_TCP_DELAYED_ACK_US     G_GUINT64_CONSTANT (40000)
-/* RFC 9293 3.3.2 gives MSL as 2 minutes; a lab shortens it so runs end,
- * but TIME_WAIT still lasts 2·MSL. */
-#define ML_TCP_MSL_US             G_GUINT64_CONSTANT (1000000)
+/* RFC 9293 3.3.2 gives MSL as 2 minutes; we use 30 s, so TIME-WAIT lasts
+ * 60 s as on Linux (TCP_TIMEWAIT_LEN). It must outlast the peer's FIN
+ * retransmissions (1 s, 2 s, 4 s … with RFC 6298 back-off): a shorter one
+ * answers a late retransmitted FIN with RST, which a capture of a lossy
+ * link then shows as a reset no real stack would send. Virtual time costs
+ * nothing. */
+#define ML_TCP_MSL_US             (G_GUINT64_CONSTANT (30) * G_USEC_PER_SEC)
 #define ML_TCP_DUPACK_THRESHOLD   3       /* RFC 5681 3.2 */
 
 #define ML_TYPE_TCP_STREAM (ml_tcp_stream_get_type ())
