@@ -40,7 +40,7 @@ G_DEFINE_QUARK (ml-lesson-error-quark, ml_lesson_error)
 #define MAX_LOCAL_PART          64    /* RFC 5321 4.5.3.1.1 */
 #define MAX_TXT                 255   /* RFC 1035 3.3.14: one <character-string> */
 #define MAX_BODY_LINE           998   /* RFC 5321 4.5.3.1.6: 1000 with CRLF */
-#define MAX_FIELDS              16    /* keys in the biggest group */
+#define MAX_FIELDS 24  /* the most keys one group (a step) may have */
 #define MAX_QUOTED_CHARS        40    /* of a value repeated in a message */
 #define MAX_SUGGEST_LEN         64    /* longer words get no "did you mean" */
 
@@ -609,6 +609,48 @@ parse_domains (Loader *ld, const MlYamlNode *node, const char *path,
   return parse_strv (ld, node, path, field, dest, check_mail_domain, error);
 }
 
+/* RFC 3501 2.3.2: a system flag (backslash and one of the five a client
+ * may set) or a keyword (an atom). */
+static gboolean
+check_flag (Loader *ld, const MlYamlNode *node, const char *path,
+            char **out, GError **error)
+{
+  static const char *const system_flags[] = { "\\Seen", "\\Answered", "\\Flagged",
+                                              "\\Deleted", "\\Draft" };
+  g_autofree char *text = NULL;
+  g_autofree char *q = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  q = quote (node);
+  if (text[0] == '\\')
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (system_flags); i++)
+        if (g_ascii_strcasecmp (text, system_flags[i]) == 0)
+          {
+            *out = g_strdup (system_flags[i]);
+            return TRUE;
+          }
+      return fail (ld, node, path, error, "%s is not a flag a client may set: use "
+                   "\\Seen, \\Answered, \\Flagged, \\Deleted, \\Draft or a keyword", q);
+    }
+  for (const char *p = text; *p; p++)
+    if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f || strchr ("(){%*\"\\]", *p))
+      return fail (ld, node, path, error, "%s is not a keyword: keywords are IMAP atoms, "
+                   "without spaces or any of ( ) { %% * \" \\ ]", q);
+  if (*text == '\0')
+    return fail (ld, node, path, error, "a flag cannot be empty");
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_flags (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *field, gpointer dest, GError **error)
+{
+  return parse_strv (ld, node, path, field, dest, check_flag, error);
+}
+
 static gboolean
 parse_addresses (Loader *ld, const MlYamlNode *node, const char *path,
                  const Field *field, gpointer dest, GError **error)
@@ -747,8 +789,9 @@ parse_duration (Loader *ld, const MlYamlNode *node, const char *path,
                 const Field *field, gpointer dest, GError **error)
 {
   static const Unit units[] = {
-    { "us", 1 }, { "\xc2\xb5s", 1 }, { "ms", 1e3 }, { "s", 1e6 },
+    { "us", 1 }, { "\xc2\xb5s", 1 }, { "ms", 1e3 }, { "s", 1e6 }, { "min", 60e6 },
   };
+  guint64 max_us = field->max ? field->max : MAX_LATENCY_US;
   g_autofree char *q = NULL;
   double us;
   gboolean has_unit, known;
@@ -764,8 +807,9 @@ parse_duration (Loader *ld, const MlYamlNode *node, const char *path,
   if (!known)
     return fail (ld, node, path, error, "%s has an unknown unit; use us, ms or s "
                  "(like 20ms)", q);
-  if (us > (double) MAX_LATENCY_US)
-    return fail (ld, node, path, error, "%s is too long; the most is 60s", q);
+  if (us > (double) max_us)
+    return fail (ld, node, path, error, "%s is too long; the most is %" G_GUINT64_FORMAT "s",
+                 q, max_us / G_USEC_PER_SEC);
   *(guint64 *) dest = (guint64) llround (us);
   return TRUE;
 }
@@ -961,7 +1005,19 @@ parse_record_type (Loader *ld, const MlYamlNode *node, const char *path,
 }
 
 /* Indexed by MlLessonActionKind. */
-static const char *const action_names[] = { "send", NULL };
+static const char *const action_names[] = {
+  "send", "pop3-fetch", "imap-sync", "imap-read", "imap-flag", "imap-move",
+  "imap-search", "imap-delete", "imap-idle", "imap-create-folder", "imap-logout",
+  NULL
+};
+
+const char *
+ml_lesson_action_to_string (MlLessonActionKind kind)
+{
+  if ((gsize) kind >= G_N_ELEMENTS (action_names) - 1)
+    return "unknown";
+  return action_names[kind];
+}
 
 static gboolean
 parse_action (Loader *ld, const MlYamlNode *node, const char *path,
@@ -1142,6 +1198,9 @@ step_alloc (void)
   s->count = 1;
   s->subject = g_strdup ("");
   s->body = g_strdup ("");
+  s->set = TRUE;
+  s->expunge = TRUE;
+  s->timeout_us = ML_LESSON_DEFAULT_IDLE_TIMEOUT_US;
   return s;
 }
 
@@ -1156,6 +1215,13 @@ step_free (gpointer data)
   g_strfreev (s->to);
   g_free (s->subject);
   g_free (s->body);
+  g_free (s->server);
+  g_free (s->account);
+  g_free (s->mailbox);
+  g_free (s->message);
+  g_strfreev (s->flags);
+  g_free (s->folder);
+  g_free (s->criteria);
   g_free (s);
 }
 
@@ -1198,11 +1264,25 @@ static const Field step_fields[] = {
   { "action",    parse_action,    F (MlLessonStep, kind),      TRUE },
   { "narrative", parse_text,      F (MlLessonStep, narrative), FALSE },
   { "host",      parse_host_name, F (MlLessonStep, host),      TRUE },
-  { "from",      parse_address,   F (MlLessonStep, from),      TRUE },
-  { "to",        parse_addresses, F (MlLessonStep, to),        TRUE, 1 },
+  /* Which of these an action needs is checked in the second pass. */
+  { "from",      parse_address,   F (MlLessonStep, from),      FALSE },
+  { "to",        parse_addresses, F (MlLessonStep, to),        FALSE, 1 },
   { "subject",   parse_line,      F (MlLessonStep, subject),   FALSE },
   { "body",      parse_body,      F (MlLessonStep, body),      FALSE },
   { "count",     parse_uint,      F (MlLessonStep, count),     FALSE, 1, ML_LESSON_MAX_SEND_COUNT },
+  { "server",    parse_host_name, F (MlLessonStep, server),    FALSE },
+  { "account",   parse_address,   F (MlLessonStep, account),   FALSE },
+  { "keep",      parse_bool,      F (MlLessonStep, keep),      FALSE },
+  { "uidl",      parse_bool,      F (MlLessonStep, uidl),      FALSE },
+  { "mailbox",   parse_line,      F (MlLessonStep, mailbox),   FALSE },
+  { "uid",       parse_uint,      F (MlLessonStep, uid),       FALSE, 1, G_MAXUINT32 },
+  { "message",   parse_line,      F (MlLessonStep, message),   FALSE },
+  { "flags",     parse_flags,     F (MlLessonStep, flags),     FALSE, 1 },
+  { "set",       parse_bool,      F (MlLessonStep, set),       FALSE },
+  { "folder",    parse_line,      F (MlLessonStep, folder),    FALSE },
+  { "criteria",  parse_line,      F (MlLessonStep, criteria),  FALSE },
+  { "expunge",   parse_bool,      F (MlLessonStep, expunge),   FALSE },
+  { "timeout",   parse_duration,  F (MlLessonStep, timeout_us), FALSE, 0, ML_LESSON_DEFAULT_IDLE_TIMEOUT_US },
 };
 
 #define ELEMENT(type, fields, prefix) \
@@ -1546,6 +1626,66 @@ check_accounts (Checker *c, GError **error)
 }
 
 static gboolean
+require_field (Checker *c, MlLessonStep *s, guint i, const char *key, gboolean present,
+               GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (present)
+    return TRUE;
+  path = g_strdup_printf ("steps[%u]", i + 1);
+  return fail (c->ld, node_of (c->ld, s, "action"), path, error,
+               "a '%s' step needs '%s'", ml_lesson_action_to_string (s->kind), key);
+}
+
+static gboolean
+check_retrieval_step (Checker *c, MlLessonStep *s, guint i, GError **error)
+{
+  const MlLesson *lesson = c->ld->lesson;
+  g_autofree char *path = g_strdup_printf ("steps[%u].server", i + 1);
+  MlLessonHost *server;
+  gboolean known_account = FALSE;
+
+  if (!require_field (c, s, i, "server", s->server != NULL, error) ||
+      !require_field (c, s, i, "account", s->account != NULL, error))
+    return FALSE;
+  if (!resolve_host (c, node_of (c->ld, s, "server"), path, &s->server, &server, error))
+    return FALSE;
+  if (!(server->roles & ML_ROLE_MDA))
+    return fail (c->ld, node_of (c->ld, s, "server"), path, error,
+                 "'%s' holds no mailboxes: POP3 and IMAP are served by an MDA", server->name);
+  for (guint a = 0; a < lesson->accounts->len; a++)
+    known_account |= g_ascii_strcasecmp (((MlLessonAccount *) lesson->accounts->pdata[a])->address,
+                                         s->account) == 0;
+  if (!known_account)
+    {
+      g_autofree char *apath = g_strdup_printf ("steps[%u].account", i + 1);
+      return fail (c->ld, node_of (c->ld, s, "account"), apath, error,
+                   "'%s' is not among the lesson's accounts", s->account);
+    }
+
+  switch (s->kind)
+    {
+    case ML_LESSON_ACTION_IMAP_FLAG:
+      if (!require_field (c, s, i, "flags", s->flags != NULL, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case ML_LESSON_ACTION_IMAP_READ:
+    case ML_LESSON_ACTION_IMAP_DELETE:
+      return require_field (c, s, i, "uid' or 'message", s->uid != 0 || s->message != NULL, error);
+    case ML_LESSON_ACTION_IMAP_MOVE:
+      return require_field (c, s, i, "uid' or 'message", s->uid != 0 || s->message != NULL, error) &&
+             require_field (c, s, i, "folder", s->folder != NULL, error);
+    case ML_LESSON_ACTION_IMAP_SEARCH:
+      return require_field (c, s, i, "criteria", s->criteria != NULL, error);
+    case ML_LESSON_ACTION_IMAP_CREATE_FOLDER:
+      return require_field (c, s, i, "folder", s->folder != NULL, error);
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
 check_steps (Checker *c, GError **error)
 {
   const MlLesson *lesson = c->ld->lesson;
@@ -1561,20 +1701,23 @@ check_steps (Checker *c, GError **error)
       if (!resolve_host (c, at, path, &s->host, &host, error))
         return FALSE;
       roles = ml_roles_dup_string (host->roles);
-      switch (s->kind)
+      if (!(host->roles & ML_ROLE_MUA))
+        return fail (c->ld, at, path, error, "'%s' cannot %s: its roles are %s, "
+                     "and only a MUA (a mail program like Alice's laptop) %s",
+                     host->name, ml_lesson_action_to_string (s->kind), roles,
+                     s->kind == ML_LESSON_ACTION_SEND ? "sends messages" : "reads mail");
+      if (s->kind == ML_LESSON_ACTION_SEND)
         {
-        case ML_LESSON_ACTION_SEND:
-          if (!(host->roles & ML_ROLE_MUA))
-            return fail (c->ld, at, path, error, "'%s' cannot send: its roles are %s, "
-                         "and only a MUA (a mail program like Alice's laptop) sends "
-                         "messages", host->name, roles);
           if (host->submission == NULL)
             return fail (c->ld, at, path, error, "'%s' has no 'submission' host to send "
                          "through; add one to it in 'hosts'", host->name);
-          break;
-        default:
-          break;
+          if (!require_field (c, s, i, "from", s->from != NULL, error) ||
+              !require_field (c, s, i, "to", s->to != NULL, error))
+            return FALSE;
+          continue;
         }
+      if (!check_retrieval_step (c, s, i, error))
+        return FALSE;
     }
   return TRUE;
 }

@@ -26,6 +26,8 @@ GQuark ml_lesson_error_quark (void);
 #define ML_LESSON_MAX_NODES            100000         /* values in the file */
 #define ML_LESSON_MAX_ALIAS_EXPANSION  (1024 * 1024)  /* bytes *aliases add */
 #define ML_LESSON_MAX_SEND_COUNT       1000           /* a send step's count */
+/* RFC 2177 3: a client re-issues IDLE at least every 29 minutes. */
+#define ML_LESSON_DEFAULT_IDLE_TIMEOUT_US (G_GUINT64_CONSTANT (29) * 60 * G_USEC_PER_SEC)
 
 typedef struct {
   char    *name;        /* "smtp.a.example" */
@@ -63,21 +65,49 @@ typedef struct {
   guint    line, column;
 } MlLessonAccount;
 
+/* Indexed like the names in lesson.c's action table. */
 typedef enum {
-  ML_LESSON_ACTION_SEND = 0,  /* a MUA submits a message */
+  ML_LESSON_ACTION_SEND = 0,          /* a MUA submits a message */
+  ML_LESSON_ACTION_POP3_FETCH,        /* download over POP3, keep or delete */
+  ML_LESSON_ACTION_IMAP_SYNC,         /* LIST, SELECT, fetch what is new */
+  ML_LESSON_ACTION_IMAP_READ,         /* fetch one message's body (sets \Seen) */
+  ML_LESSON_ACTION_IMAP_FLAG,         /* set or clear flags */
+  ML_LESSON_ACTION_IMAP_MOVE,         /* move to another mailbox */
+  ML_LESSON_ACTION_IMAP_SEARCH,       /* server-side SEARCH */
+  ML_LESSON_ACTION_IMAP_DELETE,       /* \Deleted, then EXPUNGE unless told not to */
+  ML_LESSON_ACTION_IMAP_IDLE,         /* wait for the server to push news */
+  ML_LESSON_ACTION_IMAP_CREATE_FOLDER,
+  ML_LESSON_ACTION_IMAP_LOGOUT,
 } MlLessonActionKind;
 
 typedef struct {
   MlLessonActionKind kind;
   char    *narrative;   /* shown before the step runs; may be NULL */
   char    *host;        /* the MUA host that acts, spelled as it spells itself */
+  /* send */
   char    *from;        /* envelope and From: address */
   GStrv    to;          /* recipients (envelope and To:) */
   char    *subject;     /* "" when not given, never NULL */
   char    *body;        /* LF line ends, each line <= 998 bytes; "" when not given */
   guint    count;       /* send this message N times (default 1) */
+  /* retrieval (pop3-*, imap-*) */
+  char    *server;      /* the host serving the mailbox (an MDA) */
+  char    *account;     /* whose mailbox; its password comes from accounts */
+  gboolean keep;        /* pop3-fetch: leave messages on the server */
+  gboolean uidl;        /* pop3-fetch: download only what this device has not seen */
+  char    *mailbox;     /* imap-*: the mailbox acted in; "INBOX" by default */
+  guint32  uid;         /* imap-*: the message by UID (0: not given) */
+  char    *message;     /* imap-*: the message whose Subject: contains this */
+  GStrv    flags;       /* imap-flag: "\Flagged", keywords */
+  gboolean set;         /* imap-flag: TRUE sets, FALSE clears (default TRUE) */
+  char    *folder;      /* imap-move destination, imap-create-folder name */
+  char    *criteria;    /* imap-search: IMAP SEARCH keys, as typed */
+  gboolean expunge;     /* imap-delete: EXPUNGE after \Deleted (default TRUE) */
+  guint64  timeout_us;  /* imap-idle: give up after this long (default 29 min) */
   guint    line, column;
 } MlLessonStep;
+
+const char *ml_lesson_action_to_string (MlLessonActionKind kind);
 
 typedef struct {
   char      *path;      /* the file it came from, or the name given */

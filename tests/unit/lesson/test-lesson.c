@@ -740,7 +740,16 @@ test_bad_messages (void)
     { "    to: [bob@a.example]\n", "    to: []\n",
       "t.yaml:21:9: steps[1].to: the list is empty" },
     { "  - action: send\n", "  - action: fetch\n",
-      "t.yaml:18:13: steps[1].action: 'fetch' is not an action (use one of: send)" },
+      "t.yaml:18:13: steps[1].action: 'fetch' is not an action (use one of: send, pop3-fetch, imap-sync," },
+    { "    from: alice@a.example\n    to: [bob@a.example]\n",
+      "    server: smtp.a.example\n    account: alice@a.example\n",
+      "t.yaml:18:13: steps[1]: a 'send' step needs 'from'" },
+    { "  - action: send\n    host: alice-laptop\n    from: alice@a.example\n    to: [bob@a.example]\n",
+      "  - action: pop3-fetch\n    host: alice-laptop\n    account: alice@a.example\n",
+      "t.yaml:18:13: steps[1]: a 'pop3-fetch' step needs 'server'" },
+    { "  - action: send\n    host: alice-laptop\n    from: alice@a.example\n    to: [bob@a.example]\n",
+      "  - action: pop3-fetch\n    host: alice-laptop\n    server: smtp.a.example\n    account: alice@a.example\n",
+      "t.yaml:20:13: steps[1].server: 'smtp.a.example' holds no mailboxes: POP3 and IMAP are served by an MDA" },
     { "  - action: send\n", "  - action: send\n    count: 0\n",
       "t.yaml:19:12: steps[1].count: '0' is out of range: it must be between 1 and 1000" },
     { "  - action: send\n", "  - action: send\n    subject:\n",
@@ -948,6 +957,77 @@ test_bad_fuzz (void)
   g_assert_cmpuint (failed, >, 0);
 }
 
+/* The minimal lesson with an MDA, and one retrieval step at its end. */
+static char *
+retrieval_lesson (const char *step)
+{
+  g_autofree char *with_mda = mutate (minimal_lesson, "    roles: [MSA, MTA]\n",
+                                      "    roles: [MSA, MTA, MDA]\n");
+
+  return mutate (with_mda,
+                 "  - action: send\n    host: alice-laptop\n    from: alice@a.example\n    to: [bob@a.example]\n",
+                 step);
+}
+
+static void
+test_retrieval_steps (void)
+{
+  static const struct { const char *step; const char *message; } bad[] = {
+    { "  - action: imap-flag\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    uid: 1\n    flags: [\\Seen, \\Recent]\n",
+      "t.yaml:23:20: steps[1].flags[2]: '\\Recent' is not a flag a client may set" },
+    { "  - action: imap-flag\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    uid: 1\n",
+      "t.yaml:18:13: steps[1]: a 'imap-flag' step needs 'flags'" },
+    { "  - action: imap-move\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    folder: Archive\n",
+      "t.yaml:18:13: steps[1]: a 'imap-move' step needs 'uid' or 'message'" },
+    { "  - action: imap-idle\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    timeout: 2h\n",
+      "t.yaml:22:14: steps[1].timeout: '2h' has an unknown unit" },
+    { "  - action: imap-sync\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: carol@a.example\n",
+      "t.yaml:21:14: steps[1].account: 'carol@a.example' is not among the lesson's accounts" },
+  };
+  g_autofree char *good_text = retrieval_lesson (
+      "  - action: pop3-fetch\n    host: alice-laptop\n    server: SMTP.a.example\n"
+      "    account: alice@a.example\n    keep: true\n    uidl: yes\n"
+      "  - action: imap-flag\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    message: Lunch\n    flags: [\\flagged, $Important]\n"
+      "    set: false\n"
+      "  - action: imap-idle\n    host: alice-laptop\n    server: smtp.a.example\n"
+      "    account: alice@a.example\n    timeout: 2min\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MlLesson) good = ml_lesson_load_data (good_text, strlen (good_text), "t.yaml", &error);
+  const MlLessonStep *s;
+
+  g_assert_no_error (error);
+  s = good->steps->pdata[0];
+  g_assert_cmpint (s->kind, ==, ML_LESSON_ACTION_POP3_FETCH);
+  g_assert_cmpstr (s->server, ==, "smtp.a.example");
+  g_assert_true (s->keep);
+  g_assert_true (s->uidl);
+  s = good->steps->pdata[1];
+  g_assert_cmpint (s->kind, ==, ML_LESSON_ACTION_IMAP_FLAG);
+  g_assert_cmpstr (s->message, ==, "Lunch");
+  g_assert_cmpstr (s->flags[0], ==, "\\Flagged");
+  g_assert_cmpstr (s->flags[1], ==, "$Important");
+  g_assert_false (s->set);
+  g_assert_true (s->expunge);
+  s = good->steps->pdata[2];
+  g_assert_cmpuint (s->timeout_us, ==, 120 * G_USEC_PER_SEC);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = retrieval_lesson (bad[i].step);
+      g_autofree char *message = load_error (text);
+
+      if (!g_str_has_prefix (message, bad[i].message))
+        g_test_message ("case %" G_GSIZE_FORMAT ": got %s", i, message);
+      g_assert_true (g_str_has_prefix (message, bad[i].message));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -971,5 +1051,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lesson/bad/file", test_bad_file);
   g_test_add_func ("/lesson/bad/fuzz", test_bad_fuzz);
 
+  g_test_add_func ("/lesson/retrieval-steps", test_retrieval_steps);
   return g_test_run ();
 }
