@@ -6,7 +6,7 @@ usage: check-capture.py MAILLAB_CLI LESSON [--lossy]
 1. With IP and TCP checksum checks on, `tshark -z expert` reports no error
    and no warning (a lossy lesson may show retransmission notes and the
    duplicate ACKs and out-of-order segments loss brings, nothing else).
-2. `-Y smtp` lists every client command, in the order the transcript has.
+2. tshark lists every SMTP, POP and IMAP client command in the transcript's order.
 3. Each TCP stream, reassembled by tshark, equals the dialogue lines the
    trace recorded for that connection, byte for byte, in both directions.
 4. DNS frames dissect as DNS, and every MX query is answered with MX records.
@@ -95,20 +95,31 @@ def dialogue_by_conn(events):
     return conns
 
 
-def check_smtp_commands(pcap, events):
-    expected = [e["verb"] for e in events
-                if e.get("kind") == "dialogue" and e.get("protocol") == "SMTP"
-                and e.get("direction") == "client-to-server" and e.get("verb")]
-    out = tshark("-r", pcap, "-Y", "smtp.req.command", "-T", "fields", "-e", "smtp.req.command")
-    got = []
-    for line in out.splitlines():
-        got.extend(c for c in line.split(",") if c)
-    got = [c.upper() for c in got]
-    if got != expected:
-        fail(f"tshark SMTP commands differ from the transcript:\n  tshark: {got[:40]}\n  trace:  {expected[:40]}")
-    if not expected:
-        fail("no SMTP command in the capture")
-    return len(expected)
+# protocol in the trace → (tshark display filter field of a client command)
+COMMAND_FIELDS = {
+    "SMTP": "smtp.req.command",
+    "POP3": "pop.request.command",
+    "IMAP": "imap.request.command",
+}
+
+
+def check_commands(pcap, events):
+    """Every client command of the trace, per protocol, in tshark's order."""
+    total = 0
+    for proto, field in COMMAND_FIELDS.items():
+        expected = [e["verb"].split()[0].upper() for e in events
+                    if e.get("kind") == "dialogue" and e.get("protocol") == proto
+                    and e.get("direction") == "client-to-server" and e.get("verb")]
+        out = tshark("-r", pcap, "-Y", field, "-T", "fields", "-e", field)
+        got = []
+        for line in out.splitlines():
+            got.extend(c.split()[0].upper() for c in line.split(",") if c.strip())
+        if got != expected:
+            fail(f"tshark {proto} commands differ from the transcript:\n  tshark: {got[:40]}\n  trace:  {expected[:40]}")
+        total += len(expected)
+    if total == 0:
+        fail("no client command in the capture")
+    return total
 
 
 def check_streams(pcap, events):
@@ -191,7 +202,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         pcap, pcapng, events = run_lesson(cli, lesson, tmp, "a")
         check_expert(pcap, lossy)
-        n_cmds = check_smtp_commands(pcap, events)
+        n_cmds = check_commands(pcap, events)
         n_streams = check_streams(pcap, events)
         check_dns(pcap)
         check_pcapng(pcapng, events)
@@ -201,7 +212,7 @@ def main():
                 fail("two runs with the same seed gave different pcap files")
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
-    print(f"ok: {n_cmds} SMTP commands, {n_streams} TCP streams match the dialogue")
+    print(f"ok: {n_cmds} client commands, {n_streams} TCP streams match the dialogue")
 
 
 main()
