@@ -1,0 +1,58 @@
+/* engine-session.h — any sans-I/O engine wired to an MlStream and the trace.
+ *
+ * The engines (SMTP, POP3, IMAP; server and client) share one shape:
+ * bytes in, events and bytes out. A session feeds its engine what the
+ * stream delivers, records the engine's events in the trace, writes its
+ * output to the stream, and closes the stream when the engine is finished.
+ * The engine-specific calls come in through an MlEngineOps table, so this
+ * loop is written once.
+ */
+#pragma once
+
+#include "net/network.h"
+#include "proto/engine-event.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gsize    (*feed)            (gpointer engine, const guint8 *data, gsize len);
+  gboolean (*next_event)      (gpointer engine, MlEngineEvent *event_out);
+  GBytes  *(*take_output)     (gpointer engine);               /* transfer full */
+  gboolean (*finished)        (gpointer engine);               /* close once flushed */
+  void     (*connection_lost) (gpointer engine);
+  void     (*set_now)         (gpointer engine, gint64 unix_usec);  /* may be NULL */
+  void     (*free)            (gpointer engine);
+} MlEngineOps;
+
+typedef struct _MlEngineSession MlEngineSession;
+
+/* Called once when the session ends, however it ends, just before the
+ * engine is freed: read its results here. @error is set when the
+ * connection failed (refused, reset, timed out) before the engine was
+ * finished. */
+typedef void (*MlEngineDoneFunc) (gpointer      engine,
+                                  const GError *error,
+                                  gpointer      user_data);
+
+/* Serves one accepted connection with @engine (transfer full). */
+MlEngineSession *ml_engine_session_serve   (MlNetwork         *network,
+                                            MlStream          *stream,
+                                            const char        *host_name,
+                                            gpointer           engine,
+                                            const MlEngineOps *ops);
+/* Connects from @host to @dst_ip:@port and runs @engine (transfer full). */
+MlEngineSession *ml_engine_session_connect (MlNetwork         *network,
+                                            MlHost            *host,
+                                            guint32            dst_ip,
+                                            guint16            port,
+                                            gpointer           engine,
+                                            const MlEngineOps *ops,
+                                            MlEngineDoneFunc   done,
+                                            gpointer           user_data);
+/* After the owner gave the engine more work (a client action): drain its
+ * events and send its output. The session may end inside this call; don't
+ * use it afterwards unless it is still known to be alive. */
+void             ml_engine_session_pump    (MlEngineSession *self);
+gpointer         ml_engine_session_get_engine (MlEngineSession *self);
+
+G_END_DECLS
