@@ -4,6 +4,7 @@
 #include "world/world.h"
 #include "world/smtp-session.h"
 #include "trace/transcript-writer.h"
+#include "trace/trace-stats.h"
 
 /* A compact world like lesson 01's; %s slots: extra hosts, extra links,
  * b.example's MX records, the recipients. */
@@ -132,6 +133,32 @@ test_delivery (void)
 }
 
 static void
+test_stats (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(MlTraceStats) stats = ml_trace_stats_new ();
+  const MlProtocolStats *smtp, *dns;
+  g_autofree char *line = NULL;
+
+  run_template (&run, "", "", default_mx, "bob@b.example");
+  for (guint64 i = 0; i < ml_trace_get_length (run.trace); i++)
+    ml_trace_stats_add_event (stats, ml_trace_get_event (run.trace, i));
+  smtp = ml_trace_stats_get (stats, ML_PROTO_SMTP);
+  /* Submission, relay, final hop: each EHLO, MAIL+RCPT+DATA pipelined, the
+   * content, QUIT — four turns after the handshake. */
+  g_assert_cmpuint (smtp->sessions, ==, 3);
+  g_assert_cmpuint (smtp->round_trips, ==, 3 * 5);
+  g_assert_cmpuint (smtp->commands, ==, 3 * 6);
+  g_assert_cmpuint (smtp->replies, ==, 3 * 7);
+  g_assert_cmpuint (smtp->payload_bytes, >, 1000);
+  g_assert_cmpuint (smtp->wire_bytes, >, smtp->payload_bytes);
+  dns = ml_trace_stats_get (stats, ML_PROTO_DNS);
+  g_assert_cmpuint (dns->frames, ==, 2 * 4);  /* A smtp.a, MX b, A mx.b, A mail.b */
+  line = ml_protocol_stats_describe (smtp);
+  g_assert_true (g_str_has_prefix (line, "SMTP: 3 sessions, 15 round trips, "));
+}
+
+static void
 test_unknown_recipient (void)
 {
   g_auto(Run) run = { 0 };
@@ -253,6 +280,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/world/delivery", test_delivery);
+  g_test_add_func ("/world/stats", test_stats);
   g_test_add_func ("/world/unknown-recipient", test_unknown_recipient);
   g_test_add_func ("/world/mx-fallback", test_mx_fallback);
   g_test_add_func ("/world/no-open-relay", test_no_open_relay);
