@@ -3,29 +3,10 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "mail/message-compose.h"
+#include "mail/rfc5322-date.h"
 
 /* RFC 5322 2.1.1: lines SHOULD stay within 78 characters. The body is the
  * teacher's text and is sent as written; only headers are folded by us. */
-
-char *
-ml_rfc5322_date_format (gint64 unix_seconds)
-{
-  static const char *days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
-
-  /* Written by hand, not with %a/%b: those follow the locale, and the RFC's
-   * names are English whatever the user's language. */
-  return g_strdup_printf ("%s, %02d %s %04d %02d:%02d:%02d +0000",
-                          days[g_date_time_get_day_of_week (dt) - 1],
-                          g_date_time_get_day_of_month (dt),
-                          months[g_date_time_get_month (dt) - 1],
-                          g_date_time_get_year (dt),
-                          g_date_time_get_hour (dt),
-                          g_date_time_get_minute (dt),
-                          g_date_time_get_second (dt));
-}
 
 static gboolean
 is_ascii (const char *s)

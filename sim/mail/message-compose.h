@@ -17,7 +17,5 @@ typedef struct {
 
 /* The message with CRLF line ends, ready for DATA. Transfer full. */
 GBytes *ml_message_compose       (const MlComposeSpec *spec);
-/* "Mon, 04 Mar 2024 09:00:00 +0000" (RFC 5322 3.3). Caller frees. */
-char   *ml_rfc5322_date_format   (gint64 unix_seconds);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <string.h>
 #include "proto/smtp-server-private.h"
+#include "mail/rfc5322-date.h"
 
 static const char *const state_names[] = {
   [ML_SMTP_SERVER_STATE_INIT]     = "init",
@@ -351,28 +352,6 @@ _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
 
 /* ---- Received: (RFC 5321 4.4) ---- */
 
-/* RFC 5322 3.3 date-time in English whatever the locale, so not
- * g_date_time_format()'s %a/%b. UTC, so "+0000". */
-static void
-append_rfc5322_date (GString *s, gint64 unix_usec)
-{
-  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_usec / G_USEC_PER_SEC);
-
-  if (dt == NULL)
-    dt = g_date_time_new_from_unix_utc (0);
-  g_string_append_printf (s, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                          days[g_date_time_get_day_of_week (dt) - 1],
-                          g_date_time_get_day_of_month (dt),
-                          months[g_date_time_get_month (dt) - 1],
-                          g_date_time_get_year (dt),
-                          g_date_time_get_hour (dt),
-                          g_date_time_get_minute (dt),
-                          g_date_time_get_second (dt));
-}
-
 /* Time-stamp-line = "Received:" FWS Stamp <CRLF> (RFC 5321 4.4). */
 static char *
 dup_received_header (MlSmtpServer *self, const char *id)
@@ -400,7 +379,10 @@ dup_received_header (MlSmtpServer *self, const char *id)
     g_string_append_printf (s, "\r\n\tfor <%s>",
                             (const char *) g_ptr_array_index (self->recipients, 0));
   g_string_append (s, "; ");
-  append_rfc5322_date (s, self->now_usec);
+  {
+    g_autofree char *date = ml_rfc5322_date_format (self->now_usec / G_USEC_PER_SEC);
+    g_string_append (s, date);
+  }
   g_string_append (s, "\r\n");
   return g_string_free (s, FALSE);
 }
