@@ -9,8 +9,7 @@ struct _MlJsonWriter
 {
   GOutputStream *stream;       /* owned */
   gboolean       owns_stream;  /* opened by new_for_path: close it too */
-  MlTrace       *trace;        /* owned while attached */
-  guint          listener_id;
+  MlTraceSubscription sub;   /* while attached */
   GError        *error;        /* first write error, reported by close */
   gboolean       closed;
 };
@@ -167,10 +166,9 @@ ml_json_writer_attach (MlJsonWriter *self, MlTrace *trace)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (ML_IS_TRACE (trace));
-  g_return_if_fail (self->trace == NULL);
+  g_return_if_fail (!ml_trace_is_subscribed (&self->sub));
 
-  self->trace = g_object_ref (trace);
-  self->listener_id = ml_trace_add_listener (trace, on_trace_event, self, NULL);
+  ml_trace_subscribe (&self->sub, trace, on_trace_event, self);
 }
 
 gboolean
@@ -178,11 +176,7 @@ ml_json_writer_close (MlJsonWriter *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->trace != NULL)
-    {
-      ml_trace_remove_listener (self->trace, self->listener_id);
-      g_clear_object (&self->trace);
-    }
+  ml_trace_unsubscribe (&self->sub);
   if (!self->closed)
     {
       GError **first = self->error == NULL ? &self->error : NULL;

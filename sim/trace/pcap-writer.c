@@ -13,8 +13,7 @@ struct _MlPcapWriter
   char          *path;
   gint64         epoch_unix_usec;
   gboolean       all_hops;
-  MlTrace       *trace;       /* owned while attached */
-  guint          listener_id;
+  MlTraceSubscription sub;   /* while attached */
 };
 
 gboolean
@@ -104,10 +103,9 @@ ml_pcap_writer_attach (MlPcapWriter *self, MlTrace *trace)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (ML_IS_TRACE (trace));
-  g_return_if_fail (self->trace == NULL);
+  g_return_if_fail (!ml_trace_is_subscribed (&self->sub));
 
-  self->trace = g_object_ref (trace);
-  self->listener_id = ml_trace_add_listener (trace, on_trace_event, self, NULL);
+  ml_trace_subscribe (&self->sub, trace, on_trace_event, self);
 }
 
 gboolean
@@ -117,11 +115,7 @@ ml_pcap_writer_close (MlPcapWriter *self, GError **error)
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->trace != NULL)
-    {
-      ml_trace_remove_listener (self->trace, self->listener_id);
-      g_clear_object (&self->trace);
-    }
+  ml_trace_unsubscribe (&self->sub);
   if (self->dumper == NULL)
     return TRUE;
 

@@ -46,8 +46,7 @@ struct _MlPcapngWriter
   gboolean    all_hops;
   gboolean    header_written;
   GHashTable *pending;       /* "conn_id\nhost" → GString of lines */
-  MlTrace    *trace;         /* owned while attached */
-  guint       listener_id;
+  MlTraceSubscription sub;   /* while attached */
   GError     *error;         /* first write error, reported by close */
 };
 
@@ -417,10 +416,9 @@ ml_pcapng_writer_attach (MlPcapngWriter *self, MlTrace *trace)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (ML_IS_TRACE (trace));
-  g_return_if_fail (self->trace == NULL);
+  g_return_if_fail (!ml_trace_is_subscribed (&self->sub));
 
-  self->trace = g_object_ref (trace);
-  self->listener_id = ml_trace_add_listener (trace, on_trace_event, self, NULL);
+  ml_trace_subscribe (&self->sub, trace, on_trace_event, self);
 }
 
 gboolean
@@ -428,11 +426,7 @@ ml_pcapng_writer_close (MlPcapngWriter *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->trace != NULL)
-    {
-      ml_trace_remove_listener (self->trace, self->listener_id);
-      g_clear_object (&self->trace);
-    }
+  ml_trace_unsubscribe (&self->sub);
   if (self->file != NULL)
     {
       ensure_header (self);

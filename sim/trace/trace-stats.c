@@ -14,8 +14,7 @@ struct _MlTraceStats
 {
   MlProtocolStats protocols[N_PROTOCOLS];
   GHashTable     *conns;     /* conn_id → Conn* */
-  MlTrace        *trace;
-  guint           listener;
+  MlTraceSubscription sub;
 };
 
 MlTraceStats *
@@ -127,18 +126,13 @@ on_event (MlTrace *trace, const MlTraceEvent *event, gpointer user_data)
 void
 ml_trace_stats_attach (MlTraceStats *self, MlTrace *trace)
 {
-  g_return_if_fail (self->trace == NULL);
-  self->trace = trace;
-  self->listener = ml_trace_add_listener (trace, on_event, self, NULL);
+  ml_trace_subscribe (&self->sub, trace, on_event, self);
 }
 
 void
 ml_trace_stats_detach (MlTraceStats *self)
 {
-  if (self->trace == NULL)
-    return;
-  ml_trace_remove_listener (self->trace, self->listener);
-  self->trace = NULL;
+  ml_trace_unsubscribe (&self->sub);
 }
 
 const MlProtocolStats *

@@ -29,8 +29,8 @@ typedef struct _MlTraceStats MlTraceStats;
 MlTraceStats          *ml_trace_stats_new        (void);
 void                   ml_trace_stats_free       (MlTraceStats *self);
 void                   ml_trace_stats_add_event  (MlTraceStats *self, const MlTraceEvent *event);
-/* Streams every event appended to @trace from now on (no reference kept:
- * detach or free before the trace goes). */
+/* Streams every event appended to @trace from now on (a reference is
+ * kept until detach or free). */
 void                   ml_trace_stats_attach     (MlTraceStats *self, MlTrace *trace);
 void                   ml_trace_stats_detach     (MlTraceStats *self);
 /* Zeros for a protocol that never appeared. Borrowed. */

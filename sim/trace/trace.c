@@ -131,3 +131,30 @@ ml_trace_remove_listener (MlTrace *self, guint id)
         }
     }
 }
+
+void
+ml_trace_subscribe (MlTraceSubscription *sub, MlTrace *trace,
+                    MlTraceListener func, gpointer user_data)
+{
+  g_return_if_fail (ML_IS_TRACE (trace));
+  g_return_if_fail (sub->trace == NULL);
+
+  sub->trace = g_object_ref (trace);
+  sub->listener_id = ml_trace_add_listener (trace, func, user_data, NULL);
+}
+
+void
+ml_trace_unsubscribe (MlTraceSubscription *sub)
+{
+  if (sub->trace == NULL)
+    return;
+  ml_trace_remove_listener (sub->trace, sub->listener_id);
+  g_clear_object (&sub->trace);
+  sub->listener_id = 0;
+}
+
+gboolean
+ml_trace_is_subscribed (const MlTraceSubscription *sub)
+{
+  return sub->trace != NULL;
+}

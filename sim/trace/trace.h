@@ -30,4 +30,17 @@ guint               ml_trace_add_listener    (MlTrace *self, MlTraceListener fun
                                               gpointer user_data, GDestroyNotify destroy);
 void                ml_trace_remove_listener (MlTrace *self, guint id);
 
+/* A listener together with the trace it listens to: what every writer
+ * keeps while attached. ml_trace_subscribe takes a reference on @trace;
+ * ml_trace_unsubscribe (harmless when not subscribed) drops it. */
+typedef struct {
+  MlTrace *trace;
+  guint    listener_id;
+} MlTraceSubscription;
+
+void ml_trace_subscribe   (MlTraceSubscription *sub, MlTrace *trace,
+                           MlTraceListener func, gpointer user_data);
+void ml_trace_unsubscribe (MlTraceSubscription *sub);
+gboolean ml_trace_is_subscribed (const MlTraceSubscription *sub);
+
 G_END_DECLS

@@ -18,8 +18,7 @@ struct _MlTranscriptWriter
   GOutputStream *stream;       /* owned, or NULL when writing to file */
   FILE          *file;         /* borrowed */
   gboolean       show_frames;
-  MlTrace       *trace;        /* owned while attached */
-  guint          listener_id;
+  MlTraceSubscription sub;   /* while attached */
   GError        *error;        /* first write error, reported by close */
   gboolean       closed;
 };
@@ -316,20 +315,15 @@ ml_transcript_writer_attach (MlTranscriptWriter *self, MlTrace *trace)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (ML_IS_TRACE (trace));
-  g_return_if_fail (self->trace == NULL);
+  g_return_if_fail (!ml_trace_is_subscribed (&self->sub));
 
-  self->trace = g_object_ref (trace);
-  self->listener_id = ml_trace_add_listener (trace, on_trace_event, self, NULL);
+  ml_trace_subscribe (&self->sub, trace, on_trace_event, self);
 }
 
 static void
 detach (MlTranscriptWriter *self)
 {
-  if (self->trace == NULL)
-    return;
-  ml_trace_remove_listener (self->trace, self->listener_id);
-  g_clear_object (&self->trace);
-  self->listener_id = 0;
+  ml_trace_unsubscribe (&self->sub);
 }
 
 gboolean
