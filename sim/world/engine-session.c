@@ -15,11 +15,14 @@ struct _MlEngineSession
   gpointer           user_data;
   gboolean           reported;
   gboolean           closing;
+  guint64            pump_event;   /* scheduled pump, 0 if none */
 };
 
 static void
 session_free (MlEngineSession *s)
 {
+  if (s->pump_event != 0)
+    ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->pump_event);
   ml_stream_set_callbacks (s->stream, NULL, NULL, NULL, NULL);
   g_object_unref (s->stream);
   s->ops->free (s->engine);
@@ -144,6 +147,24 @@ ml_engine_session_connect (MlNetwork *network, MlHost *host, guint32 dst_ip, gui
   if (ops->set_now)
     ops->set_now (engine, ml_network_now_unix_usec (network));
   return s;
+}
+
+static void
+scheduled_pump (gpointer data)
+{
+  MlEngineSession *s = data;
+
+  s->pump_event = 0;
+  ml_engine_session_pump (s);
+}
+
+void
+ml_engine_session_schedule_pump (MlEngineSession *self)
+{
+  if (self->pump_event != 0)
+    return;
+  self->pump_event = ml_scheduler_schedule (ml_network_get_scheduler (self->network), 0,
+                                            scheduled_pump, self, NULL);
 }
 
 gpointer

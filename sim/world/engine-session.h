@@ -53,6 +53,11 @@ MlEngineSession *ml_engine_session_connect (MlNetwork         *network,
  * events and send its output. The session may end inside this call; don't
  * use it afterwards unless it is still known to be alive. */
 void             ml_engine_session_pump    (MlEngineSession *self);
+/* The same, a moment later (a zero-delay event): for an engine that wakes
+ * up inside somebody else's store change (IMAP IDLE), where draining it at
+ * once would run inside that change. Several calls before it runs make one
+ * pump. */
+void             ml_engine_session_schedule_pump (MlEngineSession *self);
 gpointer         ml_engine_session_get_engine (MlEngineSession *self);
 
 G_END_DECLS
