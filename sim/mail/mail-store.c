@@ -185,6 +185,13 @@ ml_account_check_password (MlAccount *self, const char *password)
   return diff == 0;
 }
 
+const char *
+ml_account_get_password (MlAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->password;
+}
+
 MlMailbox *
 ml_account_find_mailbox (MlAccount *self, const char *name)
 {

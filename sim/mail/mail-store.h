@@ -136,6 +136,9 @@ GPtrArray   *ml_mail_store_get_accounts    (MlMailStore *self);  /* borrowed */
 
 const char  *ml_account_get_address       (MlAccount *self);
 gboolean     ml_account_check_password    (MlAccount *self, const char *password);
+/* The shared secret itself, for challenge-response logins that must compute
+ * with it (APOP, RFC 1939 7). Borrowed, NULL if none. */
+const char  *ml_account_get_password      (MlAccount *self);
 
 /* ---- mailboxes (RFC 3501 5.1, 6.3) ---- */
 
