@@ -5,9 +5,8 @@ static void
 log_change (MlMailStore *store, const MlStoreChange *change, gpointer data)
 {
   GString *log = data;
-  static const char *names[] = { "account", "mailbox", "append", "expunge", "flags" };
-
-  g_string_append_printf (log, "%s:%s", names[change->kind], ml_account_get_address (change->account));
+  g_string_append_printf (log, "%s:%s", ml_store_change_kind_to_string (change->kind),
+                          ml_account_get_address (change->account));
   if (change->mailbox)
     g_string_append_printf (log, "/%s", ml_mailbox_get_name (change->mailbox));
   if (change->message)
@@ -31,9 +30,15 @@ test_accounts_and_inbox (void)
   g_assert_false (ml_account_check_password (bob, "pw2"));
   g_assert_false (ml_account_check_password (bob, "p"));
   g_assert_true (ml_account_find_mailbox (bob, "inbox") == ml_account_get_inbox (bob));
-  g_assert_nonnull (ml_account_add_mailbox (bob, "Sent"));
+  g_assert_null (ml_account_add_mailbox (bob, "Sent"));
+  g_assert_nonnull (ml_account_add_mailbox (bob, "Work"));
   g_assert_null (ml_account_find_mailbox (bob, "sent"));
-  g_assert_cmpstr (log->str, ==, "account:bob@b.example mailbox:bob@b.example/INBOX mailbox:bob@b.example/Sent ");
+  g_assert_null (ml_account_find_mailbox (bob, "work"));
+  /* RFC 6154: every new account has the four special-use mailboxes. */
+  g_assert_cmpstr (log->str, ==,
+                   "account:bob@b.example mailbox:bob@b.example/INBOX mailbox:bob@b.example/Sent "
+                   "mailbox:bob@b.example/Drafts mailbox:bob@b.example/Trash "
+                   "mailbox:bob@b.example/Junk mailbox:bob@b.example/Work ");
   g_assert_cmpuint (ml_mailbox_get_uidvalidity (ml_account_get_inbox (bob)), !=,
                     ml_mailbox_get_uidvalidity (ml_account_find_mailbox (bob, "Sent")));
 }
