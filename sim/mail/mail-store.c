@@ -283,6 +283,13 @@ ml_account_check_password (MlAccount *self, const char *password)
   return diff == 0;
 }
 
+const char *
+ml_account_get_password (MlAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->password;
+}
+
 /* ---- names ---- */
 
 static gboolean
