@@ -16,6 +16,8 @@ struct _MlEngineSession
   gboolean           reported;
   gboolean           closing;
   guint64            pump_event;   /* scheduled pump, 0 if none */
+  void             (*pump_hook) (gpointer engine, gpointer user_data);
+  gpointer           pump_hook_data;
 };
 
 static void
@@ -54,6 +56,8 @@ ml_engine_session_pump (MlEngineSession *s)
   out = s->ops->take_output (s->engine);
   if (out != NULL && !ml_stream_is_closed (s->stream))
     ml_stream_write_bytes (s->stream, out);
+  if (s->pump_hook != NULL)
+    s->pump_hook (s->engine, s->pump_hook_data);
   if (s->ops->finished (s->engine) && !s->closing)
     {
       /* The FIN follows the last output (RFC 9293 3.10.4). */
@@ -171,4 +175,13 @@ gpointer
 ml_engine_session_get_engine (MlEngineSession *self)
 {
   return self->engine;
+}
+
+void
+ml_engine_session_set_pump_hook (MlEngineSession *self,
+                                 void (*hook) (gpointer engine, gpointer user_data),
+                                 gpointer user_data)
+{
+  self->pump_hook = hook;
+  self->pump_hook_data = user_data;
 }

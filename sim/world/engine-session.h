@@ -59,5 +59,10 @@ void             ml_engine_session_pump    (MlEngineSession *self);
  * pump. */
 void             ml_engine_session_schedule_pump (MlEngineSession *self);
 gpointer         ml_engine_session_get_engine (MlEngineSession *self);
+/* Called after every pump while the session lives (a client owner sees its
+ * actions finish at the moment they do). */
+void             ml_engine_session_set_pump_hook (MlEngineSession *self,
+                                                  void (*hook) (gpointer engine, gpointer user_data),
+                                                  gpointer user_data);
 
 G_END_DECLS
