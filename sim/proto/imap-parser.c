@@ -478,6 +478,8 @@ ml_imap_parser_read_args (MlImapParser *self, GPtrArray **args_out)
       GPtrArray *current;
       MlImapArg *arg;
 
+      if (status == ML_IMAP_PARSE_LITERAL)
+        *args_out = self->root;
       if (status != ML_IMAP_PARSE_OK)
         return status;
       current = g_ptr_array_index (self->stack, self->stack->len - 1);

@@ -156,7 +156,9 @@ MlImapParseStatus ml_imap_parser_next         (MlImapParser *self, MlImapReadFla
 MlImapParseStatus ml_imap_parser_next_text    (MlImapParser *self, MlImapToken *token);
 /* Reads arguments up to EOL (consumed) into a tree; lists must balance.
  * *args_out (borrowed) holds MlImapArg*. Resumable: on NEED_MORE/LITERAL
- * the arguments read so far are kept and reading goes on at the next call. */
+ * the arguments read so far are kept and reading goes on at the next call;
+ * on LITERAL *args_out shows them (the literal not yet among them), so a
+ * server can see which command asks (APPEND) before it answers "+". */
 MlImapParseStatus ml_imap_parser_read_args    (MlImapParser *self, GPtrArray **args_out);
 
 /* After LITERAL (or an ERROR of LITERAL_TOO_BIG): the announced size and

@@ -1,0 +1,1100 @@
+/* imap-server.c — the IMAP server engine: bytes in, responses and events out.
+ *
+ * This file owns the byte side (commands through the one IMAP parser,
+ * literals and "+" continuations, RFC 3501 7.5), the response writers, the
+ * states (RFC 3501 3), and the session's view of the selected mailbox with
+ * the updates held for it (RFC 3501 5.2, 5.5, 7.4.1). Commands live in the
+ * imap-server-*.c files.
+ */
+#define G_LOG_DOMAIN "ml-imap-server"
+
+#include <string.h>
+#include "proto/imap-server-private.h"
+
+static const char *const state_names[] = {
+  [ML_IMAP_SERVER_STATE_INIT]              = "init",
+  [ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED] = "not-authenticated",
+  [ML_IMAP_SERVER_STATE_AUTHENTICATED]     = "authenticated",
+  [ML_IMAP_SERVER_STATE_SELECTED]          = "selected",
+  [ML_IMAP_SERVER_STATE_LOGOUT]            = "logout",
+};
+
+static const char *const status_names[] = {
+  [ML_IMAP_OK]      = "OK",
+  [ML_IMAP_NO]      = "NO",
+  [ML_IMAP_BAD]     = "BAD",
+  [ML_IMAP_BYE]     = "BYE",
+  [ML_IMAP_PREAUTH] = "PREAUTH",
+};
+
+static const char *const status_keys[] = {
+  [ML_IMAP_OK]      = "imap.ok",
+  [ML_IMAP_NO]      = "imap.no",
+  [ML_IMAP_BAD]     = "imap.bad",
+  [ML_IMAP_BYE]     = "imap.bye",
+  [ML_IMAP_PREAUTH] = "imap.preauth",
+};
+
+static void process_input (MlImapServer *self);
+
+void
+ml_imap_server_config_init (MlImapServerConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->hostname = "localhost";
+  config->greeting = "IMAP4rev1 maillab ready";
+  config->allow_plaintext_login = TRUE;
+  config->max_append_size = ML_IMAP_MAX_APPEND;
+  config->offer_literal_plus = TRUE;
+  config->preauth_user = NULL;
+}
+
+/* ---- events ---- */
+
+MlEngineEvent *
+_ml_imap_server_event_new (MlEngineEventKind kind, gboolean outgoing)
+{
+  MlEngineEvent *event = g_new0 (MlEngineEvent, 1);
+
+  event->kind = kind;
+  event->protocol = ML_PROTO_IMAP;
+  event->outgoing = outgoing;
+  event->direction = (kind == ML_ENGINE_EVENT_COMMAND || kind == ML_ENGINE_EVENT_DATA)
+                     ? ML_DIR_CLIENT_TO_SERVER : ML_DIR_SERVER_TO_CLIENT;
+  return event;
+}
+
+void
+_ml_imap_server_push_event (MlImapServer *self, MlEngineEvent *event)
+{
+  g_queue_push_tail (&self->events, event);
+}
+
+static void
+free_queued_event (gpointer data)
+{
+  MlEngineEvent *event = data;
+
+  ml_engine_event_clear (event);
+  g_free (event);
+}
+
+void
+_ml_imap_server_transaction (MlImapServer *self, const char *explain_key,
+                             const char *format, ...)
+{
+  MlEngineEvent *event = _ml_imap_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
+  va_list args;
+
+  va_start (args, format);
+  event->detail = g_strdup_vprintf (format, args);
+  va_end (args);
+  event->explain_key = g_strdup (explain_key);
+  _ml_imap_server_push_event (self, event);
+}
+
+void
+_ml_imap_server_set_state (MlImapServer *self, MlImapServerState state)
+{
+  MlEngineEvent *event;
+
+  if (self->state == state)
+    return;
+  event = _ml_imap_server_event_new (ML_ENGINE_EVENT_STATE, FALSE);
+  event->state_from = state_names[self->state];
+  event->state_to = state_names[state];
+  event->explain_key = g_strconcat ("imap.state.", state_names[state], NULL);
+  self->state = state;
+  _ml_imap_server_push_event (self, event);
+}
+
+/* Bytes as a trace shows them: CRLF inside (a literal's lines) as "\n",
+ * and valid UTF-8. */
+char *
+_ml_imap_dup_event_text (const char *data, gsize len)
+{
+  GString *s = g_string_sized_new (len + 1);
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    {
+      if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+        continue;
+      g_string_append_c (s, data[i]);
+    }
+  if (g_utf8_validate_len (s->str, s->len, NULL))
+    return g_string_free (s, FALSE);
+  {
+    char *valid = g_utf8_make_valid (s->str, (gssize) s->len);
+
+    g_string_free (s, TRUE);
+    return valid;
+  }
+}
+
+/* ---- responses ---- */
+
+gsize
+_ml_imap_server_line_begin (MlImapServer *self)
+{
+  return self->output->len;
+}
+
+void
+_ml_imap_server_line_end (MlImapServer *self, gsize start, const char *tag,
+                          const char *verb, const char *code, const char *explain_key)
+{
+  MlEngineEvent *event = _ml_imap_server_event_new (ML_ENGINE_EVENT_REPLY, TRUE);
+
+  event->line = _ml_imap_dup_event_text (self->output->str + start, self->output->len - start);
+  g_string_append_len (self->output, "\r\n", 2);
+  event->verb = g_strdup (verb);
+  event->args = g_strdup (tag != NULL ? tag : "*");
+  if (code != NULL)
+    event->enhanced = g_strndup (code, strcspn (code, " "));
+  event->explain_key = g_strdup (explain_key);
+  _ml_imap_server_push_event (self, event);
+}
+
+/* RFC 3501 9 "text": 1*TEXT-CHAR, no CR, no LF. Our texts quote a peer's
+ * words now and then; those must not break the line. */
+static void
+append_text (GString *out, const char *text)
+{
+  const guchar *p;
+
+  for (p = (const guchar *) text; *p != '\0'; p++)
+    g_string_append_c (out, (*p < 0x20 || *p == 0x7f) ? '?' : (char) *p);
+}
+
+void
+_ml_imap_server_untagged (MlImapServer *self, const char *verb, const char *format, ...)
+{
+  gsize start = _ml_imap_server_line_begin (self);
+  g_autofree char *lower = g_ascii_strdown (verb, -1);
+  g_autofree char *key = g_strconcat ("imap.untagged.", lower, NULL);
+  va_list args;
+
+  g_string_append (self->output, "* ");
+  va_start (args, format);
+  g_string_append_vprintf (self->output, format, args);
+  va_end (args);
+  _ml_imap_server_line_end (self, start, NULL, verb, NULL, key);
+}
+
+static void
+status_v (MlImapServer *self, const char *tag, MlImapStatusKind status, const char *code,
+          const char *format, va_list args)
+{
+  gsize start = _ml_imap_server_line_begin (self);
+  g_autofree char *text = g_strdup_vprintf (format, args);
+
+  /* RFC 3501 7.1: resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text,
+   * resp-text = ["[" resp-text-code "]" SP] text */
+  g_string_append_printf (self->output, "%s %s ", tag != NULL ? tag : "*", status_names[status]);
+  if (code != NULL)
+    {
+      g_string_append_c (self->output, '[');
+      append_text (self->output, code);
+      g_string_append (self->output, "] ");
+    }
+  append_text (self->output, text);
+  _ml_imap_server_line_end (self, start, tag, status_names[status], code, status_keys[status]);
+}
+
+void
+_ml_imap_server_status (MlImapServer *self, const char *tag, MlImapStatusKind status,
+                        const char *code, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  status_v (self, tag, status, code, format, args);
+  va_end (args);
+}
+
+void
+_ml_imap_server_complete (MlImapServer *self, MlImapStatusKind status, const char *code,
+                          const char *format, ...)
+{
+  va_list args;
+
+  /* RFC 3501 7.4.1 and 5.2: held updates go out before the tagged
+   * response, EXPUNGE only where the command allows it. A BAD command did
+   * not run, so it is no moment to change the client's numbering. */
+  if ((status == ML_IMAP_OK || status == ML_IMAP_NO) && self->view != NULL)
+    _ml_imap_server_flush_updates (self, self->command == NULL
+                                         || !(self->command->flags & ML_IMAP_CMD_NO_EXPUNGE));
+  va_start (args, format);
+  status_v (self, self->tag != NULL ? self->tag : "*", status, code, format, args);
+  va_end (args);
+}
+
+void
+_ml_imap_server_continuation (MlImapServer *self, const char *text)
+{
+  gsize start = _ml_imap_server_line_begin (self);
+
+  /* RFC 3501 7.5: continue-req = "+" SP (resp-text / base64) CRLF */
+  g_string_append (self->output, "+ ");
+  append_text (self->output, text != NULL ? text : "");
+  _ml_imap_server_line_end (self, start, "+", "+", NULL, "imap.continuation");
+}
+
+void
+_ml_imap_server_close (MlImapServer *self, const char *reason)
+{
+  MlEngineEvent *event;
+
+  if (self->wants_close)
+    return;
+  _ml_imap_server_drop_view (self);
+  self->idling = FALSE;
+  self->auth_pending = FALSE;
+  _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_LOGOUT);
+  self->wants_close = TRUE;
+  event = _ml_imap_server_event_new (ML_ENGINE_EVENT_CLOSE, FALSE);
+  event->explain_key = g_strdup ("imap.close");
+  event->detail = g_strdup (reason);
+  _ml_imap_server_push_event (self, event);
+}
+
+char *
+_ml_imap_server_dup_capabilities (MlImapServer *self)
+{
+  GString *s = g_string_new ("IMAP4rev1");
+  guint64 limit = self->config.max_append_size;
+
+  if (self->config.offer_literal_plus)
+    g_string_append (s, " LITERAL+");
+  g_string_append (s, " SASL-IR ID IDLE MOVE UIDPLUS UNSELECT NAMESPACE SPECIAL-USE"
+                      " CHILDREN QUOTA QUOTA=RES-STORAGE");
+  /* RFC 7889 2: APPENDLIMIT=<n> is the largest message APPEND takes. */
+  g_string_append_printf (s, " APPENDLIMIT=%" G_GUINT64_FORMAT, MIN (limit, (guint64) G_MAXUINT32));
+  if (self->state == ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED
+      || self->state == ML_IMAP_SERVER_STATE_INIT)
+    {
+      /* RFC 3501 6.2.3 and 7.2.1; RFC 4616 with RFC 3501 6.2.2. */
+      if (self->config.allow_plaintext_login)
+        g_string_append (s, " AUTH=PLAIN");
+      else
+        g_string_append (s, " LOGINDISABLED");
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* ---- the view of the selected mailbox ---- */
+
+/* RFC 3501 2.3.2: a message is \Recent for the first session told of it.
+ * The MDA and COPY store it with ML_FLAG_RECENT; the session that claims
+ * it clears that flag (as its own change), so no other session sees it
+ * recent. A read-only session only looks. */
+static gboolean
+claim_recent (MlImapServer *self, MlMailbox *mailbox, guint32 uid, gboolean take)
+{
+  MlMessage *message = ml_mailbox_find_uid (mailbox, uid);
+  MlMessageFlags flags;
+
+  if (message == NULL)
+    return FALSE;
+  flags = ml_message_get_flags (message);
+  if (!(flags & ML_FLAG_RECENT))
+    return FALSE;
+  if (take)
+    {
+      _ml_imap_server_begin_change (self);
+      ml_mailbox_set_flags (mailbox, message, flags & ~ML_FLAG_RECENT);
+      _ml_imap_server_end_change (self);
+    }
+  return TRUE;
+}
+
+void
+_ml_imap_server_begin_change (MlImapServer *self)
+{
+  self->saved_actor = ml_mail_store_get_actor (self->store);
+  ml_mail_store_set_actor (self->store, self);
+}
+
+void
+_ml_imap_server_end_change (MlImapServer *self)
+{
+  ml_mail_store_set_actor (self->store, self->saved_actor);
+  self->saved_actor = NULL;
+}
+
+static MlImapView *
+view_new (MlMailbox *mailbox, gboolean read_only)
+{
+  MlImapView *view = g_new0 (MlImapView, 1);
+
+  view->mailbox = mailbox;
+  view->read_only = read_only;
+  view->uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  view->recent = g_hash_table_new (NULL, NULL);
+  view->pending_new = g_array_new (FALSE, FALSE, sizeof (guint32));
+  view->pending_expunge = g_hash_table_new (NULL, NULL);
+  view->pending_flags = g_hash_table_new (NULL, NULL);
+  return view;
+}
+
+static void
+view_free (MlImapView *view)
+{
+  if (view == NULL)
+    return;
+  g_array_unref (view->uids);
+  g_hash_table_unref (view->recent);
+  g_array_unref (view->pending_new);
+  g_hash_table_unref (view->pending_expunge);
+  g_hash_table_unref (view->pending_flags);
+  g_free (view);
+}
+
+void
+_ml_imap_server_select_view (MlImapServer *self, MlMailbox *mailbox, gboolean read_only)
+{
+  MlImapView *view;
+  guint i, n;
+
+  _ml_imap_server_drop_view (self);
+  view = view_new (mailbox, read_only);
+  n = ml_mailbox_get_count (mailbox);
+  g_array_set_size (view->uids, n);
+  for (i = 0; i < n; i++)
+    {
+      MlMessage *message = ml_mailbox_get_message (mailbox, i);
+
+      g_array_index (view->uids, guint32, i) = ml_message_get_uid (message);
+    }
+  /* RFC 3501 2.3.2: \Recent goes to the first session told of the message;
+   * a read-only session sees it but does not take it from the others. */
+  for (i = 0; i < n; i++)
+    {
+      guint32 uid = g_array_index (view->uids, guint32, i);
+
+      if (claim_recent (self, mailbox, uid, !read_only))
+        g_hash_table_add (view->recent, GUINT_TO_POINTER (uid));
+    }
+  view->recent_told = g_hash_table_size (view->recent);
+  self->view = view;
+}
+
+void
+_ml_imap_server_drop_view (MlImapServer *self)
+{
+  g_clear_pointer (&self->view, view_free);
+}
+
+guint
+_ml_imap_server_uid_to_seq (MlImapServer *self, guint32 uid)
+{
+  GArray *uids;
+  guint lo = 0, hi;
+
+  if (self->view == NULL)
+    return 0;
+  uids = self->view->uids;
+  hi = uids->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      guint32 v = g_array_index (uids, guint32, mid);
+
+      if (v == uid)
+        return mid + 1;
+      if (v < uid)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return 0;
+}
+
+/* Index of the first UID >= @uid. */
+static guint
+lower_bound (GArray *uids, guint32 uid)
+{
+  guint lo = 0, hi = uids->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (uids, guint32, mid) < uid)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+gboolean
+_ml_imap_server_resolve_set (MlImapServer *self, const MlImapSequenceSet *set,
+                             gboolean uid, GArray *seqs_out)
+{
+  GArray *uids = self->view->uids;
+  g_autoptr (GArray) ranges = NULL;
+  guint i;
+
+  g_array_set_size (seqs_out, 0);
+  if (!uid)
+    {
+      /* RFC 3501 9 seq-number: BAD past the last message, "*" included
+       * when the mailbox is empty. */
+      if (uids->len == 0 || ml_imap_sequence_set_get_max (set, uids->len) > uids->len)
+        return FALSE;
+      ranges = ml_imap_sequence_set_resolve (set, uids->len);
+      for (i = 0; i < ranges->len; i++)
+        {
+          MlImapSeqRange *r = &g_array_index (ranges, MlImapSeqRange, i);
+          guint32 s;
+
+          for (s = r->first; s <= r->last; s++)
+            g_array_append_val (seqs_out, s);
+        }
+      return TRUE;
+    }
+
+  /* RFC 3501 9: for UIDs "*" is the last message's UID; in an empty
+   * mailbox nothing matches whatever it stands for. */
+  if (uids->len == 0)
+    return TRUE;
+  ranges = ml_imap_sequence_set_resolve (set, g_array_index (uids, guint32, uids->len - 1));
+  for (i = 0; i < ranges->len; i++)
+    {
+      MlImapSeqRange *r = &g_array_index (ranges, MlImapSeqRange, i);
+      guint j;
+
+      for (j = lower_bound (uids, r->first);
+           j < uids->len && g_array_index (uids, guint32, j) <= r->last; j++)
+        {
+          guint32 s = j + 1;
+
+          g_array_append_val (seqs_out, s);
+        }
+    }
+  return TRUE;
+}
+
+MlMessage *
+_ml_imap_server_get_message (MlImapServer *self, guint seq)
+{
+  guint32 uid;
+
+  if (self->view == NULL || seq == 0 || seq > self->view->uids->len)
+    return NULL;
+  uid = g_array_index (self->view->uids, guint32, seq - 1);
+  if (g_hash_table_contains (self->view->pending_expunge, GUINT_TO_POINTER (uid)))
+    return NULL;
+  return ml_mailbox_find_uid (self->view->mailbox, uid);
+}
+
+gboolean
+_ml_imap_server_is_recent (MlImapServer *self, guint32 uid)
+{
+  return self->view != NULL
+         && g_hash_table_contains (self->view->recent, GUINT_TO_POINTER (uid));
+}
+
+static gint
+compare_guint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+void
+_ml_imap_server_flush_updates (MlImapServer *self, gboolean allow_expunge)
+{
+  MlImapView *view = self->view;
+  guint recent;
+
+  if (view == NULL)
+    return;
+
+  if (allow_expunge && g_hash_table_size (view->pending_expunge) > 0)
+    {
+      GArray *uids = view->uids;
+      guint r, w = 0;
+
+      /* RFC 3501 7.4.1: each EXPUNGE renumbers the messages after it at
+       * once, so the number sent is the message's place among those kept
+       * so far. */
+      for (r = 0; r < uids->len; r++)
+        {
+          guint32 uid = g_array_index (uids, guint32, r);
+
+          if (g_hash_table_contains (view->pending_expunge, GUINT_TO_POINTER (uid)))
+            {
+              _ml_imap_server_untagged (self, "EXPUNGE", "%u EXPUNGE", w + 1);
+              g_hash_table_remove (view->recent, GUINT_TO_POINTER (uid));
+              g_hash_table_remove (view->pending_flags, GUINT_TO_POINTER (uid));
+            }
+          else
+            g_array_index (uids, guint32, w++) = uid;
+        }
+      g_array_set_size (uids, w);
+      g_hash_table_remove_all (view->pending_expunge);
+      view->recent_told = g_hash_table_size (view->recent);
+    }
+
+  if (view->pending_new->len > 0)
+    {
+      guint i;
+
+      for (i = 0; i < view->pending_new->len; i++)
+        {
+          guint32 uid = g_array_index (view->pending_new, guint32, i);
+
+          g_array_append_val (view->uids, uid);
+          /* RFC 3501 2.3.2: told first, so \Recent is ours. */
+          if (claim_recent (self, view->mailbox, uid, !view->read_only))
+            g_hash_table_add (view->recent, GUINT_TO_POINTER (uid));
+          g_hash_table_remove (view->pending_flags, GUINT_TO_POINTER (uid));
+        }
+      g_array_set_size (view->pending_new, 0);
+      /* RFC 3501 7.3.1, 7.3.2 */
+      _ml_imap_server_untagged (self, "EXISTS", "%u EXISTS", view->uids->len);
+      recent = g_hash_table_size (view->recent);
+      _ml_imap_server_untagged (self, "RECENT", "%u RECENT", recent);
+      view->recent_told = recent;
+    }
+
+  if (g_hash_table_size (view->pending_flags) > 0)
+    {
+      g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint));
+      GHashTableIter iter;
+      gpointer key;
+      guint i;
+
+      /* In sequence order: a hash table's order would make two runs of
+       * the same lesson differ. */
+      g_hash_table_iter_init (&iter, view->pending_flags);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          guint seq = _ml_imap_server_uid_to_seq (self, GPOINTER_TO_UINT (key));
+
+          if (seq != 0)
+            g_array_append_val (seqs, seq);
+        }
+      g_hash_table_remove_all (view->pending_flags);
+      g_array_sort (seqs, compare_guint);
+      for (i = 0; i < seqs->len; i++)
+        {
+          guint seq = g_array_index (seqs, guint, i);
+          MlMessage *message = _ml_imap_server_get_message (self, seq);
+          gsize start;
+
+          if (message == NULL)
+            continue;
+          /* RFC 3501 7.4.2: an unsolicited FETCH tells the new flags. */
+          start = _ml_imap_server_line_begin (self);
+          g_string_append_printf (self->output, "* %u FETCH (", seq);
+          if (self->uid_command)
+            g_string_append_printf (self->output, "UID %u ", ml_message_get_uid (message));
+          _ml_imap_server_append_flags (self, self->output, message, ml_message_get_uid (message));
+          g_string_append_c (self->output, ')');
+          _ml_imap_server_line_end (self, start, NULL, "FETCH", NULL, "imap.untagged.fetch");
+        }
+    }
+}
+
+/* ---- the store's changes ---- */
+
+static void
+remove_pending_new (MlImapView *view, guint32 uid)
+{
+  guint i;
+
+  for (i = 0; i < view->pending_new->len; i++)
+    if (g_array_index (view->pending_new, guint32, i) == uid)
+      {
+        g_array_remove_index (view->pending_new, i);
+        return;
+      }
+}
+
+/* RFC 2180 3.3: the selected mailbox was deleted under us (by another
+ * session; our own DELETE deals with it itself): say BYE and close, as
+ * Dovecot and Cyrus do. The MlMailbox may be freed right after this. */
+static void
+selected_mailbox_deleted (MlImapServer *self)
+{
+  g_autofree char *name = g_strdup (ml_mailbox_get_name (self->view->mailbox));
+
+  _ml_imap_server_drop_view (self);
+  _ml_imap_server_status (self, NULL, ML_IMAP_BYE, NULL, "Mailbox %s has been deleted", name);
+  _ml_imap_server_close (self, "selected mailbox deleted");
+  if (!self->in_feed && self->wakeup != NULL)
+    self->wakeup (self, self->wakeup_data);
+}
+
+static void
+on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_data)
+{
+  MlImapServer *self = user_data;
+  MlImapView *view = self->view;
+  gboolean own = change->actor == (gconstpointer) self;
+  guint32 uid;
+
+  if (view == NULL || change->mailbox != view->mailbox)
+    return;
+
+  switch (change->kind)
+    {
+    case ML_STORE_CHANGE_APPEND:
+      /* Our own APPEND/COPY into the selected mailbox is told like anyone
+       * else's (RFC 3501 6.3.11: "the normal new message actions"). */
+      uid = ml_message_get_uid (change->message);
+      g_array_append_val (view->pending_new, uid);
+      break;
+
+    case ML_STORE_CHANGE_EXPUNGE:
+      uid = ml_message_get_uid (change->message);
+      if (own && self->own_expunged != NULL)
+        {
+          /* Our EXPUNGE/CLOSE/MOVE tells these itself, right away. */
+          g_array_append_val (self->own_expunged, uid);
+          break;
+        }
+      remove_pending_new (view, uid);
+      if (_ml_imap_server_uid_to_seq (self, uid) != 0)
+        g_hash_table_add (view->pending_expunge, GUINT_TO_POINTER (uid));
+      g_hash_table_remove (view->pending_flags, GUINT_TO_POINTER (uid));
+      break;
+
+    case ML_STORE_CHANGE_FLAGS:
+      /* Our STORE answers with its own FETCH (RFC 3501 6.4.6). A session
+       * claiming \Recent changes only that bit, which is per session and
+       * nothing to tell the others. */
+      if (own || (change->old_flags ^ ml_message_get_flags (change->message)) == ML_FLAG_RECENT)
+        break;
+      uid = ml_message_get_uid (change->message);
+      if (_ml_imap_server_uid_to_seq (self, uid) != 0)
+        g_hash_table_add (view->pending_flags, GUINT_TO_POINTER (uid));
+      break;
+
+    case ML_STORE_CHANGE_MAILBOX_DELETED:
+      if (!own)
+        selected_mailbox_deleted (self);
+      return;
+
+    default:
+      /* RENAMED: RFC 2180 3.4, the session keeps working on the mailbox
+       * under its new name. */
+      return;
+    }
+
+  /* RFC 2177 3: in IDLE the server tells at once. */
+  if (self->idling && !own)
+    {
+      _ml_imap_server_flush_updates (self, TRUE);
+      if (!self->in_feed && self->wakeup != NULL)
+        self->wakeup (self, self->wakeup_data);
+    }
+}
+
+/* ---- input ---- */
+
+/* RFC 3501 9: tag = 1*<any ASTRING-CHAR except "+"> */
+static gboolean
+tag_is_valid (const char *tag, gsize len)
+{
+  gsize i;
+
+  if (len == 0)
+    return FALSE;
+  for (i = 0; i < len; i++)
+    {
+      guchar c = (guchar) tag[i];
+
+      if (c <= 0x20 || c >= 0x7f || strchr ("(){%*\"\\+", c) != NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The tag of a command the parser gave up on, if its first word is one. */
+static char *
+dup_tag_from_raw (MlImapServer *self)
+{
+  gsize len = 0;
+  const char *raw = (const char *) ml_imap_parser_get_raw (self->parser, &len);
+  const char *sp = memchr (raw, ' ', len);
+
+  if (sp == NULL || !tag_is_valid (raw, (gsize) (sp - raw)))
+    return NULL;
+  return g_strndup (raw, (gsize) (sp - raw));
+}
+
+static void
+parse_error (MlImapServer *self)
+{
+  g_autofree char *tag = dup_tag_from_raw (self);
+  MlImapParseError error = ml_imap_parser_get_error (self->parser);
+  const char *message = ml_imap_parser_get_error_message (self->parser);
+  gsize raw_len = 0;
+  const char *raw = (const char *) ml_imap_parser_get_raw (self->parser, &raw_len);
+  MlEngineEvent *event = _ml_imap_server_event_new (ML_ENGINE_EVENT_COMMAND, FALSE);
+
+  event->line = _ml_imap_dup_event_text (raw, raw_len);
+  event->explain_key = g_strdup ("imap.unknown");
+  _ml_imap_server_push_event (self, event);
+
+  switch (error)
+    {
+    case ML_IMAP_PARSE_ERROR_LINE_TOO_LONG:
+      /* RFC 7162 3 recommends 8192 octets at least; the client went past
+       * what we take, and its command is dropped whole. */
+      _ml_imap_server_status (self, tag, ML_IMAP_BAD, "TOOBIG",
+                              "Command line longer than %u octets", (guint) ML_IMAP_MAX_LINE);
+      break;
+    case ML_IMAP_PARSE_ERROR_LITERAL_TOO_BIG:
+      /* RFC 7888 4, 5: BAD with TOOBIG; a synchronizing literal never
+       * gets its "+", so its octets never come. */
+      _ml_imap_server_status (self, tag, ML_IMAP_BAD, "TOOBIG", "Literal too big");
+      break;
+    default:
+      _ml_imap_server_status (self, tag, ML_IMAP_BAD, tag != NULL ? "CLIENTBUG" : NULL,
+                              "Syntax error: %s", message);
+      break;
+    }
+  self->skipping = TRUE;
+}
+
+/* IDLE and AUTHENTICATE read a bare line, not a command (RFC 2177 3,
+ * RFC 3501 6.2.2). */
+static gboolean
+read_raw_line (MlImapServer *self)
+{
+  MlImapToken text, eol;
+  MlImapParseStatus status = ml_imap_parser_next_text (self->parser, &text);
+  g_autofree char *line = NULL;
+  gsize len;
+
+  if (status == ML_IMAP_PARSE_NEED_MORE)
+    return FALSE;
+  if (status == ML_IMAP_PARSE_ERROR)
+    {
+      _ml_imap_server_status (self, NULL, ML_IMAP_BAD, "TOOBIG", "Line too long");
+      self->auth_pending = FALSE;
+      self->idling = FALSE;
+      self->skipping = TRUE;
+      return TRUE;
+    }
+  /* next_text() leaves one leading SP out; these lines have none to lose. */
+  {
+    gsize raw_len = 0;
+    const char *raw = (const char *) ml_imap_parser_get_raw (self->parser, &raw_len);
+
+    line = g_strndup (raw, raw_len);
+    len = raw_len;
+  }
+  ml_imap_parser_next (self->parser, ML_IMAP_READ_DEFAULT, &eol);
+  if (self->auth_pending)
+    _ml_imap_server_auth_response (self, line, len);
+  else
+    _ml_imap_server_idle_line (self, line, len);
+  ml_imap_parser_reset (self->parser);
+  return TRUE;
+}
+
+static void
+process_input (MlImapServer *self)
+{
+  while (!self->wants_close && self->state != ML_IMAP_SERVER_STATE_INIT)
+    {
+      GPtrArray *args = NULL;
+      MlImapParseStatus status;
+
+      if (self->output->len > ML_IMAP_MAX_OUTPUT_BACKLOG)
+        {
+          self->held_back = TRUE;
+          return;
+        }
+      if (self->skipping)
+        {
+          if (ml_imap_parser_skip_command (self->parser) != ML_IMAP_PARSE_OK)
+            return;
+          ml_imap_parser_reset (self->parser);
+          self->skipping = FALSE;
+          continue;
+        }
+      if (self->auth_pending || self->idling)
+        {
+          if (!read_raw_line (self))
+            return;
+          continue;
+        }
+
+      status = ml_imap_parser_read_args (self->parser, &args);
+      switch (status)
+        {
+        case ML_IMAP_PARSE_NEED_MORE:
+          return;
+
+        case ML_IMAP_PARSE_LITERAL:
+          {
+            guint64 size = 0;
+            gboolean nonsync = FALSE;
+
+            ml_imap_parser_get_literal (self->parser, &size, &nonsync);
+            if (!_ml_imap_server_check_literal (self, args, size, nonsync))
+              {
+                self->skipping = TRUE;
+                continue;
+              }
+            /* RFC 3501 7.5: the client waits for this before the octets. */
+            if (!nonsync)
+              _ml_imap_server_continuation (self, "Ready for literal data");
+            return;
+          }
+
+        case ML_IMAP_PARSE_ERROR:
+          parse_error (self);
+          continue;
+
+        case ML_IMAP_PARSE_OK:
+        default:
+          _ml_imap_server_dispatch (self, args);
+          if (!self->skipping)
+            ml_imap_parser_reset (self->parser);
+          break;
+        }
+    }
+}
+
+/* ---- public API ---- */
+
+MlImapServer *
+ml_imap_server_new (MlMailStore *store, const MlImapServerConfig *config)
+{
+  MlImapServer *self;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_new0 (MlImapServer, 1);
+  self->config = *config;
+  self->config.hostname = g_strdup (config->hostname != NULL ? config->hostname : "localhost");
+  self->config.greeting = g_strdup (config->greeting);
+  self->config.preauth_user = g_strdup (config->preauth_user);
+  if (self->config.max_append_size == 0)
+    self->config.max_append_size = ML_IMAP_MAX_APPEND;
+  self->store = store;
+  /* Literal sizes are judged per command before "+" (check_literal), so
+   * the parser only enforces RFC 3501 9 "number": 32 bits. */
+  self->parser = ml_imap_parser_new (ML_IMAP_MAX_LINE, G_MAXUINT32);
+  self->output = g_string_sized_new (1024);
+  g_queue_init (&self->events);
+  self->state = ML_IMAP_SERVER_STATE_INIT;
+  self->listener_id = ml_mail_store_add_listener (store, on_store_change, self);
+  return self;
+}
+
+void
+ml_imap_server_free (MlImapServer *self)
+{
+  if (self == NULL)
+    return;
+  ml_mail_store_remove_listener (self->store, self->listener_id);
+  _ml_imap_server_drop_view (self);
+  ml_imap_parser_free (self->parser);
+  g_string_free (self->output, TRUE);
+  g_queue_clear_full (&self->events, free_queued_event);
+  g_free (self->tag);
+  g_free ((char *) self->config.hostname);
+  g_free ((char *) self->config.greeting);
+  g_free ((char *) self->config.preauth_user);
+  g_free (self);
+}
+
+void
+ml_imap_server_set_wakeup (MlImapServer *self, MlImapServerWakeup func, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  self->wakeup = func;
+  self->wakeup_data = user_data;
+}
+
+void
+ml_imap_server_set_now (MlImapServer *self, gint64 unix_usec)
+{
+  g_return_if_fail (self != NULL);
+  self->now_usec = unix_usec;
+}
+
+void
+ml_imap_server_start (MlImapServer *self)
+{
+  g_autofree char *caps = NULL;
+  MlAccount *preauth = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->state == ML_IMAP_SERVER_STATE_INIT);
+
+  if (self->config.preauth_user != NULL)
+    preauth = ml_mail_store_find_account (self->store, self->config.preauth_user);
+  self->state = ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED;
+  caps = _ml_imap_server_dup_capabilities (self);
+  if (preauth != NULL)
+    {
+      /* RFC 3501 7.1.4: PREAUTH, and the session starts authenticated. */
+      _ml_imap_server_status (self, NULL, ML_IMAP_PREAUTH, NULL, "%s logged in as %s",
+                              self->config.hostname, ml_account_get_address (preauth));
+      self->state = ML_IMAP_SERVER_STATE_INIT;
+      _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED);
+      _ml_imap_server_login (self, preauth, "preauth");
+    }
+  else
+    {
+      /* RFC 3501 7.1.1: the greeting may carry CAPABILITY (7.2.1) and
+       * spare the client a round trip. */
+      g_autofree char *code = g_strconcat ("CAPABILITY ", caps, NULL);
+
+      _ml_imap_server_status (self, NULL, ML_IMAP_OK, code, "%s %s", self->config.hostname,
+                              self->config.greeting != NULL ? self->config.greeting : "");
+      self->state = ML_IMAP_SERVER_STATE_INIT;
+      _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED);
+    }
+  process_input (self);
+}
+
+gsize
+ml_imap_server_feed (MlImapServer *self, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (data != NULL || len == 0, 0);
+
+  if (self->wants_close)
+    return 0;
+  ml_imap_parser_feed (self->parser, data, len);
+  self->in_feed = TRUE;
+  process_input (self);
+  self->in_feed = FALSE;
+  return len;
+}
+
+gboolean
+ml_imap_server_next_event (MlImapServer *self, MlEngineEvent *event_out)
+{
+  MlEngineEvent *event;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (event_out != NULL, FALSE);
+
+  event = g_queue_pop_head (&self->events);
+  if (event == NULL)
+    return FALSE;
+  *event_out = *event;
+  g_free (event);
+  return TRUE;
+}
+
+GBytes *
+ml_imap_server_take_output (MlImapServer *self)
+{
+  GBytes *bytes;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->output->len == 0)
+    return NULL;
+  bytes = g_bytes_new_take (self->output->str, self->output->len);
+  g_string_free (self->output, FALSE);
+  self->output = g_string_sized_new (1024);
+
+  if (self->held_back && !self->wants_close)
+    {
+      /* The backlog is gone: answer what was held back, and say so. */
+      self->held_back = FALSE;
+      self->in_feed = TRUE;
+      process_input (self);
+      self->in_feed = FALSE;
+      if ((self->output->len > 0 || !g_queue_is_empty (&self->events)) && self->wakeup != NULL)
+        self->wakeup (self, self->wakeup_data);
+    }
+  return bytes;
+}
+
+gboolean
+ml_imap_server_wants_close (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->wants_close;
+}
+
+void
+ml_imap_server_shutdown (MlImapServer *self, const char *text)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->wants_close)
+    return;
+  /* RFC 3501 7.1.5 */
+  _ml_imap_server_status (self, NULL, ML_IMAP_BYE, NULL, "%s",
+                          text != NULL ? text : "Server shutting down");
+  _ml_imap_server_close (self, "shutdown");
+}
+
+void
+ml_imap_server_connection_lost (MlImapServer *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->state == ML_IMAP_SERVER_STATE_LOGOUT)
+    return;
+  /* An APPEND still waiting for octets has appended nothing: messages are
+   * only added once the command is complete. */
+  _ml_imap_server_drop_view (self);
+  self->idling = FALSE;
+  self->auth_pending = FALSE;
+  _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_LOGOUT);
+  self->wants_close = TRUE;
+}
+
+MlImapServerState
+ml_imap_server_get_state (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, ML_IMAP_SERVER_STATE_LOGOUT);
+  return self->state;
+}
+
+const char *
+ml_imap_server_state_to_string (MlImapServerState state)
+{
+  g_return_val_if_fail (state <= ML_IMAP_SERVER_STATE_LOGOUT, "unknown");
+  return state_names[state];
+}
+
+const char *
+ml_imap_server_get_state_name (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, "unknown");
+  return state_names[self->state];
+}
+
+MlAccount *
+ml_imap_server_get_account (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->account;
+}
+
+MlMailbox *
+ml_imap_server_get_selected (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->view != NULL ? self->view->mailbox : NULL;
+}
+
+gboolean
+ml_imap_server_is_idling (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->idling;
+}
