@@ -897,7 +897,8 @@ parse (MlMessage *msg)
   GMimeMessage *message;
 
   ensure_gmime ();
-  stream = g_mime_stream_mem_new_with_buffer ((const char *) bytes, len);
+  /* An empty GBytes may hold NULL, which GMime refuses. */
+  stream = g_mime_stream_mem_new_with_buffer (bytes ? (const char *) bytes : "", len);
   parser = g_mime_parser_new_with_stream (stream);
   /* Leaf bodies stay substreams of @stream, which is what gives us their
    * bounds in the original bytes. */

@@ -99,7 +99,8 @@ struct _MlMimePart
   char       **language;       /* Content-Language tags, or NULL */
   char        *location;       /* Content-Location, or NULL */
   guint64      size;           /* octets of the body as stored */
-  guint64      lines;          /* body lines, for text/ and message/rfc822 */
+  guint64      lines;          /* text/ and message/rfc822: body lines, the last
+                                * one counted even without its line break */
   GPtrArray   *children;       /* multipart: MlMimePart*, else NULL */
   MlMimePart  *message;        /* message/rfc822: the embedded message, else NULL */
   MlEnvelope  *envelope;       /* message/rfc822: its envelope, else NULL */
@@ -110,7 +111,9 @@ struct _MlMimePart
   gsize        end;
 };
 
-/* Borrowed; parsed on first use and kept until ml_message_drop_mime(). */
+/* Borrowed; parsed on first use and kept until ml_message_drop_mime().
+ * NULL when GMime refuses the bytes (no header line at all); the
+ * structure, envelope and sections below still work then. */
 GMimeMessage *ml_message_get_mime      (MlMessage *msg);
 /* Frees the cached GMime tree, structure and envelope (pointers from the
  * three getters here become invalid); the next call parses again. */

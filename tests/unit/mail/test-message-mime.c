@@ -420,6 +420,14 @@ test_no_header_at_all (Fixture *f, gconstpointer data)
   assert_section (m, "", ML_SECTION_TEXT_TEXT, NULL, "");
   assert_section (m, "", ML_SECTION_TEXT_NONE, NULL, "just a line\r\n");
   g_assert_null (ml_message_get_envelope (m)->subject);
+  g_assert_null (ml_message_get_mime (m));
+
+  m = add (f, "", 0);
+  s = ml_message_get_structure (m);
+  g_assert_cmpstr (s->subtype, ==, "plain");
+  g_assert_cmpuint (s->end, ==, 0);
+  assert_section (m, "", ML_SECTION_TEXT_HEADER, NULL, "");
+  assert_section (m, "1", ML_SECTION_TEXT_NONE, NULL, "");
 }
 
 static void
