@@ -537,7 +537,7 @@ cmd_capa (MlPop3Server *self, const MlPop3Command *cmd)
        * 1*VCHAR (RFC 2449 3, 5): blanks stay separators, controls go. */
       for (const char *p = self->config.implementation;
            *p != '\0' && s->len < ML_POP3_MAX_RESPONSE_LINE - 2; p++)
-        g_string_append_c (s, ((guchar) *p < 0x20 || *p == 0x7F) ? '?' : *p);
+        g_string_append_c (s, ((guchar) *p < 0x20 || (guchar) *p >= 0x7F) ? '?' : *p);
       append_capability (body, s->str);
       g_string_free (s, TRUE);
     }

@@ -126,8 +126,9 @@ push_reply_event (MlPop3Server *self, guint start, gboolean ok, const char *resp
 }
 
 /* A status line: "+OK"/"-ERR" [SP [resp-code SP] text] CRLF, 512 octets at
- * most with the CRLF (RFC 2449 3, 4). Text is printable (schar/CHAR):
- * whatever a peer's echoed argument holds, it stays one line. */
+ * most with the CRLF (RFC 2449 3, 4). Text is printable 7-bit ASCII
+ * (schar/CHAR): whatever a peer's echoed argument holds, it stays one line,
+ * and the REPLY event (UTF-8) holds the very bytes sent. */
 static void
 append_status_line (MlPop3Server *self, gboolean ok, const char *resp_code, const char *text)
 {
@@ -146,7 +147,7 @@ append_status_line (MlPop3Server *self, gboolean ok, const char *resp_code, cons
     {
       room = ML_POP3_MAX_RESPONSE_LINE - 2;
       for (const char *p = text; *p != '\0' && s->len < room; p++)
-        g_string_append_c (s, ((guchar) *p < 0x20 || *p == 0x7F) ? '?' : *p);
+        g_string_append_c (s, ((guchar) *p < 0x20 || (guchar) *p >= 0x7F) ? '?' : *p);
     }
   g_byte_array_append (self->output, (const guint8 *) s->str, (guint) s->len);
   g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
