@@ -497,16 +497,17 @@ ml_address_list_parse (const char *value, gssize len)
         }
       if (words > 0)
         {
-          g_autoptr(GString) name = NULL;
+          char *name = NULL;
 
           /* RFC 5322 3.4: "a@b (Name)" — the comment is the only name. */
-          if (comment != NULL)
+          if (comment != NULL && comment->inner_len > 0)
             {
-              name = g_string_new (NULL);
-              append_unquoted (name, comment);
+              GString *text = g_string_new (NULL);
+
+              append_unquoted (text, comment);
+              name = g_string_free (text, FALSE);
             }
-          add_addr_spec (list, toks, i, j, name && name->len ? g_string_free (g_steal_pointer (&name), FALSE) : NULL,
-                         NULL);
+          add_addr_spec (list, toks, i, j, name, NULL);
         }
       /* A stray ':' (after an '@', or inside a group) separates too. */
       i = (j < n && tok_is (&toks[j], ':')) ? j + 1 : j;
