@@ -1,0 +1,130 @@
+#define G_LOG_DOMAIN "ml-ladder-lanes"
+
+#include <string.h>
+#include "ladder-lanes.h"
+
+/* RFC 1035 2.3.4: a domain name is at most 255 octets; a host name that
+ * fits is folded on the stack, a longer one (no DNS name) on the heap. */
+#define ML_LADDER_HOST_FOLD_MAX 256
+
+struct _MlLadderLanes
+{
+  GPtrArray  *names;    /* char*, lane order */
+  GHashTable *by_name;  /* folded name → lane + 1 */
+};
+
+static void
+note_host (GHashTable *seen, GPtrArray *order, const char *host)
+{
+  char *folded;
+
+  if (host == NULL || *host == '\0')
+    return;
+  folded = g_ascii_strdown (host, -1);
+  if (g_hash_table_contains (seen, folded))
+    {
+      g_free (folded);
+      return;
+    }
+  g_hash_table_add (seen, folded);
+  g_ptr_array_add (order, g_strdup (host));
+}
+
+static void
+add_lane (MlLadderLanes *self, const char *name)
+{
+  char *folded = g_ascii_strdown (name, -1);
+
+  if (g_hash_table_contains (self->by_name, folded))
+    {
+      g_free (folded);
+      return;
+    }
+  g_ptr_array_add (self->names, g_strdup (name));
+  g_hash_table_insert (self->by_name, folded, GUINT_TO_POINTER (self->names->len));
+}
+
+MlLadderLanes *
+ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * const *hosts)
+{
+  MlLadderLanes *self = g_new0 (MlLadderLanes, 1);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  guint64 n_rows = index ? ml_step_index_get_n_rows (index) : 0;
+
+  self->names = g_ptr_array_new_with_free_func (g_free);
+  self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint64 row = 0; trace && row < n_rows; row++)
+    {
+      const MlTraceEvent *event = ml_trace_get_event (trace, ml_step_index_get_event (index, row));
+
+      if (event == NULL)
+        continue;
+      note_host (seen, order, event->host);
+      /* A mark belongs to its host alone; its peer gets no lane for it. */
+      if (event->kind == ML_TRACE_DIALOGUE || event->kind == ML_TRACE_FRAME)
+        note_host (seen, order, event->peer);
+    }
+
+  for (guint i = 0; hosts && hosts[i]; i++)
+    {
+      g_autofree char *folded = g_ascii_strdown (hosts[i], -1);
+
+      if (g_hash_table_contains (seen, folded))
+        add_lane (self, hosts[i]);
+    }
+  for (guint i = 0; i < order->len; i++)
+    add_lane (self, order->pdata[i]);
+  return self;
+}
+
+void
+ml_ladder_lanes_free (MlLadderLanes *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->names);
+  g_hash_table_unref (self->by_name);
+  g_free (self);
+}
+
+guint
+ml_ladder_lanes_get_n (const MlLadderLanes *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->names->len;
+}
+
+const char *
+ml_ladder_lanes_get_name (const MlLadderLanes *self, guint lane)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (lane < self->names->len, NULL);
+  return self->names->pdata[lane];
+}
+
+int
+ml_ladder_lanes_lookup (const MlLadderLanes *self, const char *host)
+{
+  char buf[ML_LADDER_HOST_FOLD_MAX];
+  gsize len;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  if (host == NULL)
+    return -1;
+  /* Called for every visible row on every frame: no allocation. */
+  len = strlen (host);
+  if (len < sizeof buf)
+    {
+      for (gsize i = 0; i <= len; i++)
+        buf[i] = g_ascii_tolower (host[i]);
+      return (int) GPOINTER_TO_UINT (g_hash_table_lookup (self->by_name, buf)) - 1;
+    }
+  else
+    {
+      g_autofree char *folded = g_ascii_strdown (host, -1);
+      return (int) GPOINTER_TO_UINT (g_hash_table_lookup (self->by_name, folded)) - 1;
+    }
+}

@@ -1,0 +1,28 @@
+/* ladder-lanes.h — which hosts get a lane, and in which order.
+ *
+ * A lane for every host that appears in the rows of a mode, in topology
+ * order (the lesson's host list); hosts the topology does not name (a
+ * capture's addresses) follow in order of first appearance.
+ */
+#pragma once
+
+#include "trace/trace.h"
+#include "step-index.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MlLadderLanes MlLadderLanes;
+
+/* @trace and @index are borrowed for the call only; @hosts may be NULL. */
+MlLadderLanes *ml_ladder_lanes_new      (MlTrace            *trace,
+                                         const MlStepIndex  *index,
+                                         const char * const *hosts);
+void           ml_ladder_lanes_free     (MlLadderLanes *self);
+guint          ml_ladder_lanes_get_n    (const MlLadderLanes *self);
+const char    *ml_ladder_lanes_get_name (const MlLadderLanes *self, guint lane); /* borrowed */
+/* The lane of @host (names compare without case, as DNS names do), or −1. */
+int            ml_ladder_lanes_lookup   (const MlLadderLanes *self, const char *host);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlLadderLanes, ml_ladder_lanes_free)
+
+G_END_DECLS

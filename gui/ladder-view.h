@@ -1,0 +1,43 @@
+/* ladder-view.h — the sequence diagram of a trace: one lane per host,
+ * time running downwards, each dialogue line an arrow between lanes.
+ *
+ * The widget is virtual: it keeps the player's compact row index and draws
+ * only the rows in the viewport, so a million-event trace opens as fast as
+ * a short one. Put it in a GtkScrolledWindow (it is a GtkScrollable).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "player.h"
+
+G_BEGIN_DECLS
+
+#define ML_LADDER_MIN_ZOOM  0.5
+#define ML_LADDER_MAX_ZOOM  3.0
+
+#define ML_TYPE_LADDER_VIEW (ml_ladder_view_get_type ())
+G_DECLARE_FINAL_TYPE (MlLadderView, ml_ladder_view, ML, LADDER_VIEW, GtkWidget)
+
+GtkWidget  *ml_ladder_view_new            (void);
+MlPlayer   *ml_ladder_view_get_player     (MlLadderView *self);  /* borrowed */
+void        ml_ladder_view_set_player     (MlLadderView *self, MlPlayer *player);
+double      ml_ladder_view_get_zoom       (MlLadderView *self);
+void        ml_ladder_view_set_zoom       (MlLadderView *self, double zoom);
+
+/* Lanes of the current mode, left to right. X is in widget coordinates
+ * (valid once the widget has been allocated). */
+guint       ml_ladder_view_get_n_lanes    (MlLadderView *self);
+const char *ml_ladder_view_get_lane_name  (MlLadderView *self, guint lane);  /* borrowed */
+double      ml_ladder_view_get_lane_x     (MlLadderView *self, guint lane);
+
+/* Rows are the player's steps of the current mode. The highlighted row is
+ * the player's step (−1 when there is none). */
+guint64     ml_ladder_view_get_n_rows     (MlLadderView *self);
+gint64      ml_ladder_view_get_highlighted_row (MlLadderView *self);
+/* The row under widget coordinate @y, or −1 (header, or below the end). */
+gint64      ml_ladder_view_get_row_at_y   (MlLadderView *self, double y);
+/* The top of @row in widget coordinates (may lie outside the widget). */
+double      ml_ladder_view_get_row_y      (MlLadderView *self, guint64 row);
+double      ml_ladder_view_get_row_height (MlLadderView *self);
+
+G_END_DECLS

@@ -1,0 +1,34 @@
+/* screenshot.h — `maillab --screenshot`: run a lesson, put the player on
+ * a step, and save the main window as a PNG, in-process and headless
+ * (it works under Xvfb). How the README's pictures and the GUI tests'
+ * images are made.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char    *file;      /* PNG to write */
+  char    *lesson;    /* a file, id or number, as maillab-cli takes it */
+  guint64  step;      /* dialogue step, counting from 1 */
+  int      width;
+  int      height;
+  gboolean dark;
+} MlScreenshotOptions;
+
+/* Called once with the exit status (0 on success; a message went to
+ * stderr otherwise). */
+typedef void (*MlScreenshotDone) (int status, gpointer user_data);
+
+/* Copies @options. The window belongs to @application while it exists. */
+void ml_screenshot_run (GtkApplication            *application,
+                        const MlScreenshotOptions *options,
+                        MlScreenshotDone           done,
+                        gpointer                   user_data);
+
+/* Renders @widget as it is now into a PNG. */
+gboolean ml_screenshot_save_widget (GtkWidget *widget, const char *file, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,196 @@
+#define G_LOG_DOMAIN "ml-window-actions"
+
+#include "window-private.h"
+#include "lessons-dir.h"
+
+static void
+player_play_pause (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_playing (self->player, !ml_player_get_playing (self->player));
+}
+
+static void
+player_step_forward (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_playing (self->player, FALSE);
+  ml_player_step_forward (self->player);
+}
+
+static void
+player_step_back (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_playing (self->player, FALSE);
+  ml_player_step_back (self->player);
+}
+
+static void
+player_start (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_playing (self->player, FALSE);
+  ml_player_go_to_start (self->player);
+}
+
+static void
+player_end (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_playing (self->player, FALSE);
+  ml_player_go_to_end (self->player);
+}
+
+static void
+player_mode (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  ml_player_set_mode (self->player, ml_player_get_mode (self->player) == ML_STEP_MODE_DIALOGUE
+                                    ? ML_STEP_MODE_PACKETS : ML_STEP_MODE_DIALOGUE);
+}
+
+static void
+win_lessons (GtkWidget *widget, const char *action, GVariant *param)
+{
+  ml_window_show_lessons (ML_WINDOW (widget));
+}
+
+static void
+on_chooser_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path)
+        ml_window_open_lesson (self, path);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+win_open (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GFile) folder = g_file_new_for_path (ml_lessons_dir_get ());
+
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new ("Open Lesson File", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  gtk_file_filter_set_name (filter, "Lessons (*.yaml)");
+  gtk_file_filter_add_pattern (filter, "*.yaml");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), folder, NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+zoom_by (MlWindow *self, double factor)
+{
+  if (factor == 0)
+    ml_ladder_view_set_zoom (self->ladder, 1.0);
+  else
+    ml_ladder_view_set_zoom (self->ladder, ml_ladder_view_get_zoom (self->ladder) * factor);
+}
+
+static void
+win_zoom_in (GtkWidget *widget, const char *action, GVariant *param)
+{
+  zoom_by (ML_WINDOW (widget), ML_WINDOW_ZOOM_STEP);
+}
+
+static void
+win_zoom_out (GtkWidget *widget, const char *action, GVariant *param)
+{
+  zoom_by (ML_WINDOW (widget), 1.0 / ML_WINDOW_ZOOM_STEP);
+}
+
+static void
+win_zoom_reset (GtkWidget *widget, const char *action, GVariant *param)
+{
+  zoom_by (ML_WINDOW (widget), 0);
+}
+
+void
+_ml_window_class_init_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "player.play-pause", NULL, player_play_pause);
+  gtk_widget_class_install_action (widget_class, "player.step-forward", NULL, player_step_forward);
+  gtk_widget_class_install_action (widget_class, "player.step-back", NULL, player_step_back);
+  gtk_widget_class_install_action (widget_class, "player.start", NULL, player_start);
+  gtk_widget_class_install_action (widget_class, "player.end", NULL, player_end);
+  gtk_widget_class_install_action (widget_class, "player.toggle-mode", NULL, player_mode);
+  gtk_widget_class_install_action (widget_class, "win.lessons", NULL, win_lessons);
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, win_open);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, win_zoom_in);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, win_zoom_out);
+  gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, win_zoom_reset);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "player.toggle-mode", NULL);
+}
+
+static void
+add_shortcut (GtkShortcutController *controller, guint key, const char *action)
+{
+  gtk_shortcut_controller_add_shortcut (controller,
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (key, 0),
+                                                          gtk_named_action_new (action)));
+}
+
+/* The transport keys work wherever the focus is: they are caught on the
+ * way down, before a focused button would take Space for itself. */
+void
+_ml_window_init_shortcuts (MlWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  GtkShortcutController *shortcuts = GTK_SHORTCUT_CONTROLLER (controller);
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_name (controller, "ml-transport-keys");
+  add_shortcut (shortcuts, GDK_KEY_space, "player.play-pause");
+  add_shortcut (shortcuts, GDK_KEY_Right, "player.step-forward");
+  add_shortcut (shortcuts, GDK_KEY_Left, "player.step-back");
+  add_shortcut (shortcuts, GDK_KEY_Home, "player.start");
+  add_shortcut (shortcuts, GDK_KEY_End, "player.end");
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+void
+_ml_window_update_actions (MlWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean lesson = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "lesson") == 0;
+  gboolean forward = lesson && ml_player_can_step_forward (self->player);
+  gboolean back = lesson && ml_player_can_step_back (self->player);
+
+  gtk_widget_action_set_enabled (widget, "player.step-forward", forward);
+  gtk_widget_action_set_enabled (widget, "player.end", forward);
+  gtk_widget_action_set_enabled (widget, "player.step-back", back);
+  gtk_widget_action_set_enabled (widget, "player.start", back);
+  gtk_widget_action_set_enabled (widget, "player.play-pause", lesson && ml_player_get_n_steps (self->player) > 1);
+  gtk_widget_action_set_enabled (widget, "player.toggle-mode", lesson);
+  gtk_widget_action_set_enabled (widget, "win.zoom-in", lesson);
+  gtk_widget_action_set_enabled (widget, "win.zoom-out", lesson);
+  gtk_widget_action_set_enabled (widget, "win.zoom-reset", lesson);
+  gtk_widget_action_set_enabled (widget, "win.lessons",
+                                 g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "start") != 0);
+}

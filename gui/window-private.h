@@ -1,0 +1,46 @@
+/* window-private.h — MlWindow's parts, shared by window.c and
+ * window-actions.c. */
+#pragma once
+
+#include "window.h"
+
+G_BEGIN_DECLS
+
+struct _MlWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template */
+  AdwToastOverlay      *toasts;
+  GtkWidget            *back_button;
+  GtkWidget            *transport;
+  GtkButton            *play_button;
+  AdwWindowTitle       *window_title;
+  GtkWidget            *lesson_controls;
+  GtkLabel             *step_label;
+  GtkToggleButton      *dialogue_toggle;
+  GtkToggleButton      *packets_toggle;
+  GtkAdjustment        *speed_adjustment;
+  GtkLabel             *speed_label;
+  GtkStack             *stack;
+  MlLessonList         *lesson_list;
+  GtkSpinner           *spinner;
+  MlLadderView         *ladder;
+  MlNoteView           *note;
+  MlPacketView         *packet;
+
+  MlPlayer             *player;
+  MlLesson             *lesson;
+  MlExplainCatalog     *catalog;
+  GCancellable         *loading;
+  GtkFileChooserNative *chooser;
+};
+
+/* Zoom steps of the ladder (Ctrl+plus / Ctrl+minus). */
+#define ML_WINDOW_ZOOM_STEP 1.15
+
+void _ml_window_class_init_actions (GtkWidgetClass *widget_class);
+void _ml_window_init_shortcuts     (MlWindow *self);
+void _ml_window_update_actions     (MlWindow *self);
+
+G_END_DECLS
