@@ -653,15 +653,17 @@ parse_fetch_section (MlImapFetch *f, const char *name, const MlImapArg *items, g
           const MlImapArg *fields = child (items, *i + 1), *tail = child (items, *i + 2);
 
           spec = g_strdup (open + 1);
-          ok = ml_imap_section_parse_spec (spec, strlen (spec), &section);
-          if (ok && (section.fields == NULL || !ml_imap_arg_is_list (fields)
+          if (!ml_imap_section_parse_spec (spec, strlen (spec), &section))
+            return syntax (error, "\"%s\" is not a body section", name);
+          ok = TRUE;
+          if ((section.fields == NULL || !ml_imap_arg_is_list (fields)
                      || tail == NULL || tail->kind != ML_IMAP_TOKEN_ATOM || tail->data[0] != ']'
                      || tail->spaced))
             {
               ml_imap_section_clear (&section);
               return syntax (error, "%s: a header list and \"]\" were expected", name);
             }
-          for (guint k = 0; ok && k < n_children (fields); k++)
+          for (guint k = 0; k < n_children (fields); k++)
             {
               const char *field;
               gsize field_len;

@@ -637,7 +637,16 @@ ml_imap_response_parser_next (MlImapResponseParser *self, MlImapResponse **respo
               }
             if (st != ML_IMAP_PARSE_OK)
               return tokenizer_failed (self, error);
-            if (!literals_within_limits (args, &why) || !_ml_imap_response_interpret_args (self->resp, args, &why))
+            if (!literals_within_limits (args, &why))
+              {
+                /* As when the limit is passed at an announcement: the
+                 * stream is given up, whatever the packet boundaries. */
+                g_propagate_error (error, g_steal_pointer (&why));
+                self->broken = TRUE;
+                g_clear_pointer (&self->resp, ml_imap_response_free);
+                return ML_IMAP_RESPONSE_MALFORMED;
+              }
+            if (!_ml_imap_response_interpret_args (self->resp, args, &why))
               {
                 g_propagate_error (error, g_steal_pointer (&why));
                 start_over (self);

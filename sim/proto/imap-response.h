@@ -11,7 +11,9 @@
  * style: done / need more / error. A server's mistake is an error with a
  * message a teacher can show, never a crash; after an error the rest of the
  * broken response is dropped and parsing goes on with the next line, though
- * a client should not trust the stream any more.
+ * a client should not trust the stream any more. Literals past the limits
+ * below cannot be stepped over without reading them: then the stream is
+ * given up, and every later call answers NEED_MORE until a reset.
  */
 #pragma once
 
