@@ -109,6 +109,29 @@ append_lines (GString *out, const char *text, glong indent)
     }
 }
 
+/* ": detail" after the text; a detail of several lines (a lesson step's
+ * narrative, what a device holds) goes under it, line for line, rather
+ * than escaped onto one line. */
+static void
+append_detail (GString *out, const char *detail, glong indent)
+{
+  g_autofree char *copy = NULL;
+
+  if (detail == NULL)
+    return;
+  if (strchr (detail, '\n') == NULL)
+    {
+      g_string_append (out, ": ");
+      append_clean (out, detail, -1);
+      return;
+    }
+  copy = g_strchomp (g_strdup (detail));
+  g_string_append_c (out, '\n');
+  for (glong j = 0; j < indent + 2; j++)
+    g_string_append_c (out, ' ');
+  append_lines (out, copy, indent + 2);
+}
+
 static void
 format_dialogue (GString *out, const MlTraceEvent *event)
 {
@@ -147,22 +170,22 @@ format_dns (GString *out, const MlTraceEvent *event)
 static void
 format_store (GString *out, const MlTraceEvent *event)
 {
-  append_prefix (out, event, "STORE");
+  glong indent = append_prefix (out, event, "STORE");
+
   append_clean (out, event->text ? event->text : "change", -1);
-  if (event->account != NULL || event->mailbox != NULL)
+  if (event->account != NULL)
     {
       g_string_append_c (out, ' ');
-      append_clean (out, event->account ? event->account : "?", -1);
+      append_clean (out, event->account, -1);
+    }
+  if (event->mailbox != NULL)
+    {
       g_string_append_c (out, '/');
-      append_clean (out, event->mailbox ? event->mailbox : "?", -1);
+      append_clean (out, event->mailbox, -1);
     }
   if (event->uid != 0)
     g_string_append_printf (out, " UID %u", event->uid);
-  if (event->detail != NULL)
-    {
-      g_string_append (out, ": ");
-      append_clean (out, event->detail, -1);
-    }
+  append_detail (out, event->detail, indent);
 }
 
 static void
@@ -171,23 +194,7 @@ format_note (GString *out, const MlTraceEvent *event)
   glong indent = append_prefix (out, event, "NOTE");
 
   append_clean (out, event->text ? event->text : "", -1);
-  if (event->detail == NULL)
-    return;
-  /* A lesson step's narrative is a paragraph: it goes under the note,
-   * line for line, rather than escaped onto one line. */
-  if (strchr (event->detail, '\n') != NULL)
-    {
-      g_autofree char *detail = g_strdup (event->detail);
-
-      g_strchomp (detail);
-      g_string_append_c (out, '\n');
-      for (glong j = 0; j < indent + 2; j++)
-        g_string_append_c (out, ' ');
-      append_lines (out, detail, indent + 2);
-      return;
-    }
-  g_string_append (out, ": ");
-  append_clean (out, event->detail, -1);
+  append_detail (out, event->detail, indent);
 }
 
 static void

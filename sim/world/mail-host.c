@@ -96,10 +96,17 @@ policy_check_recipient (MlSmtpServer *server, const char *reverse_path,
 
   if (ml_mail_host_serves_domain (mh, domain))
     {
-      if (mh->store != NULL && ml_mail_store_find_account (mh->store, forward_path) == NULL)
+      MlAccount *account = mh->store ? ml_mail_store_find_account (mh->store, forward_path) : NULL;
+
+      if (mh->store != NULL && account == NULL)
         ml_smtp_verdict_set (verdict, 550, "5.1.1",
                              "<%s>: Recipient address rejected: User unknown in local recipient table",
                              forward_path);
+      /* A full mailbox is a temporary failure: the sender's queue tries
+       * again later (RFC 3463 4.2.2, "mailbox full"). */
+      else if (account != NULL && ml_account_get_quota (account) != 0 &&
+               ml_account_get_usage (account) >= ml_account_get_quota (account))
+        ml_smtp_verdict_set (verdict, 452, "4.2.2", "<%s>: Mailbox full", forward_path);
       return;
     }
 
@@ -108,6 +115,26 @@ policy_check_recipient (MlSmtpServer *server, const char *reverse_path,
   if (!may_relay (mh, server_peer_ip (server)))
     ml_smtp_verdict_set (verdict, 554, "5.7.1",
                          "<%s>: Relay access denied", forward_path);
+}
+
+/* Whether every local recipient's mailbox can take @size more octets: a
+ * message is refused whole before anything is stored, never half-kept. */
+static gboolean
+local_quota_allows (MlMailHost *mh, const MlSmtpEnvelope *envelope, gsize size, const char **full)
+{
+  for (guint i = 0; mh->store && i < envelope->recipients->len; i++)
+    {
+      const char *rcpt = envelope->recipients->pdata[i];
+      MlAccount *account = ml_mail_store_find_account (mh->store, rcpt);
+
+      if (account != NULL && ml_account_get_quota (account) != 0 &&
+          ml_account_get_usage (account) + size > ml_account_get_quota (account))
+        {
+          *full = rcpt;
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static void
@@ -141,6 +168,15 @@ policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
   MlMailHost *mh = svc->mh;
   g_autoptr(GPtrArray) remote = g_ptr_array_new ();
   const char *id = envelope->id;
+  const char *full = NULL;
+
+  if (!local_quota_allows (mh, envelope, g_bytes_get_size (message), &full))
+    {
+      /* RFC 5321 4.2.2 / RFC 3463 5.2.2: over the recipient's storage
+       * allocation. Nothing was stored, so nothing is lost. */
+      ml_smtp_verdict_set (verdict, 552, "5.2.2", "<%s>: Mailbox full: message exceeds the quota", full);
+      return;
+    }
 
   for (guint i = 0; i < envelope->recipients->len; i++)
     {

@@ -6,6 +6,9 @@
 #include "world/mail-host.h"
 #include "world/smtp-session.h"
 #include "world/session-record.h"
+#include "world/mailbox-services.h"
+#include "world/mua-device.h"
+#include "trace/trace-stats.h"
 #include "net/dns-zone.h"
 #include "net/dns-server.h"
 #include "net/dns-resolver.h"
@@ -23,7 +26,11 @@ struct _MlWorld
   GPtrArray      *stores;        /* MlMailStore*, one per MDA host */
   GHashTable     *domain_store;  /* domain → MlMailStore* (borrowed) */
   GPtrArray      *store_hosts;   /* char*: the MDA host of each store */
+  GPtrArray      *devices;       /* MlMuaDevice*, one per MUA host */
+  MlTraceStats   *stats;
   guint           message_seq;
+  gboolean        running;   /* past setup: store changes are events */
+  gboolean        finished;
 };
 
 static const char *
@@ -40,27 +47,40 @@ static void
 on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_data)
 {
   MlWorld *self = user_data;
+  const char *kind = ml_store_change_kind_to_string (change->kind);
   MlTraceEvent *e;
   guint index;
-  static const char *kinds[] = { "account", "mailbox", "append", "expunge", "flags" };
 
-  if (change->kind == ML_STORE_CHANGE_ACCOUNT_ADDED || change->kind == ML_STORE_CHANGE_MAILBOX_ADDED)
+  if (change->kind == ML_STORE_CHANGE_ACCOUNT_ADDED)
     return;  /* the lesson's setup, not something that happened */
   if (!g_ptr_array_find (self->stores, store, &index))
+    return;
+  /* Mailboxes made with an account are setup too; those made later (an
+   * IMAP CREATE) are events. */
+  if (change->kind == ML_STORE_CHANGE_MAILBOX_ADDED && !self->running)
     return;
 
   e = ml_trace_event_new (ML_TRACE_STORE);
   e->time_us = ml_scheduler_now (ml_network_get_scheduler (self->network));
   e->host = g_strdup (self->store_hosts->pdata[index]);
   e->account = g_strdup (ml_account_get_address (change->account));
-  e->mailbox = g_strdup (ml_mailbox_get_name (change->mailbox));
-  e->uid = ml_message_get_uid (change->message);
-  e->text = g_strdup (kinds[change->kind]);
-  e->explain_key = g_strdup_printf ("store.%s", kinds[change->kind]);
-  if (change->kind == ML_STORE_CHANGE_APPEND)
-    e->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", ml_message_get_size (change->message));
-  else
-    e->detail = ml_message_flags_dup_string (ml_message_get_flags (change->message));
+  if (change->mailbox != NULL)
+    e->mailbox = g_strdup (ml_mailbox_get_name (change->mailbox));
+  e->text = g_strdup (kind);
+  e->explain_key = g_strdup_printf ("store.%s", kind);
+  if (change->message != NULL)
+    {
+      e->uid = ml_message_get_uid (change->message);
+      if (change->kind == ML_STORE_CHANGE_APPEND)
+        e->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", ml_message_get_size (change->message));
+      else
+        {
+          g_autofree char *flags = ml_message_flags_dup_string (ml_message_get_flags (change->message));
+          e->detail = g_strdup (*flags ? flags : "no flags");
+        }
+    }
+  else if (change->kind == ML_STORE_CHANGE_MAILBOX_RENAMED)
+    e->detail = g_strdup_printf ("was %s", change->old_name);
   ml_trace_append (self->trace, e);
 }
 
@@ -147,6 +167,30 @@ build_stores (MlWorld *self)
     ml_mail_store_add_listener (self->stores->pdata[i], on_store_change, self);
 }
 
+static void
+build_devices (MlWorld *self)
+{
+  GPtrArray *hosts = ml_network_get_hosts (self->network);
+
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      MlHost *h = hosts->pdata[i];
+      MlDnsResolver *resolver = g_hash_table_lookup (self->resolvers, ml_host_get_name (h));
+
+      if ((ml_host_get_roles (h) & ML_ROLE_MUA) && resolver != NULL)
+        g_ptr_array_add (self->devices, ml_mua_device_new (self->network, h, resolver, self->lesson));
+    }
+}
+
+static MlMuaDevice *
+find_device (MlWorld *self, const char *name)
+{
+  for (guint i = 0; i < self->devices->len; i++)
+    if (g_strcmp0 (ml_mua_device_get_name (self->devices->pdata[i]), name) == 0)
+      return self->devices->pdata[i];
+  return NULL;
+}
+
 static gboolean
 shares_domain (const MlLessonHost *a, const MlLessonHost *b)
 {
@@ -186,6 +230,9 @@ build_mail_hosts (MlWorld *self, GError **error)
         }
       mh = ml_mail_host_new (&config);
       g_ptr_array_add (self->mail_hosts, mh);
+      if (config.store != NULL &&
+          !ml_mailbox_services_start (self->network, config.host, config.store, error))
+        return FALSE;
 
       /* Who may relay through this host's port 25: the MSAs of its own
        * domains and whoever names it as relay_to. */
@@ -218,10 +265,15 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
   self->stores = g_ptr_array_new_with_free_func ((GDestroyNotify) ml_mail_store_free);
   self->store_hosts = g_ptr_array_new_with_free_func (g_free);
   self->domain_store = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) ml_mua_device_free);
+  self->stats = ml_trace_stats_new ();
+  ml_trace_stats_attach (self->stats, trace);
 
   ml_network_set_epoch (self->network, lesson->epoch_unix * G_USEC_PER_SEC);
   ml_network_set_port_protocol (self->network, 25, ML_PROTO_SMTP);
   ml_network_set_port_protocol (self->network, 587, ML_PROTO_SMTP);
+  ml_network_set_port_protocol (self->network, ML_PORT_POP3, ML_PROTO_POP3);
+  ml_network_set_port_protocol (self->network, ML_PORT_IMAP, ML_PROTO_IMAP);
 
   for (guint i = 0; i < lesson->hosts->len; i++)
     {
@@ -251,6 +303,7 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
   build_stores (self);
   if (!build_mail_hosts (self, error))
     return NULL;
+  build_devices (self);
   return g_steal_pointer (&self);
 }
 
@@ -262,9 +315,11 @@ ml_world_free (MlWorld *self)
   /* DNS before the network (they unbind their UDP ports from its hosts),
    * the network before the mail hosts (its scheduler and listeners hold
    * data that points into them, and frees it without running it). */
+  g_clear_pointer (&self->stats, ml_trace_stats_free);
   g_clear_pointer (&self->resolvers, g_hash_table_unref);
   g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
   g_clear_pointer (&self->network, ml_network_free);
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->mail_hosts, g_ptr_array_unref);
   g_clear_pointer (&self->zone, ml_dns_zone_free);
   g_clear_pointer (&self->domain_store, g_hash_table_unref);
@@ -394,20 +449,80 @@ ml_world_run_step (MlWorld *self, guint index)
 
   if (index >= self->lesson->steps->len)
     return FALSE;
+  self->running = TRUE;
   step = self->lesson->steps->pdata[index];
   title = g_strdup_printf ("step %u of %u", index + 1, self->lesson->steps->len);
   ml_network_note (self->network, step->host, "lesson.step", title, step->narrative);
 
-  switch (step->kind)
-    {
-    case ML_LESSON_ACTION_SEND:
-      start_send (self, step);
-      break;
-    default:
-      break;
-    }
+  for (guint i = 0; i < self->devices->len; i++)
+    ml_mua_device_check_idle (self->devices->pdata[i]);
+  if (step->kind == ML_LESSON_ACTION_SEND)
+    start_send (self, step);
+  else
+    ml_mua_device_start_step (find_device (self, step->host), step);
   ml_scheduler_run (ml_network_get_scheduler (self->network), G_MAXUINT64);
   return TRUE;
+}
+
+static void
+note_summary (MlWorld *self)
+{
+  static const MlProtocol protocols[] = { ML_PROTO_SMTP, ML_PROTO_POP3, ML_PROTO_IMAP, ML_PROTO_DNS };
+  const char *host = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (protocols); i++)
+    {
+      const MlProtocolStats *p = ml_trace_stats_get (self->stats, protocols[i]);
+      g_autofree char *text = NULL;
+      g_autofree char *key = NULL;
+
+      if (p->frames == 0)
+        continue;
+      text = ml_protocol_stats_describe (p);
+      key = g_ascii_strdown (ml_protocol_to_string (protocols[i]), -1);
+      {
+        g_autofree char *explain = g_strdup_printf ("lesson.summary.%s", key);
+        ml_network_note (self->network, host, explain, text, NULL);
+      }
+    }
+  for (guint s = 0; s < self->stores->len; s++)
+    {
+      GPtrArray *accounts = ml_mail_store_get_accounts (self->stores->pdata[s]);
+      for (guint a = 0; a < accounts->len; a++)
+        {
+          MlAccount *account = accounts->pdata[a];
+          GPtrArray *boxes = ml_account_get_mailboxes (account);
+          guint n = 0;
+          g_autofree char *text = NULL;
+
+          for (guint b = 0; b < boxes->len; b++)
+            n += ml_mailbox_get_count (boxes->pdata[b]);
+          text = g_strdup_printf ("%s holds %u message%s on the server", ml_account_get_address (account),
+                                  n, n == 1 ? "" : "s");
+          ml_network_note (self->network, self->store_hosts->pdata[s], "lesson.summary.server", text, NULL);
+        }
+    }
+  for (guint i = 0; i < self->devices->len; i++)
+    {
+      MlMuaDevice *d = self->devices->pdata[i];
+      guint n = ml_mua_device_count_messages (d);
+      g_autofree char *text = g_strdup_printf ("%s holds %u message%s", ml_mua_device_get_name (d),
+                                               n, n == 1 ? "" : "s");
+      ml_network_note (self->network, ml_mua_device_get_name (d), "lesson.summary.device", text, NULL);
+    }
+}
+
+void
+ml_world_finish (MlWorld *self)
+{
+  if (self->finished)
+    return;
+  self->finished = TRUE;
+  /* What is still open says goodbye, as a user closing the program. */
+  for (guint i = 0; i < self->devices->len; i++)
+    ml_mua_device_logout_all (self->devices->pdata[i]);
+  ml_scheduler_run (ml_network_get_scheduler (self->network), G_MAXUINT64);
+  note_summary (self);
 }
 
 void
@@ -415,4 +530,5 @@ ml_world_run (MlWorld *self)
 {
   for (guint i = 0; ml_world_run_step (self, i); i++)
     ;
+  ml_world_finish (self);
 }

@@ -27,7 +27,12 @@ MlMailStore *ml_world_get_store    (MlWorld *self, const char *domain);
 
 /* Runs step @index to quiet. FALSE if @index is past the last step. */
 gboolean     ml_world_run_step     (MlWorld *self, guint index);
-/* Runs every step. */
+/* Ends the lesson: open IMAP sessions log out, everything runs to quiet,
+ * and the summary goes into the trace as notes (lesson.summary.*: each
+ * protocol's sessions, round trips and bytes; what each server account
+ * and each device holds). Once. */
+void         ml_world_finish       (MlWorld *self);
+/* Runs every step, then finishes. */
 void         ml_world_run          (MlWorld *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlWorld, ml_world_free)
