@@ -23,6 +23,7 @@ static void cmd_namespace    (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_getquota     (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_getquotaroot (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_setquota     (MlImapServer *self, GPtrArray *args, guint first);
+static gboolean has_big_literal (GPtrArray *args, const MlImapArg *skip);
 
 #define ANY       ML_IMAP_ALLOW_ANY
 #define NOT_AUTH  ML_IMAP_ALLOW_NOT_AUTH
@@ -225,6 +226,14 @@ _ml_imap_server_dispatch (MlImapServer *self, GPtrArray *args)
       _ml_imap_server_complete (self, ML_IMAP_NO, "READ-ONLY", "Mailbox is read-only");
       return;
     }
+  if (has_big_literal (args, cmd->func == _ml_imap_cmd_append && args->len > first
+                              ? g_ptr_array_index (args, args->len - 1) : NULL))
+    {
+      /* The same answer as when the literal is refused before its octets. */
+      _ml_imap_server_complete (self, ML_IMAP_BAD, "TOOBIG", "Literal larger than %u octets",
+                                (guint) ML_IMAP_MAX_COMMAND_LITERAL);
+      return;
+    }
   self->command = cmd;
   cmd->func (self, args, first);
   if (!self->idling && !self->auth_pending)
@@ -232,6 +241,27 @@ _ml_imap_server_dispatch (MlImapServer *self, GPtrArray *args)
       self->command = NULL;
       self->uid_command = FALSE;
     }
+}
+
+/* A literal over the limit for a command that is not APPEND's message
+ * (RFC 7888 4: such literals can be kept small). */
+static gboolean
+has_big_literal (GPtrArray *args, const MlImapArg *skip)
+{
+  guint i;
+
+  for (i = 0; i < args->len; i++)
+    {
+      const MlImapArg *arg = g_ptr_array_index (args, i);
+
+      if (arg == skip)
+        continue;
+      if (arg->kind == ML_IMAP_TOKEN_LITERAL && arg->len > ML_IMAP_MAX_COMMAND_LITERAL)
+        return TRUE;
+      if (arg->kind == ML_IMAP_TOKEN_LIST && has_big_literal (arg->children, NULL))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 gboolean
@@ -243,39 +273,40 @@ _ml_imap_server_check_literal (MlImapServer *self, GPtrArray *args_so_far, guint
   const MlImapArg *name = args_so_far != NULL && args_so_far->len > 1
                           ? g_ptr_array_index (args_so_far, 1) : NULL;
   gboolean is_append = name != NULL && name->kind == ML_IMAP_TOKEN_ATOM
-                       && g_ascii_strcasecmp (name->data, "APPEND") == 0;
+                       && g_ascii_strcasecmp (name->data, "APPEND") == 0
+                       && self->state >= ML_IMAP_SERVER_STATE_AUTHENTICATED
+                       && self->state <= ML_IMAP_SERVER_STATE_SELECTED
+                       && tag_is_valid (tag);
+  guint queued = g_queue_get_length (&self->events);
+  MlEngineEvent *event;
+  gboolean ok;
 
-  /* APPEND's message (after tag, APPEND and the mailbox) may be large;
-   * every other literal is an astring or a search string. */
-  if (is_append && args_so_far->len >= 3
-      && self->state >= ML_IMAP_SERVER_STATE_AUTHENTICATED
-      && self->state <= ML_IMAP_SERVER_STATE_SELECTED)
-    {
-      g_autofree char *text = NULL;
-      const char *code = NULL;
-
-      /* Quota and size before the octets: RFC 9208 4.6, RFC 7889. A
-       * non-synchronizing literal is on its way already (RFC 7888 4): the
-       * refusal stands and its octets are skipped. */
-      if (_ml_imap_server_check_append_literal (self, args_so_far, size, &code, &text))
-        return TRUE;
-      g_clear_pointer (&self->tag, g_free);
-      self->tag = tag_is_valid (tag) ? g_strdup (tag->data) : NULL;
-      push_command_event (self, "APPEND", g_ptr_array_index (args_so_far, 2), "imap.append");
-      _ml_imap_server_complete (self, ML_IMAP_NO, code, "%s", text);
-      g_clear_pointer (&self->tag, g_free);
-      return FALSE;
-    }
-  if (size <= ML_IMAP_MAX_COMMAND_LITERAL)
-    return TRUE;
   g_clear_pointer (&self->tag, g_free);
   self->tag = tag_is_valid (tag) ? g_strdup (tag->data) : NULL;
-  push_command_event (self, NULL, NULL, "imap.unknown");
-  /* RFC 7888 4: a literal too large for the command. */
-  _ml_imap_server_complete (self, ML_IMAP_BAD, "TOOBIG", "Literal larger than %u octets",
-                            (guint) ML_IMAP_MAX_COMMAND_LITERAL);
+  self->command = NULL;
+  /* APPEND's message (after tag, APPEND and the mailbox) may be large;
+   * every other literal is an astring or a search string. */
+  if (is_append && args_so_far->len >= 3)
+    ok = _ml_imap_server_check_append_literal (self, args_so_far, size);
+  else if (size <= ML_IMAP_MAX_COMMAND_LITERAL)
+    ok = TRUE;
+  else
+    {
+      _ml_imap_server_complete (self, ML_IMAP_BAD, "TOOBIG", "Literal larger than %u octets",
+                                (guint) ML_IMAP_MAX_COMMAND_LITERAL);
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      /* The command as far as it came, before the answer to it. */
+      push_command_event (self, is_append ? "APPEND" : NULL,
+                          is_append ? g_ptr_array_index (args_so_far, 2) : NULL,
+                          is_append ? "imap.append" : "imap.unknown");
+      event = g_queue_pop_tail (&self->events);
+      g_queue_push_nth (&self->events, event, (gint) queued);
+    }
   g_clear_pointer (&self->tag, g_free);
-  return FALSE;
+  return ok;
 }
 
 /* ---- argument helpers ---- */

@@ -88,7 +88,10 @@ complete_store_error (MlImapServer *self, const GError *error)
       {
       case ML_STORE_ERROR_EXISTS:          code = "ALREADYEXISTS"; break;
       case ML_STORE_ERROR_NOT_FOUND:       code = "NONEXISTENT"; break;
-      case ML_STORE_ERROR_OVERQUOTA:       code = "OVERQUOTA"; break;
+      case ML_STORE_ERROR_OVERQUOTA:
+        /* The same words as when APPEND is refused before its octets. */
+        _ml_imap_server_complete (self, ML_IMAP_NO, "OVERQUOTA", "Quota exceeded");
+        return;
       case ML_STORE_ERROR_TOO_BIG:         code = "TOOBIG"; break;   /* RFC 4469, RFC 7889 */
       case ML_STORE_ERROR_LIMIT:           code = "LIMIT"; break;
       case ML_STORE_ERROR_INVALID_KEYWORD: status = ML_IMAP_BAD; code = "CLIENTBUG"; break;
@@ -608,65 +611,47 @@ _ml_imap_cmd_status (MlImapServer *self, GPtrArray *args, guint first)
 
 /* ---- APPEND (RFC 3501 6.3.11, RFC 4315 3, RFC 7889) ---- */
 
-gboolean
-_ml_imap_server_check_append_literal (MlImapServer *self, GPtrArray *args, guint64 size,
-                                      const char **code, char **text)
-{
-  const char *name = NULL;
-  gsize len = 0;
-  MlMailbox *mailbox = NULL;
-  guint64 quota;
+typedef struct {
+  char          *name;
+  MlMailbox     *mailbox;
+  MlMessageFlags flags;
+  GPtrArray     *keywords;   /* char*, NULL-terminated once checked */
+  gint64         date;
+  const MlImapArg *literal;  /* NULL before the octets */
+} AppendArgs;
 
-  if (args->len >= 3 && ml_imap_arg_get_astring (g_ptr_array_index (args, 2), &name, &len))
-    mailbox = ml_account_find_mailbox (self->account, name);
-  /* Everything APPEND can know before the octets, so a refused message
-   * is never sent (RFC 3501 7.5: no "+", no literal). */
-  if (size > self->config.max_append_size)
-    {
-      *code = "TOOBIG";
-      *text = g_strdup_printf ("Message larger than APPENDLIMIT=%" G_GUINT64_FORMAT,
-                               self->config.max_append_size);
-      return FALSE;
-    }
-  if (name != NULL && mailbox == NULL)
-    {
-      /* RFC 3501 6.3.11: TRYCREATE when the mailbox could be created. */
-      *code = "TRYCREATE";
-      *text = g_strdup ("Mailbox does not exist");
-      return FALSE;
-    }
-  quota = ml_account_get_quota (self->account);
-  if (quota > 0 && ml_account_get_usage (self->account) + size > quota)
-    {
-      /* RFC 9208 4.6 */
-      *code = "OVERQUOTA";
-      *text = g_strdup ("Quota exceeded");
-      return FALSE;
-    }
-  return TRUE;
+static void
+append_args_clear (AppendArgs *a)
+{
+  g_free (a->name);
+  g_ptr_array_unref (a->keywords);
 }
 
-void
-_ml_imap_cmd_append (MlImapServer *self, GPtrArray *args, guint first)
+/* RFC 3501 6.3.11: append = "APPEND" SP mailbox [SP flag-list]
+ * [SP date-time] SP literal. Everything that can be judged before the
+ * message is judged here, in one order, both when its literal is
+ * announced (@have_literal FALSE: the arguments end where it will be) and
+ * when the command is complete, so a client gets the same answer however
+ * its bytes were cut. Answers and returns FALSE on failure. */
+static gboolean
+append_prepare (MlImapServer *self, GPtrArray *args, guint first, gboolean have_literal,
+                guint64 size, AppendArgs *a)
 {
-  g_autofree char *name = NULL;
-  g_autoptr (GPtrArray) keywords = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) data = NULL;
-  MlMessageFlags flags = 0;
-  gint64 internal_date = self->now_usec / G_USEC_PER_SEC;
   const MlImapArg *arg;
-  MlMailbox *mailbox;
   guint i = first + 1;
-  guint32 uid;
+  guint64 quota;
+  g_autoptr (GError) error = NULL;
 
-  if (!_ml_imap_server_get_mailbox (self, args, first, &name))
-    return;
+  memset (a, 0, sizeof *a);
+  a->keywords = g_ptr_array_new_with_free_func (g_free);
+  a->date = self->now_usec / G_USEC_PER_SEC;
+  if (!_ml_imap_server_get_mailbox (self, args, first, &a->name))
+    return FALSE;
   arg = args->len > i ? g_ptr_array_index (args, i) : NULL;
   if (arg != NULL && arg->kind == ML_IMAP_TOKEN_LIST)
     {
-      if (!_ml_imap_server_parse_flags (self, arg, FALSE, &flags, keywords))
-        return;
+      if (!_ml_imap_server_parse_flags (self, arg, FALSE, &a->flags, a->keywords))
+        return FALSE;
       arg = args->len > ++i ? g_ptr_array_index (args, i) : NULL;
     }
   if (arg != NULL && arg->kind == ML_IMAP_TOKEN_QUOTED)
@@ -676,64 +661,132 @@ _ml_imap_cmd_append (MlImapServer *self, GPtrArray *args, guint first)
       if (date == NULL)
         {
           _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Invalid date-time");
-          return;
+          return FALSE;
         }
-      internal_date = g_date_time_to_unix (date);
+      a->date = g_date_time_to_unix (date);
       arg = args->len > ++i ? g_ptr_array_index (args, i) : NULL;
     }
-  /* RFC 3501 9: the message is a literal. */
-  if (arg == NULL || arg->kind != ML_IMAP_TOKEN_LITERAL)
+  if (have_literal ? (arg == NULL || arg->kind != ML_IMAP_TOKEN_LITERAL) : arg != NULL)
     {
       _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "APPEND needs the message as a literal");
-      return;
+      return FALSE;
     }
-  if (!_ml_imap_server_no_more_args (self, args, i + 1))
-    return;
-  mailbox = ml_account_find_mailbox (self->account, name);
-  if (mailbox == NULL)
+  if (have_literal)
     {
-      _ml_imap_server_complete (self, ML_IMAP_NO, "TRYCREATE", "Mailbox does not exist");
-      return;
+      if (!_ml_imap_server_no_more_args (self, args, i + 1))
+        return FALSE;
+      a->literal = arg;
+      size = arg->len;
     }
-  if (arg->len > self->config.max_append_size)
+  if (size > self->config.max_append_size)
     {
-      /* A literal that came whole, without a chance to refuse it first. */
+      /* RFC 7889 */
       _ml_imap_server_complete (self, ML_IMAP_NO, "TOOBIG",
                                 "Message larger than APPENDLIMIT=%" G_GUINT64_FORMAT,
                                 self->config.max_append_size);
-      return;
+      return FALSE;
     }
-  if (arg->len == 0)
+  a->mailbox = ml_account_find_mailbox (self->account, a->name);
+  if (a->mailbox == NULL)
+    {
+      /* RFC 3501 6.3.11: TRYCREATE when the mailbox could be created. */
+      _ml_imap_server_complete (self, ML_IMAP_NO, "TRYCREATE", "Mailbox does not exist");
+      return FALSE;
+    }
+  if (size == 0)
     {
       _ml_imap_server_complete (self, ML_IMAP_NO, "CANNOT", "Empty message");
-      return;
+      return FALSE;
     }
-  g_ptr_array_add (keywords, NULL);
-  if (!ml_mailbox_check_keywords (mailbox, NULL, (const char * const *) keywords->pdata, &error))
+  g_ptr_array_add (a->keywords, NULL);
+  if (!ml_mailbox_check_keywords (a->mailbox, NULL, (const char * const *) a->keywords->pdata, &error))
     {
       complete_store_error (self, error);
+      return FALSE;
+    }
+  quota = ml_account_get_quota (self->account);
+  if (quota > 0 && ml_account_get_usage (self->account) + size > quota)
+    {
+      /* RFC 9208 4.6 */
+      _ml_imap_server_complete (self, ML_IMAP_NO, "OVERQUOTA", "Quota exceeded");
+      return FALSE;
+    }
+  /* RFC 3501 9: literal octets are CHAR8, %x01-ff. Judged last, so the
+   * answer does not depend on whether the octets had arrived. */
+  if (a->literal != NULL && memchr (a->literal->data, '\0', a->literal->len) != NULL)
+    {
+      _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "NUL octet in the message");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* RFC 5322 2.3: lines end in CRLF. A bare LF (a Unix client's message) is
+ * stored as CRLF, as Dovecot and Cyrus hand it out, so every FETCH of it
+ * is well-formed mail. */
+static GBytes *
+dup_with_crlf (const char *data, gsize len)
+{
+  GByteArray *out;
+  gsize i;
+
+  if (memchr (data, '\n', len) == NULL)
+    return g_bytes_new (data, len);
+  out = g_byte_array_sized_new ((guint) len + 64);
+  for (i = 0; i < len; i++)
+    {
+      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+        g_byte_array_append (out, (const guint8 *) "\r", 1);
+      g_byte_array_append (out, (const guint8 *) data + i, 1);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+gboolean
+_ml_imap_server_check_append_literal (MlImapServer *self, GPtrArray *args, guint64 size)
+{
+  AppendArgs a;
+  gboolean ok = append_prepare (self, args, 2, FALSE, size, &a);
+
+  append_args_clear (&a);
+  return ok;
+}
+
+void
+_ml_imap_cmd_append (MlImapServer *self, GPtrArray *args, guint first)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) data = NULL;
+  AppendArgs a;
+  guint32 uid;
+
+  if (!append_prepare (self, args, first, TRUE, 0, &a))
+    {
+      append_args_clear (&a);
       return;
     }
-  data = g_bytes_new (arg->data, arg->len);
+  data = dup_with_crlf (a.literal->data, a.literal->len);
   /* RFC 3501 6.3.11: "the \Recent flag is also set". */
   _ml_imap_server_begin_change (self);
-  uid = ml_mailbox_append_full (mailbox, data, flags | ML_FLAG_RECENT,
-                                (const char * const *) keywords->pdata, internal_date, &error);
+  uid = ml_mailbox_append_full (a.mailbox, data, a.flags | ML_FLAG_RECENT,
+                                (const char * const *) a.keywords->pdata, a.date, &error);
   _ml_imap_server_end_change (self);
   if (uid == 0)
     {
       complete_store_error (self, error);
+      append_args_clear (&a);
       return;
     }
   _ml_imap_server_transaction (self, "imap.transaction.append", "appended to %s as UID %u",
-                               ml_mailbox_get_name (mailbox), uid);
+                               ml_mailbox_get_name (a.mailbox), uid);
   {
     /* RFC 4315 3: APPENDUID uidvalidity uid */
     g_autofree char *code = g_strdup_printf ("APPENDUID %u %u",
-                                             ml_mailbox_get_uidvalidity (mailbox), uid);
+                                             ml_mailbox_get_uidvalidity (a.mailbox), uid);
 
     _ml_imap_server_complete (self, ML_IMAP_OK, code, "APPEND completed");
   }
+  append_args_clear (&a);
 }
 
 /* ---- CHECK, CLOSE, UNSELECT, EXPUNGE ---- */

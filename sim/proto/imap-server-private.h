@@ -215,10 +215,10 @@ void  _ml_imap_cmd_idle        (MlImapServer *self, GPtrArray *args, guint first
 /* A line read while in IDLE (RFC 2177 3: "DONE"). */
 void  _ml_imap_server_idle_line (MlImapServer *self, const char *line, gsize len);
 
-/* imap-server-mailbox.c: APPEND's literal check (quota, size). */
+/* imap-server-mailbox.c: APPEND's checks before "+" (RFC 3501 6.3.11, 7.5);
+ * answers the command itself when it returns FALSE. */
 gboolean _ml_imap_server_check_append_literal (MlImapServer *self, GPtrArray *args,
-                                               guint64 size, const char **code,
-                                               char **text);
+                                               guint64 size);
 /* Expunges @uids (NULL: every \Deleted message) of the selected mailbox,
  * telling the client each EXPUNGE unless @silent (CLOSE, RFC 3501 6.4.2). */
 void  _ml_imap_server_expunge  (MlImapServer *self, GArray *uids, gboolean silent);
