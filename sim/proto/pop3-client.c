@@ -314,7 +314,10 @@ start_auth (MlPop3Client *self)
       send_quit (self);
       return;
     }
-  if (self->use_apop && self->timestamp != NULL)
+  /* APOP when asked to, or when CAPA leaves USER out (RFC 2449 6.2: the
+   * server takes no plaintext login) and the greeting offers a challenge. */
+  if (self->timestamp != NULL &&
+      (self->use_apop || (self->capa_known && !has_capability (self, "USER"))))
     {
       g_autofree char *digest = ml_pop3_apop_digest (self->timestamp, self->password);
 

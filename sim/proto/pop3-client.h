@@ -38,7 +38,8 @@ typedef struct {
   const char         *password;        /* PASS, or APOP's shared secret (copied) */
   gboolean            use_apop;        /* APOP when the greeting has a
                                           timestamp (RFC 1939 7); else
-                                          USER/PASS */
+                                          USER/PASS. APOP is also used
+                                          when CAPA lists no USER */
   gboolean            keep;            /* TRUE: leave messages on the
                                           server; FALSE: DELE what was
                                           downloaded */

@@ -349,6 +349,20 @@ test_apop (Fixture *fx, gconstpointer data)
   g_assert_true (has_event (fx, "S:apop>stat"));
 }
 
+/* CAPA without USER (RFC 2449 6.2) and a timestamp: APOP. */
+static void
+test_apop_when_no_user (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *digest = ml_pop3_apop_digest ("<7.1709625600000000@mail.b.example>",
+                                                 "bob-secret");
+  g_autofree char *expected = g_strdup_printf ("APOP bob@b.example %s\r\n", digest);
+
+  feed (fx, GREETING);
+  expect (fx, "CAPA\r\n");
+  feed (fx, "+OK\r\nTOP\r\nUIDL\r\n.\r\n");
+  expect (fx, expected);
+}
+
 /* No timestamp in the greeting: USER/PASS after all. */
 static void
 test_apop_without_timestamp (Fixture *fx, gconstpointer data)
@@ -560,6 +574,7 @@ main (int argc, char *argv[])
   ADD ("/pop3-client/capa/off", test_without_capa);
   ADD ("/pop3-client/auth/apop", test_apop);
   ADD ("/pop3-client/auth/apop-without-timestamp", test_apop_without_timestamp);
+  ADD ("/pop3-client/auth/apop-when-no-user", test_apop_when_no_user);
   ADD ("/pop3-client/auth/failed", test_auth_failed);
   ADD ("/pop3-client/auth/in-use", test_in_use);
   ADD ("/pop3-client/auth/line-break", test_line_break_in_password);

@@ -32,6 +32,7 @@ typedef struct {
   GPtrArray    *server_replies;   /* what the server sent */
   GRand        *rand;
   Split         split;
+  gboolean      plaintext_refused;  /* the server takes no USER/PASS */
 } Pair;
 
 static void
@@ -64,6 +65,7 @@ session_init (Pair *p, Split split, guint32 seed, const MlPop3ClientConfig *clie
   ml_pop3_server_config_init (&sc);
   sc.hostname = "mail.b.example";
   sc.session_id = seed;
+  sc.allow_plaintext_auth = p->plaintext_refused ? FALSE : TRUE;
   p->client = ml_pop3_client_new (client_config);
   p->server = ml_pop3_server_new (p->store, &sc);
   ml_pop3_server_set_now (p->server, G_GINT64_CONSTANT (1709625600) * G_USEC_PER_SEC);
@@ -281,6 +283,24 @@ test_apop (void)
   ml_mail_store_free (p.store);
 }
 
+/* A server that refuses USER/PASS leaves USER out of CAPA; the client
+ * logs in with APOP unasked. */
+static void
+test_apop_unasked (void)
+{
+  Pair p = { 0 };
+
+  store_init (&p);
+  p.plaintext_refused = TRUE;
+  session_init (&p, SPLIT_RANDOM, 9, NULL);
+  pump (&p);
+  g_assert_null (ml_pop3_client_get_error (p.client));
+  g_assert_true (g_str_has_prefix (p.client_commands->pdata[1], "APOP bob@b.example "));
+  assert_fetched_all (&p);
+  session_clear (&p);
+  ml_mail_store_free (p.store);
+}
+
 static void
 test_wrong_password (void)
 {
@@ -370,6 +390,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pop3-pair/delete", test_delete);
   g_test_add_func ("/pop3-pair/keep-with-uidl-memory", test_keep_with_uidl_memory);
   g_test_add_func ("/pop3-pair/apop", test_apop);
+  g_test_add_func ("/pop3-pair/apop-unasked", test_apop_unasked);
   g_test_add_func ("/pop3-pair/wrong-password", test_wrong_password);
   g_test_add_func ("/pop3-pair/in-use", test_in_use);
   g_test_add_func ("/pop3-pair/dropped-before-quit", test_dropped_before_quit);
