@@ -152,7 +152,8 @@ ml_pop3_response_dup_lines (const MlPop3Response *response)
   g_return_val_if_fail (response != NULL, NULL);
 
   lines = g_ptr_array_new ();
-  if (response->body != NULL)
+  /* An empty body may have no data pointer at all. */
+  if (response->body != NULL && g_bytes_get_size (response->body) > 0)
     {
       p = g_bytes_get_data (response->body, &size);
       end = p + size;
