@@ -244,17 +244,31 @@ strv_has (const char * const *v, const char *s)
   return FALSE;
 }
 
+/* RFC 3501 2.3.2: \Recent belongs to one session, not to the message:
+ * the next session sees it cleared. The device keeps only what lasts. */
+static gboolean
+is_recent (const char *flag)
+{
+  return g_ascii_strcasecmp (flag, "\\Recent") == 0;
+}
+
 gboolean
 _ml_imap_local_message_set_flags (MlImapLocalMessage *msg, const char * const *flags)
 {
+  GStrvBuilder *b = g_strv_builder_new ();
   gboolean changed = FALSE;
 
-  for (guint i = 0; flags[i] != NULL && !changed; i++)
-    changed = !strv_has ((const char * const *) msg->flags, flags[i]);
+  for (guint i = 0; flags[i] != NULL; i++)
+    if (!is_recent (flags[i]))
+      {
+        g_strv_builder_add (b, flags[i]);
+        changed = changed || !strv_has ((const char * const *) msg->flags, flags[i]);
+      }
   for (guint i = 0; msg->flags[i] != NULL && !changed; i++)
     changed = !strv_has (flags, msg->flags[i]);
   g_strfreev (msg->flags);
-  msg->flags = g_strdupv ((char **) flags);
+  msg->flags = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
   return changed;
 }
 

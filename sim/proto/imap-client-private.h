@@ -48,6 +48,8 @@ typedef struct {
                               line, sent after the server's "+" */
   ImapAction  *action;     /* borrowed; NULL for the session's own commands */
   char        *mailbox;    /* SELECT, CREATE: the mailbox */
+  gboolean     begun;      /* SELECT: the server is at it (every command
+                              before it has completed) */
   GArray      *uids;       /* STORE .SILENT: guint32 it changes */
   GStrv        flags;      /* STORE .SILENT: the flags */
   gboolean     add;        /* STORE .SILENT: + or - */

@@ -232,6 +232,22 @@ begin_select (MlImapClient *self, const char *mailbox)
   _ml_imap_local_store_ensure (self->local, mailbox);
 }
 
+/* RFC 3501 5.5: commands pipelined before a SELECT are answered first,
+ * and untagged data until then is still about the mailbox selected before
+ * (another device's flag change told at the end of a LIST). The switch
+ * happens when the SELECT is the oldest command in progress. */
+static void
+maybe_begin_select (MlImapClient *self)
+{
+  ImapCommand *head = g_queue_peek_head (&self->in_flight);
+
+  if (head != NULL && head->kind == CMD_SELECT && !head->begun)
+    {
+      head->begun = TRUE;
+      begin_select (self, head->mailbox);
+    }
+}
+
 static void
 transmit (MlImapClient *self, ImapCommand *cmd)
 {
@@ -247,7 +263,7 @@ transmit (MlImapClient *self, ImapCommand *cmd)
   switch (cmd->kind)
     {
     case CMD_SELECT:
-      begin_select (self, cmd->mailbox);
+      maybe_begin_select (self);
       break;
     case CMD_SEARCH:
     case CMD_FIND:
@@ -566,8 +582,8 @@ on_expunge (MlImapClient *self, guint32 n)
   uid = g_array_index (self->seq_uids, guint32, n - 1);
   g_array_remove_index (self->seq_uids, n - 1);
   mbox->exists = self->seq_uids->len;
-  if (uid != 0)
-    _ml_imap_local_mailbox_remove (mbox, uid);
+  if (uid != 0 && _ml_imap_local_mailbox_remove (mbox, uid) && self->cur != NULL)
+    self->cur->result.n_removed++;
   wake_idle (self);
 }
 
@@ -612,6 +628,9 @@ on_fetch (MlImapClient *self, const MlImapResponse *r)
     return;
 
   msg = _ml_imap_local_mailbox_ensure (mbox, uid, &created);
+  /* RFC 3501 2.3.1.1: the next UID is above every one assigned. */
+  if (mbox->uidnext != 0 && uid >= mbox->uidnext)
+    mbox->uidnext = uid + 1;
   if (a != NULL && a->seen != NULL)
     g_hash_table_add (a->seen, GUINT_TO_POINTER (uid));
   if (f->flags != NULL && _ml_imap_local_message_set_flags (msg, (const char * const *) f->flags)
@@ -884,6 +903,7 @@ on_tagged (MlImapClient *self, const MlImapResponse *r)
       return;
     }
   self->n_untagged = 0;
+  maybe_begin_select (self);
   if (self->sending == cmd)
     {
       /* RFC 3501 7.5: instead of "+", the server may refuse the command

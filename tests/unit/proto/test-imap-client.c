@@ -542,6 +542,31 @@ test_sync_nothing_new (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (result (fx, i)->n_removed, ==, 0);
 }
 
+/* LIST and SELECT go together, but until LIST completes the server may
+ * still report on the mailbox selected before (RFC 3501 5.5): that FETCH
+ * is about the old INBOX's message 2, not about the new selection. And
+ * \Recent belongs to the session (RFC 3501 2.3.2): the device keeps none. */
+static void
+test_sync_update_before_select (Fixture *fx, gconstpointer data)
+{
+  guint i;
+
+  login (fx);
+  first_sync (fx);
+  i = add (fx, ML_IMAP_ACTION_SYNC);
+  expect (fx, "a5 LIST \"\" \"*\"\r\na6 SELECT INBOX\r\n");
+  feed (fx, "* 2 FETCH (FLAGS (\\Flagged \\Recent))\r\n");
+  feed (fx, LIST_REPLY ("a5"));
+  g_assert_false (ml_imap_client_is_done (fx->client));
+  feed (fx, SELECT_2 ("7", "3", "a6"));
+  expect (fx, "a7 UID FETCH 1:2 (FLAGS)\r\n");
+  feed (fx, "* 1 FETCH (UID 1 FLAGS (\\Recent))\r\n* 2 FETCH (UID 2 FLAGS (\\Flagged))\r\na7 OK done\r\n");
+  assert_ok (fx, i);
+  g_assert_cmpuint (result (fx, i)->n_changed, ==, 1);
+  summary_is (fx, "INBOX uidvalidity 7 uidnext 3 exists 2: 1 () header; 2 (\\Flagged) header\n"
+                  "Sent \\Sent: not synchronised\nTrash \\Trash: not synchronised");
+}
+
 static void
 test_sync_uidvalidity_changed (Fixture *fx, gconstpointer data)
 {
@@ -1209,6 +1234,7 @@ main (int argc, char **argv)
   ADD ("literal/8bit-password", test_literal_8bit_password);
   ADD ("sync/again", test_sync_again);
   ADD ("sync/nothing-new", test_sync_nothing_new);
+  ADD ("sync/update-before-select", test_sync_update_before_select);
   ADD ("sync/uidvalidity-changed", test_sync_uidvalidity_changed);
   ADD ("sync/select-refused", test_sync_select_refused);
   ADD ("sync/no-pipelining", test_sync_no_pipelining);
