@@ -1,7 +1,8 @@
 /* imap-client-private.h — what the IMAP client's files share.
  *
  * imap-client.c        the session: sending, continuations, responses,
- *                      the selected mailbox's model, events
+ *                      logging in, events
+ * imap-client-model.c  the selected mailbox's model, from untagged data
  * imap-client-actions.c the lesson actions, each a small step machine
  * imap-client-local.c  the device's local copy (MlImapLocalStore)
  */
@@ -134,8 +135,20 @@ void         _ml_imap_client_set_state (MlImapClient *self, MlImapClientState st
 MlEngineEvent *_ml_imap_client_push_event (MlImapClient *self, MlEngineEventKind kind,
                                            MlDirection direction, gboolean outgoing);
 void         _ml_imap_client_send_done (MlImapClient *self);
+void         _ml_imap_client_note      (MlImapClient *self, const char *key,
+                                        char *detail /* steals */);
+/* The stream cannot be trusted: every action fails, the session ends. */
+void         _ml_imap_client_protocol_error (MlImapClient *self, const char *why);
+void         _ml_imap_client_session_done   (MlImapClient *self);
 /* Drops @action's commands not sent yet (it failed). */
 void         _ml_imap_client_drop_queued (MlImapClient *self, ImapAction *action);
+
+/* ---- imap-client-model.c ---- */
+
+void         _ml_imap_client_set_caps    (MlImapClient *self, GStrv list);
+/* A response code, in a tagged or untagged response. */
+void         _ml_imap_client_on_code     (MlImapClient *self, const MlImapResponse *r);
+void         _ml_imap_client_on_untagged (MlImapClient *self, const MlImapResponse *r);
 
 /* ---- imap-client-actions.c ---- */
 

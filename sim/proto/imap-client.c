@@ -73,8 +73,8 @@ _ml_imap_client_set_state (MlImapClient *self, MlImapClientState state)
   self->state = state;
 }
 
-static void
-note (MlImapClient *self, const char *key, char *detail /* steals */)
+void
+_ml_imap_client_note (MlImapClient *self, const char *key, char *detail /* steals */)
 {
   MlEngineEvent *ev = _ml_imap_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION,
                                                   ML_DIR_SERVER_TO_CLIENT, FALSE);
@@ -389,8 +389,8 @@ send_sasl_line (MlImapClient *self, ImapCommand *cmd, const char *line, const ch
 
 /* ---- the end ---- */
 
-static void
-session_done (MlImapClient *self)
+void
+_ml_imap_client_session_done (MlImapClient *self)
 {
   ImapCommand *cmd;
 
@@ -412,314 +412,14 @@ session_done (MlImapClient *self)
 
 /* The response stream cannot be trusted any more: what comes next could
  * be read as the answer to the wrong command. Close. */
-static void
-protocol_error (MlImapClient *self, const char *why)
+void
+_ml_imap_client_protocol_error (MlImapClient *self, const char *why)
 {
   g_autofree char *text = g_strdup_printf ("malformed response: %s", why);
 
-  note (self, "imap.client.malformed-response", g_strdup_printf ("the session ends: %s", text));
+  _ml_imap_client_note (self, "imap.client.malformed-response", g_strdup_printf ("the session ends: %s", text));
   _ml_imap_client_fail_all (self, ML_IMAP_STATUS_NONE, text);
-  session_done (self);
-}
-
-/* ---- the selected mailbox's model ---- */
-
-static MlImapLocalMailbox *
-current_mailbox (MlImapClient *self)
-{
-  const char *name = self->selecting != NULL ? self->selecting : self->selected;
-
-  return name != NULL ? _ml_imap_local_store_lookup (self->local, name) : NULL;
-}
-
-static void
-wake_idle (MlImapClient *self)
-{
-  /* RFC 2177 3: the server told us something; stop waiting and act on it. */
-  if (self->idling && !self->done_sent)
-    {
-      if (self->cur != NULL && self->cur->result.kind == ML_IMAP_ACTION_IDLE)
-        self->cur->result.woken = TRUE;
-      _ml_imap_client_send_done (self);
-    }
-}
-
-static void
-set_caps (MlImapClient *self, GStrv list)
-{
-  g_strfreev (self->caps);
-  self->caps = g_strdupv (list);
-}
-
-static void
-on_code (MlImapClient *self, const MlImapResponse *r)
-{
-  const MlImapResponseCode *c = r->code;
-  MlImapLocalMailbox *mbox = current_mailbox (self);
-
-  switch (c->kind)
-    {
-    case ML_IMAP_CODE_CAPABILITY:
-      set_caps (self, c->list);
-      break;
-    case ML_IMAP_CODE_UIDVALIDITY:
-      if (mbox == NULL)
-        break;
-      if (mbox->uidvalidity != 0 && mbox->uidvalidity != c->number)
-        {
-          /* RFC 3501 2.3.1.1: the UIDs the device holds name other
-           * messages now, or none; everything it has is stale. */
-          guint dropped = _ml_imap_local_mailbox_clear (mbox);
-
-          note (self, "imap.client.uidvalidity-changed",
-                g_strdup_printf ("%s: UIDVALIDITY %u became %u: the %u message%s this device held %s dropped (RFC 3501 2.3.1.1)",
-                                 mbox->name, mbox->uidvalidity, c->number, dropped,
-                                 dropped == 1 ? "" : "s", dropped == 1 ? "is" : "are"));
-          if (self->cur != NULL)
-            {
-              self->cur->result.uidvalidity_changed = TRUE;
-              self->cur->result.n_removed += dropped;
-            }
-        }
-      mbox->uidvalidity = c->number;
-      break;
-    case ML_IMAP_CODE_UIDNEXT:
-      if (mbox != NULL)
-        mbox->uidnext = c->number;
-      break;
-    case ML_IMAP_CODE_ALERT:
-      /* RFC 3501 7.1: an ALERT must be shown to the user. */
-      note (self, "imap.client.alert", g_strdup (r->text));
-      break;
-    case ML_IMAP_CODE_COPYUID:
-      if (self->cur != NULL && self->cur->result.kind == ML_IMAP_ACTION_MOVE)
-        {
-          g_autoptr(GArray) src = ml_imap_uid_set_expand (c->source_uids, ML_IMAP_CLIENT_MAX_EXISTS);
-          g_autoptr(GArray) dst = ml_imap_uid_set_expand (c->dest_uids, ML_IMAP_CLIENT_MAX_EXISTS);
-          MlImapLocalMailbox *from = current_mailbox (self);
-          MlImapLocalMailbox *to = _ml_imap_local_store_lookup (self->local, self->cur->folder);
-
-          if (src == NULL || dst == NULL || src->len != dst->len)
-            break;
-          g_array_set_size (self->cur->result.new_uids, 0);
-          g_array_append_vals (self->cur->result.new_uids, dst->data, dst->len);
-          self->cur->result.dest_uidvalidity = c->number;
-          /* RFC 4315 1: with COPYUID the device knows the copies' UIDs
-           * and can keep what it had under them, without fetching. */
-          if (from != NULL && to != NULL && to->uidvalidity == c->number)
-            for (guint i = 0; i < src->len; i++)
-              {
-                const MlImapLocalMessage *m =
-                  _ml_imap_local_mailbox_lookup (from, g_array_index (src, guint32, i));
-                guint32 uid = g_array_index (dst, guint32, i);
-
-                if (m != NULL && _ml_imap_local_mailbox_lookup (to, uid) == NULL)
-                  {
-                    MlImapLocalMessage *copy = _ml_imap_local_message_copy (m, uid);
-                    gboolean created;
-                    MlImapLocalMessage *slot = _ml_imap_local_mailbox_ensure (to, uid, &created);
-
-                    /* Swap the fresh slot's contents for the copy's. */
-                    MlImapLocalMessage tmp = *slot;
-                    *slot = *copy;
-                    *copy = tmp;
-                    _ml_imap_local_message_free (copy);
-                  }
-              }
-        }
-      break;
-    default:
-      break;
-    }
-}
-
-static void
-on_exists (MlImapClient *self, guint32 n)
-{
-  MlImapLocalMailbox *mbox = current_mailbox (self);
-  guint old = self->seq_uids->len;
-  g_autofree char *why = NULL;
-
-  if (mbox == NULL)
-    return;
-  if (n > ML_IMAP_CLIENT_MAX_EXISTS)
-    {
-      why = g_strdup_printf ("%u EXISTS: more messages than this client keeps track of (%u)",
-                             n, (guint) ML_IMAP_CLIENT_MAX_EXISTS);
-      protocol_error (self, why);
-      return;
-    }
-  if (n < old)
-    {
-      /* RFC 3501 7.3.1: the count only goes down through EXPUNGE. */
-      why = g_strdup_printf ("EXISTS went from %u down to %u without EXPUNGE (RFC 3501 7.3.1)", old, n);
-      protocol_error (self, why);
-      return;
-    }
-  g_array_set_size (self->seq_uids, n);
-  mbox->exists = n;
-  if (n > old)
-    wake_idle (self);
-}
-
-static void
-on_expunge (MlImapClient *self, guint32 n)
-{
-  MlImapLocalMailbox *mbox = current_mailbox (self);
-  guint32 uid;
-
-  if (mbox == NULL)
-    return;
-  if (n > self->seq_uids->len)
-    {
-      g_autofree char *why = g_strdup_printf ("EXPUNGE of message %u, but the mailbox has %u (RFC 3501 7.4.1)",
-                                              n, self->seq_uids->len);
-
-      protocol_error (self, why);
-      return;
-    }
-  /* RFC 3501 7.4.1: every later message's number goes down by one. */
-  uid = g_array_index (self->seq_uids, guint32, n - 1);
-  g_array_remove_index (self->seq_uids, n - 1);
-  mbox->exists = self->seq_uids->len;
-  if (uid != 0 && _ml_imap_local_mailbox_remove (mbox, uid) && self->cur != NULL)
-    self->cur->result.n_removed++;
-  wake_idle (self);
-}
-
-static void
-on_fetch (MlImapClient *self, const MlImapResponse *r)
-{
-  MlImapLocalMailbox *mbox = current_mailbox (self);
-  const MlImapFetch *f = r->fetch;
-  ImapAction *a = self->cur;
-  MlImapLocalMessage *msg;
-  guint32 *slot, uid;
-  gboolean created;
-
-  if (mbox == NULL)
-    return;
-  if (r->number > self->seq_uids->len)
-    {
-      g_autofree char *why = g_strdup_printf ("FETCH for message %u, but the mailbox has %u (RFC 3501 7.4.2)",
-                                              r->number, self->seq_uids->len);
-
-      protocol_error (self, why);
-      return;
-    }
-  slot = &g_array_index (self->seq_uids, guint32, r->number - 1);
-  uid = f->uid;
-  if (uid != 0)
-    {
-      if (*slot != 0 && *slot != uid)
-        {
-          g_autofree char *why = g_strdup_printf ("message %u had UID %u and now %u (RFC 3501 2.3.1.1)",
-                                                  r->number, *slot, uid);
-
-          protocol_error (self, why);
-          return;
-        }
-      *slot = uid;
-    }
-  else
-    uid = *slot;
-  wake_idle (self);
-  if (uid == 0)
-    return;
-
-  msg = _ml_imap_local_mailbox_ensure (mbox, uid, &created);
-  /* RFC 3501 2.3.1.1: the next UID is above every one assigned. */
-  if (mbox->uidnext != 0 && uid >= mbox->uidnext)
-    mbox->uidnext = uid + 1;
-  if (a != NULL && a->seen != NULL)
-    g_hash_table_add (a->seen, GUINT_TO_POINTER (uid));
-  if (f->flags != NULL && _ml_imap_local_message_set_flags (msg, (const char * const *) f->flags)
-      && !created && a != NULL)
-    a->result.n_changed++;
-  if (f->has_size)
-    msg->size = f->rfc822_size;
-  for (guint i = 0; i < f->bodies->len; i++)
-    {
-      const MlImapFetchBody *b = g_ptr_array_index (f->bodies, i);
-      gboolean header = b->section != NULL ? g_ascii_strcasecmp (b->section, "HEADER") == 0
-                                           : strcmp (b->name, "RFC822.HEADER") == 0;
-      gboolean whole = b->section != NULL ? b->section[0] == '\0' : strcmp (b->name, "RFC822") == 0;
-
-      if (b->data == NULL || b->origin > 0)
-        continue;
-      if (header)
-        {
-          if (msg->header == NULL && a != NULL)
-            a->result.n_new++;
-          _ml_imap_local_message_set_header (msg, b->data);
-        }
-      else if (whole)
-        _ml_imap_local_message_set_body (msg, b->data);
-    }
-  if (f->envelope != NULL && f->envelope->subject != NULL)
-    {
-      if (msg->header == NULL && msg->subject == NULL && a != NULL)
-        a->result.n_new++;
-      if (msg->subject == NULL)
-        msg->subject = g_strdup (f->envelope->subject);
-    }
-}
-
-static void
-on_untagged (MlImapClient *self, const MlImapResponse *r)
-{
-  if (r->code != NULL)
-    on_code (self, r);
-
-  switch (r->status)
-    {
-    case ML_IMAP_STATUS_BYE:
-      /* RFC 3501 7.1.5: the server is closing. After our LOGOUT that is
-       * the expected answer, with the tagged OK still to come. */
-      self->bye_received = TRUE;
-      if (!self->logout_sent)
-        {
-          g_autofree char *text = g_strdup_printf ("the server closed the session: %s", r->text);
-
-          _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_LOGOUT);
-          _ml_imap_client_fail_all (self, ML_IMAP_STATUS_BYE, text);
-          session_done (self);
-        }
-      return;
-    case ML_IMAP_STATUS_NONE:
-      break;
-    default:
-      return;
-    }
-
-  switch (r->data)
-    {
-    case ML_IMAP_DATA_CAPABILITY:
-      set_caps (self, r->atoms);
-      break;
-    case ML_IMAP_DATA_LIST:
-      {
-        MlImapLocalMailbox *m = _ml_imap_local_store_ensure (self->local, r->mailbox);
-
-        _ml_imap_local_mailbox_set_list (m, (const char * const *) r->atoms, r->delimiter);
-        g_ptr_array_add (self->listed, g_strdup (r->mailbox));
-        break;
-      }
-    case ML_IMAP_DATA_SEARCH:
-      g_array_append_vals (self->hits, r->numbers->data, r->numbers->len);
-      break;
-    case ML_IMAP_DATA_EXISTS:
-      on_exists (self, r->number);
-      break;
-    case ML_IMAP_DATA_EXPUNGE:
-      on_expunge (self, r->number);
-      break;
-    case ML_IMAP_DATA_FETCH:
-      on_fetch (self, r);
-      break;
-    default:
-      break;
-    }
+  _ml_imap_client_session_done (self);
 }
 
 /* ---- logging in ---- */
@@ -740,7 +440,7 @@ queue_logout (MlImapClient *self)
 static void
 give_up_login (MlImapClient *self, const char *why)
 {
-  note (self, "imap.client.login-failed", g_strdup (why));
+  _ml_imap_client_note (self, "imap.client.login-failed", g_strdup (why));
   _ml_imap_client_fail_all (self, ML_IMAP_STATUS_NONE, why);
   queue_logout (self);
 }
@@ -810,11 +510,11 @@ on_greeting (MlImapClient *self, const MlImapResponse *r)
       || (r->status != ML_IMAP_STATUS_OK && r->status != ML_IMAP_STATUS_PREAUTH
           && r->status != ML_IMAP_STATUS_BYE))
     {
-      protocol_error (self, "the greeting is an untagged OK, PREAUTH or BYE (RFC 3501 7.1)");
+      _ml_imap_client_protocol_error (self, "the greeting is an untagged OK, PREAUTH or BYE (RFC 3501 7.1)");
       return;
     }
   if (r->code != NULL && r->code->kind == ML_IMAP_CODE_CAPABILITY)
-    set_caps (self, r->code->list);
+    _ml_imap_client_set_caps (self, r->code->list);
 
   if (r->status == ML_IMAP_STATUS_BYE)
     {
@@ -823,7 +523,7 @@ on_greeting (MlImapClient *self, const MlImapResponse *r)
       self->bye_received = TRUE;
       _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_LOGOUT);
       _ml_imap_client_fail_all (self, ML_IMAP_STATUS_BYE, text);
-      session_done (self);
+      _ml_imap_client_session_done (self);
       return;
     }
   if (r->status == ML_IMAP_STATUS_PREAUTH)
@@ -867,7 +567,7 @@ on_session_command (MlImapClient *self, ImapCommand *cmd, const MlImapResponse *
           break;
         }
       self->authenticated = TRUE;
-      note (self, "imap.client.logged-in", g_strdup_printf ("logged in as %s", self->username));
+      _ml_imap_client_note (self, "imap.client.logged-in", g_strdup_printf ("logged in as %s", self->username));
       _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_AUTHENTICATED);
       /* RFC 9051 6.2.3: capabilities may change at login; ask unless the
        * OK said them. */
@@ -875,7 +575,7 @@ on_session_command (MlImapClient *self, ImapCommand *cmd, const MlImapResponse *
         queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
       break;
     case CMD_LOGOUT:
-      session_done (self);
+      _ml_imap_client_session_done (self);
       break;
     default:
       break;
@@ -899,7 +599,7 @@ on_tagged (MlImapClient *self, const MlImapResponse *r)
       g_autofree char *why = g_strdup_printf ("a completion for tag %s, which names no command in progress "
                                               "(RFC 3501 2.2.1)", r->tag);
 
-      protocol_error (self, why);
+      _ml_imap_client_protocol_error (self, why);
       return;
     }
   self->n_untagged = 0;
@@ -912,7 +612,7 @@ on_tagged (MlImapClient *self, const MlImapResponse *r)
       command_sent (self, cmd);
     }
   if (r->code != NULL)
-    on_code (self, r);
+    _ml_imap_client_on_code (self, r);
 
   switch (cmd->kind)
     {
@@ -999,7 +699,7 @@ on_continuation (MlImapClient *self)
         send_sasl_line (self, l->data, "*", "imap.authenticate.cancel");
         return;
       }
-  protocol_error (self, "a continuation request (\"+\") when no command waits for one (RFC 3501 7.5)");
+  _ml_imap_client_protocol_error (self, "a continuation request (\"+\") when no command waits for one (RFC 3501 7.5)");
 }
 
 static void
@@ -1043,10 +743,10 @@ handle_response (MlImapClient *self, const MlImapResponse *r)
     case ML_IMAP_RESPONSE_KIND_UNTAGGED:
       if (++self->n_untagged > ML_IMAP_CLIENT_MAX_UNTAGGED)
         {
-          protocol_error (self, "too many untagged responses without a completion");
+          _ml_imap_client_protocol_error (self, "too many untagged responses without a completion");
           return;
         }
-      on_untagged (self, r);
+      _ml_imap_client_on_untagged (self, r);
       break;
     }
 }
@@ -1069,7 +769,7 @@ ml_imap_client_feed (MlImapClient *self, const guint8 *data, gsize len)
       if (res == ML_IMAP_RESPONSE_NEED_MORE)
         break;
       if (res == ML_IMAP_RESPONSE_MALFORMED)
-        protocol_error (self, error->message);
+        _ml_imap_client_protocol_error (self, error->message);
       else
         handle_response (self, r);
     }
@@ -1183,7 +883,7 @@ ml_imap_client_connection_lost (MlImapClient *self)
     return;
   _ml_imap_client_fail_all (self, ML_IMAP_STATUS_NONE, "connection lost");
   g_byte_array_set_size (self->out, 0);
-  session_done (self);
+  _ml_imap_client_session_done (self);
 }
 
 void

@@ -11,131 +11,6 @@
 #include "proto/imap-response-private.h"
 #include "proto/imap-sequence.h"
 
-/* ---- freeing ---- */
-
-static void
-address_free (gpointer data)
-{
-  MlImapAddress *a = data;
-
-  g_free (a->name);
-  g_free (a->adl);
-  g_free (a->mailbox);
-  g_free (a->host);
-  g_free (a);
-}
-
-static void
-envelope_free (MlImapEnvelope *e)
-{
-  if (e == NULL)
-    return;
-  g_free (e->date);
-  g_free (e->subject);
-  g_clear_pointer (&e->from, g_ptr_array_unref);
-  g_clear_pointer (&e->sender, g_ptr_array_unref);
-  g_clear_pointer (&e->reply_to, g_ptr_array_unref);
-  g_clear_pointer (&e->to, g_ptr_array_unref);
-  g_clear_pointer (&e->cc, g_ptr_array_unref);
-  g_clear_pointer (&e->bcc, g_ptr_array_unref);
-  g_free (e->in_reply_to);
-  g_free (e->message_id);
-  g_free (e);
-}
-
-static void
-body_part_free (gpointer data)
-{
-  MlImapBodyPart *b = data;
-
-  if (b == NULL)
-    return;
-  g_free (b->type);
-  g_free (b->subtype);
-  g_clear_pointer (&b->params, g_ptr_array_unref);
-  g_free (b->id);
-  g_free (b->description);
-  g_free (b->encoding);
-  envelope_free (b->envelope);
-  body_part_free (b->body);
-  g_clear_pointer (&b->parts, g_ptr_array_unref);
-  g_free (b);
-}
-
-static void
-fetch_body_free (gpointer data)
-{
-  MlImapFetchBody *b = data;
-
-  g_free (b->name);
-  g_free (b->section);
-  g_clear_pointer (&b->data, g_bytes_unref);
-  g_free (b);
-}
-
-static void
-fetch_free (MlImapFetch *f)
-{
-  if (f == NULL)
-    return;
-  g_strfreev (f->flags);
-  g_free (f->internal_date);
-  envelope_free (f->envelope);
-  body_part_free (f->body);
-  g_ptr_array_unref (f->bodies);
-  g_free (f);
-}
-
-static void
-item_clear (gpointer data)
-{
-  g_free (((MlImapItem *) data)->name);
-}
-
-static void
-namespace_free (gpointer data)
-{
-  MlImapNamespace *n = data;
-
-  g_free (n->prefix);
-  g_free (n);
-}
-
-static void
-code_free (MlImapResponseCode *c)
-{
-  if (c == NULL)
-    return;
-  g_free (c->name);
-  g_free (c->args);
-  g_strfreev (c->list);
-  g_free (c->source_uids);
-  g_free (c->dest_uids);
-  g_free (c);
-}
-
-void
-ml_imap_response_free (MlImapResponse *r)
-{
-  if (r == NULL)
-    return;
-  g_free (r->tag);
-  code_free (r->code);
-  g_free (r->text);
-  g_free (r->data_name);
-  g_strfreev (r->atoms);
-  g_clear_pointer (&r->numbers, g_array_unref);
-  g_free (r->mailbox);
-  g_clear_pointer (&r->items, g_array_unref);
-  g_free (r->quota_root);
-  fetch_free (r->fetch);
-  for (guint i = 0; i < G_N_ELEMENTS (r->namespaces); i++)
-    g_clear_pointer (&r->namespaces[i], g_ptr_array_unref);
-  g_clear_pointer (&r->id_params, g_ptr_array_unref);
-  g_free (r->raw);
-  g_free (r);
-}
-
 /* ---- reading arguments ---- */
 
 static gboolean
@@ -440,7 +315,7 @@ parse_addresses (const MlImapArg *arg, GPtrArray **out, GError **error)
     return TRUE;
   if (!ml_imap_arg_is_list (arg))
     return syntax (error, "ENVELOPE: an address list was expected");
-  *out = g_ptr_array_new_with_free_func (address_free);
+  *out = g_ptr_array_new_with_free_func (_ml_imap_address_free);
   for (guint i = 0; i < n_children (arg); i++)
     {
       const MlImapArg *a = child (arg, i);
@@ -475,7 +350,7 @@ parse_envelope (const MlImapArg *arg, GError **error)
       || !arg_dup_nstring (child (arg, 8), &e->in_reply_to)
       || !arg_dup_nstring (child (arg, 9), &e->message_id))
     {
-      envelope_free (e);
+      _ml_imap_envelope_free (e);
       syntax (error, "ENVELOPE: a field is not a string");
       return NULL;
     }
@@ -486,7 +361,7 @@ parse_envelope (const MlImapArg *arg, GError **error)
       || !parse_addresses (child (arg, 6), &e->cc, error)
       || !parse_addresses (child (arg, 7), &e->bcc, error))
     {
-      envelope_free (e);
+      _ml_imap_envelope_free (e);
       return NULL;
     }
   return e;
@@ -521,7 +396,7 @@ parse_body (const MlImapArg *arg, GError **error)
     {
       /* RFC 3501 9 body-type-mpart = 1*body SP media-subtype [SP ext] */
       b->type = g_strdup ("MULTIPART");
-      b->parts = g_ptr_array_new_with_free_func (body_part_free);
+      b->parts = g_ptr_array_new_with_free_func (_ml_imap_body_part_free);
       for (i = 0; i < n && ml_imap_arg_is_list (child (arg, i)); i++)
         {
           MlImapBodyPart *part = parse_body (child (arg, i), error);
@@ -611,7 +486,7 @@ parse_body (const MlImapArg *arg, GError **error)
   return b;
 
 fail:
-  body_part_free (b);
+  _ml_imap_body_part_free (b);
   return NULL;
 }
 
@@ -722,7 +597,7 @@ parse_fetch (MlImapResponse *r, GPtrArray *args, GError **error)
     return syntax (error, "FETCH for message 0: sequence numbers start at 1");
 
   f = g_new0 (MlImapFetch, 1);
-  f->bodies = g_ptr_array_new_with_free_func (fetch_body_free);
+  f->bodies = g_ptr_array_new_with_free_func (_ml_imap_fetch_body_free);
   r->fetch = f;
 
   for (i = 0; i < n_children (items); i++)
@@ -774,13 +649,13 @@ parse_fetch (MlImapResponse *r, GPtrArray *args, GError **error)
         }
       else if (strcmp (name, "ENVELOPE") == 0)
         {
-          envelope_free (f->envelope);
+          _ml_imap_envelope_free (f->envelope);
           if ((f->envelope = parse_envelope (v, error)) == NULL)
             return FALSE;
         }
       else if (strcmp (name, "BODY") == 0 || strcmp (name, "BODYSTRUCTURE") == 0)
         {
-          body_part_free (f->body);
+          _ml_imap_body_part_free (f->body);
           if ((f->body = parse_body (v, error)) == NULL)
             return FALSE;
         }
@@ -840,7 +715,7 @@ parse_status_data (MlImapResponse *r, GPtrArray *args, GError **error)
   if (!ml_imap_arg_is_list (list) || n_children (list) % 2 != 0)
     return syntax (error, "STATUS: name/value pairs in a list");
   r->items = g_array_new (FALSE, TRUE, sizeof (MlImapItem));
-  g_array_set_clear_func (r->items, item_clear);
+  g_array_set_clear_func (r->items, _ml_imap_item_clear);
   for (guint i = 0; i < n_children (list); i += 2)
     {
       MlImapItem it = { 0 };
@@ -867,7 +742,7 @@ parse_quota (MlImapResponse *r, GPtrArray *args, GError **error)
   if (!ml_imap_arg_is_list (list) || n_children (list) % 3 != 0)
     return syntax (error, "QUOTA: resource, usage and limit in a list");
   r->items = g_array_new (FALSE, TRUE, sizeof (MlImapItem));
-  g_array_set_clear_func (r->items, item_clear);
+  g_array_set_clear_func (r->items, _ml_imap_item_clear);
   for (guint i = 0; i < n_children (list); i += 3)
     {
       MlImapItem it = { 0 };
@@ -925,7 +800,7 @@ parse_namespace (MlImapResponse *r, GPtrArray *args, GError **error)
         continue;
       if (!ml_imap_arg_is_list (a))
         return syntax (error, "NAMESPACE: a part is NIL or a list");
-      r->namespaces[k] = g_ptr_array_new_with_free_func (namespace_free);
+      r->namespaces[k] = g_ptr_array_new_with_free_func (_ml_imap_namespace_free);
       for (guint i = 0; i < n_children (a); i++)
         {
           const MlImapArg *ns = child (a, i), *d;

@@ -16,4 +16,12 @@ gboolean _ml_imap_response_parse_status_text (MlImapResponse *response,
 gboolean _ml_imap_response_interpret_args    (MlImapResponse *response,
                                               GPtrArray *args, GError **error);
 
+/* Freeing the parts of a response, in imap-response.c. */
+void     _ml_imap_address_free    (gpointer address);
+void     _ml_imap_envelope_free   (MlImapEnvelope *envelope);
+void     _ml_imap_body_part_free  (gpointer part);
+void     _ml_imap_fetch_body_free (gpointer body);
+void     _ml_imap_item_clear      (gpointer item);
+void     _ml_imap_namespace_free  (gpointer ns);
+
 G_END_DECLS

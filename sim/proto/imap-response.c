@@ -39,6 +39,131 @@ struct _MlImapResponseParser
   gboolean        broken;
 };
 
+/* ---- freeing ---- */
+
+void
+_ml_imap_address_free (gpointer data)
+{
+  MlImapAddress *a = data;
+
+  g_free (a->name);
+  g_free (a->adl);
+  g_free (a->mailbox);
+  g_free (a->host);
+  g_free (a);
+}
+
+void
+_ml_imap_envelope_free (MlImapEnvelope *e)
+{
+  if (e == NULL)
+    return;
+  g_free (e->date);
+  g_free (e->subject);
+  g_clear_pointer (&e->from, g_ptr_array_unref);
+  g_clear_pointer (&e->sender, g_ptr_array_unref);
+  g_clear_pointer (&e->reply_to, g_ptr_array_unref);
+  g_clear_pointer (&e->to, g_ptr_array_unref);
+  g_clear_pointer (&e->cc, g_ptr_array_unref);
+  g_clear_pointer (&e->bcc, g_ptr_array_unref);
+  g_free (e->in_reply_to);
+  g_free (e->message_id);
+  g_free (e);
+}
+
+void
+_ml_imap_body_part_free (gpointer data)
+{
+  MlImapBodyPart *b = data;
+
+  if (b == NULL)
+    return;
+  g_free (b->type);
+  g_free (b->subtype);
+  g_clear_pointer (&b->params, g_ptr_array_unref);
+  g_free (b->id);
+  g_free (b->description);
+  g_free (b->encoding);
+  _ml_imap_envelope_free (b->envelope);
+  _ml_imap_body_part_free (b->body);
+  g_clear_pointer (&b->parts, g_ptr_array_unref);
+  g_free (b);
+}
+
+void
+_ml_imap_fetch_body_free (gpointer data)
+{
+  MlImapFetchBody *b = data;
+
+  g_free (b->name);
+  g_free (b->section);
+  g_clear_pointer (&b->data, g_bytes_unref);
+  g_free (b);
+}
+
+static void
+fetch_free (MlImapFetch *f)
+{
+  if (f == NULL)
+    return;
+  g_strfreev (f->flags);
+  g_free (f->internal_date);
+  _ml_imap_envelope_free (f->envelope);
+  _ml_imap_body_part_free (f->body);
+  g_ptr_array_unref (f->bodies);
+  g_free (f);
+}
+
+void
+_ml_imap_item_clear (gpointer data)
+{
+  g_free (((MlImapItem *) data)->name);
+}
+
+void
+_ml_imap_namespace_free (gpointer data)
+{
+  MlImapNamespace *n = data;
+
+  g_free (n->prefix);
+  g_free (n);
+}
+
+static void
+code_free (MlImapResponseCode *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->name);
+  g_free (c->args);
+  g_strfreev (c->list);
+  g_free (c->source_uids);
+  g_free (c->dest_uids);
+  g_free (c);
+}
+
+void
+ml_imap_response_free (MlImapResponse *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->tag);
+  code_free (r->code);
+  g_free (r->text);
+  g_free (r->data_name);
+  g_strfreev (r->atoms);
+  g_clear_pointer (&r->numbers, g_array_unref);
+  g_free (r->mailbox);
+  g_clear_pointer (&r->items, g_array_unref);
+  g_free (r->quota_root);
+  fetch_free (r->fetch);
+  for (guint i = 0; i < G_N_ELEMENTS (r->namespaces); i++)
+    g_clear_pointer (&r->namespaces[i], g_ptr_array_unref);
+  g_clear_pointer (&r->id_params, g_ptr_array_unref);
+  g_free (r->raw);
+  g_free (r);
+}
+
 /* ---- names ---- */
 
 static const char * const status_names[] = {
