@@ -21,6 +21,7 @@ static const GOptionEntry options[] = {
   { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL, "Open a lesson (a file, its name or its number)", "NAME" },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Save the window at --step of --lesson as a PNG, then quit", "FILE" },
   { "step", 0, 0, G_OPTION_ARG_INT64, NULL, "Dialogue step for --screenshot (from 1)", "N" },
+  { "packets", 0, 0, G_OPTION_ARG_NONE, NULL, "With --screenshot: count --step by packet", NULL },
   { "width", 0, 0, G_OPTION_ARG_INT, NULL, "Window width for --screenshot (1280)", "W" },
   { "height", 0, 0, G_OPTION_ARG_INT, NULL, "Window height for --screenshot (800)", "H" },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Dark style for --screenshot", NULL },
@@ -93,6 +94,7 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
       g_variant_dict_lookup (dict, "width", "i", &shot.width);
       g_variant_dict_lookup (dict, "height", "i", &shot.height);
       shot.dark = g_variant_dict_contains (dict, "dark");
+      shot.packets = g_variant_dict_contains (dict, "packets");
       shot.step = step > 0 ? (guint64) step : 1;
       shot.file = file;
       shot.lesson = lesson;

@@ -23,16 +23,23 @@ first_line (const char *text, guint *n_lines)
   return nl ? g_strndup (text, nl - text) : g_strdup (text);
 }
 
+/* Lines joined by ", ": DNS answers, a frame summary. */
 static char *
 one_line (const char *text)
 {
-  char *copy = g_strdup (text ? text : "");
+  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  GString *s = g_string_new (NULL);
 
-  g_strchomp (copy);
-  for (char *p = copy; *p; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ',';
-  return copy;
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] == '\0')
+        continue;
+      if (s->len)
+        g_string_append (s, ", ");
+      g_string_append (s, lines[i]);
+    }
+  return g_string_free (s, FALSE);
 }
 
 static char *

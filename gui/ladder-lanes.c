@@ -13,21 +13,39 @@ struct _MlLadderLanes
   GHashTable *by_name;  /* folded name → lane + 1 */
 };
 
+typedef struct {
+  GHashTable *seen;    /* folded name, owned */
+  GHashTable *raw;     /* names as spelled in the trace, borrowed */
+  GPtrArray  *order;   /* first spelling of each host, owned */
+  const char *last[2]; /* the last two names met: most rows repeat them */
+} Scan;
+
 static void
-note_host (GHashTable *seen, GPtrArray *order, const char *host)
+note_host (Scan *scan, const char *host)
 {
   char *folded;
 
   if (host == NULL || *host == '\0')
     return;
+  /* A million rows name a handful of hosts: answer the repeats without
+   * folding or allocating. */
+  if ((scan->last[0] && strcmp (host, scan->last[0]) == 0)
+      || (scan->last[1] && strcmp (host, scan->last[1]) == 0))
+    return;
+  scan->last[1] = scan->last[0];
+  scan->last[0] = host;
+  if (g_hash_table_contains (scan->raw, host))
+    return;
+  g_hash_table_add (scan->raw, (gpointer) host);
+
   folded = g_ascii_strdown (host, -1);
-  if (g_hash_table_contains (seen, folded))
+  if (g_hash_table_contains (scan->seen, folded))
     {
       g_free (folded);
       return;
     }
-  g_hash_table_add (seen, folded);
-  g_ptr_array_add (order, g_strdup (host));
+  g_hash_table_add (scan->seen, folded);
+  g_ptr_array_add (scan->order, g_strdup (host));
 }
 
 static void
@@ -48,12 +66,14 @@ MlLadderLanes *
 ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * const *hosts)
 {
   MlLadderLanes *self = g_new0 (MlLadderLanes, 1);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
   guint64 n_rows = index ? ml_step_index_get_n_rows (index) : 0;
+  Scan scan = { 0 };
 
   self->names = g_ptr_array_new_with_free_func (g_free);
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  scan.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  scan.raw = g_hash_table_new (g_str_hash, g_str_equal);
+  scan.order = g_ptr_array_new_with_free_func (g_free);
 
   for (guint64 row = 0; trace && row < n_rows; row++)
     {
@@ -61,21 +81,25 @@ ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * cons
 
       if (event == NULL)
         continue;
-      note_host (seen, order, event->host);
+      note_host (&scan, event->host);
       /* A mark belongs to its host alone; its peer gets no lane for it. */
       if (event->kind == ML_TRACE_DIALOGUE || event->kind == ML_TRACE_FRAME)
-        note_host (seen, order, event->peer);
+        note_host (&scan, event->peer);
     }
 
   for (guint i = 0; hosts && hosts[i]; i++)
     {
       g_autofree char *folded = g_ascii_strdown (hosts[i], -1);
 
-      if (g_hash_table_contains (seen, folded))
+      if (g_hash_table_contains (scan.seen, folded))
         add_lane (self, hosts[i]);
     }
-  for (guint i = 0; i < order->len; i++)
-    add_lane (self, order->pdata[i]);
+  for (guint i = 0; i < scan.order->len; i++)
+    add_lane (self, scan.order->pdata[i]);
+
+  g_hash_table_unref (scan.seen);
+  g_hash_table_unref (scan.raw);
+  g_ptr_array_unref (scan.order);
   return self;
 }
 

@@ -698,10 +698,24 @@ ml_ladder_view_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 static void
 on_rows_changed (MlLadderView *self)
 {
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
   g_clear_pointer (&self->lanes, ml_ladder_lanes_free);
   if (self->vadjustment)
     gtk_adjustment_set_value (self->vadjustment, 0);
-  self->scroll_pending = TRUE;
+  /* Lay the new rows out in the current size at once, so the current step
+   * is in view before the next frame (the lane count may change the
+   * natural width; the resize below follows up on that). */
+  if (width > 0 && height > 0)
+    {
+      ensure_metrics (self);
+      layout_lanes (self, width);
+      configure_adjustments (self, width, height);
+      scroll_to_current (self);
+    }
+  else
+    self->scroll_pending = TRUE;
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 

@@ -90,6 +90,12 @@ broken_row (const char *file, const GError *error)
   return row;
 }
 
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
 guint
 ml_lesson_list_load_dir (MlLessonList *self, const char *dir)
 {
@@ -109,7 +115,7 @@ ml_lesson_list_load_dir (MlLessonList *self, const char *dir)
   while (d && (entry = g_dir_read_name (d)) != NULL)
     if (g_str_has_suffix (entry, ".yaml"))
       g_ptr_array_add (files, g_build_filename (dir, entry, NULL));
-  g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (files, compare_paths);
 
   for (guint i = 0; i < files->len; i++)
     {

@@ -57,6 +57,32 @@ last_state (MlTrace *trace, const MlTraceEvent *event)
   return NULL;
 }
 
+/* Narratives come from YAML block text, broken at ~72 columns; the label
+ * wraps to its own width, so single line breaks become spaces and only a
+ * blank line still starts a paragraph. */
+static char *
+reflow (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *s = g_string_new (NULL);
+  gboolean blank = FALSE;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] == '\0')
+        {
+          blank = s->len > 0;
+          continue;
+        }
+      if (s->len)
+        g_string_append (s, blank ? "\n\n" : " ");
+      g_string_append (s, lines[i]);
+      blank = FALSE;
+    }
+  return g_string_free (s, FALSE);
+}
+
 static char *
 describe_event (const MlTraceEvent *event)
 {
@@ -113,7 +139,8 @@ update (MlNoteView *self)
    * this event only, so it follows the general text. */
   if (event->kind == ML_TRACE_NOTE && event->detail && *event->detail)
     {
-      char *joined = g_strdup_printf ("%s\n\n%s", text, event->detail);
+      g_autofree char *detail = reflow (event->detail);
+      char *joined = g_strdup_printf ("%s\n\n%s", text, detail);
       g_free (text);
       text = joined;
     }

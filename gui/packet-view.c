@@ -440,26 +440,33 @@ ml_packet_view_select_row (MlPacketView *self, guint position)
 gboolean
 ml_packet_view_select_byte (MlPacketView *self, gsize offset)
 {
-  MlPacketField *field;
-  guint n;
+  MlPacketField *target;
 
   g_return_val_if_fail (ML_IS_PACKET_VIEW (self), FALSE);
 
-  field = ml_packet_dissect_find_field (self->roots, offset);
-  if (field == NULL)
+  target = ml_packet_dissect_find_field (self->roots, offset);
+  if (target == NULL)
     return FALSE;
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
-  for (guint i = 0; i < n; i++)
+  /* Walk down the rows over @offset, opening each layer on the way, until
+   * the row of the deepest field: its children appear right after it. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->rows)); i++)
     {
       g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->rows), i);
-      g_autoptr(MlPacketField) item = gtk_tree_list_row_get_item (row);
+      g_autoptr(MlPacketField) field = gtk_tree_list_row_get_item (row);
+      gsize start = ml_packet_field_get_offset (field);
 
-      if (item == field)
+      if (offset < start || offset >= start + ml_packet_field_get_length (field))
+        continue;
+      if (field == target)
         {
           gtk_single_selection_set_selected (self->selection, i);
-          gtk_widget_activate_action (GTK_WIDGET (self->tree), "list.scroll-to-item", "u", i);
+          self->scroll_to = i;
+          if (self->scroll_tick == 0)
+            self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->tree), scroll_tree, self, NULL);
           return TRUE;
         }
+      if (gtk_tree_list_row_is_expandable (row))
+        gtk_tree_list_row_set_expanded (row, TRUE);
     }
   return FALSE;
 }

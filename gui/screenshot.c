@@ -53,26 +53,35 @@ ml_screenshot_save_widget (GtkWidget *widget, const char *file, GError **error)
   g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
   GtkNative *native = gtk_widget_get_native (widget);
+  GdkRGBA background;
+  int width, height;
 
-  if (width <= 0 || height <= 0 || native == NULL
+  if (gtk_widget_get_width (widget) <= 0 || native == NULL
       || (renderer = gtk_native_get_renderer (native)) == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "the window is not drawn yet");
       return FALSE;
     }
 
+  /* The paintable's own size is the widget's border box: drawing it at
+   * any other size would scale the picture. */
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
+  width = gdk_paintable_get_intrinsic_width (paintable);
+  height = gdk_paintable_get_intrinsic_height (paintable);
+  if (width <= 0 || height <= 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window drew nothing");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "the window is not drawn yet");
       return FALSE;
     }
+
+  snapshot = gtk_snapshot_new ();
+  /* A window's content leaves its background to the window. */
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color", &background))
+    gdk_rgba_parse (&background, "#fafafa");
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (!gdk_texture_save_to_png (texture, file))
     {
@@ -82,8 +91,16 @@ ml_screenshot_save_widget (GtkWidget *widget, const char *file, GError **error)
   return TRUE;
 }
 
+/* The window without its client-side border and shadow: what the README
+ * shows, and a picture whose pixels line up with widget coordinates. */
+static GtkWidget *
+picture_root (Shot *shot)
+{
+  return adw_application_window_get_content (ADW_APPLICATION_WINDOW (shot->window));
+}
+
 /* What the tests check the picture against: where the ladder and its
- * lanes are, in window coordinates. */
+ * lanes are, in the picture's coordinates. */
 static void
 print_layout (Shot *shot)
 {
@@ -92,11 +109,11 @@ print_layout (Shot *shot)
   graphene_rect_t bounds;
   guint n = ml_ladder_view_get_n_lanes (ladder);
 
-  if (!gtk_widget_compute_bounds (GTK_WIDGET (ladder), GTK_WIDGET (shot->window), &bounds))
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (ladder), picture_root (shot), &bounds))
     graphene_rect_init (&bounds, 0, 0, 0, 0);
   printf ("screenshot %s %dx%d\n", shot->options.file,
-          gtk_widget_get_width (GTK_WIDGET (shot->window)),
-          gtk_widget_get_height (GTK_WIDGET (shot->window)));
+          gtk_widget_get_width (picture_root (shot)),
+          gtk_widget_get_height (picture_root (shot)));
   printf ("step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT "\n",
           ml_player_get_step (player), ml_player_get_n_steps (player));
   printf ("ladder %.0f %.0f %.0f %.0f\n", bounds.origin.x, bounds.origin.y,
@@ -137,7 +154,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
     {
       int want_w = shot->options.width > 0 ? shot->options.width : ML_SCREENSHOT_DEFAULT_WIDTH;
       int want_h = shot->options.height > 0 ? shot->options.height : ML_SCREENSHOT_DEFAULT_HEIGHT;
-      int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+      int w = gtk_widget_get_width (picture_root (shot)), h = gtk_widget_get_height (picture_root (shot));
 
       shot->sized = TRUE;
       if (w != want_w || h != want_h)
@@ -151,7 +168,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   shot->tick_id = 0;
-  if (!ml_screenshot_save_widget (widget, shot->options.file, &error))
+  if (!ml_screenshot_save_widget (picture_root (shot), shot->options.file, &error))
     {
       fprintf (stderr, "maillab: screenshot: %s\n", error->message);
       shot_finish (shot, 1);
@@ -169,7 +186,7 @@ on_lesson_loaded (Shot *shot)
   MlPlayer *player = ml_window_get_player (shot->window);
   guint64 step = MAX (shot->options.step, 1);
 
-  ml_player_set_mode (player, ML_STEP_MODE_DIALOGUE);
+  ml_player_set_mode (player, shot->options.packets ? ML_STEP_MODE_PACKETS : ML_STEP_MODE_DIALOGUE);
   if (!ml_player_go_to_step (player, step))
     {
       fprintf (stderr, "maillab: screenshot: the lesson has %" G_GUINT64_FORMAT " steps, not %" G_GUINT64_FORMAT "\n",

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 typedef struct {
   char    *file;      /* PNG to write */
   char    *lesson;    /* a file, id or number, as maillab-cli takes it */
-  guint64  step;      /* dialogue step, counting from 1 */
+  guint64  step;      /* step, counting from 1 */
+  gboolean packets;   /* count steps by packet, not by dialogue line */
   int      width;
   int      height;
   gboolean dark;
