@@ -16,6 +16,29 @@
  *
  * Commands are tagged "a1", "a2", … in order, so the same session gives
  * the same bytes every time.
+ *
+ * Events (all ML_PROTO_IMAP), named as the server names its own
+ * (imap-server.h), so the two ends of a pair agree line for line:
+ *   COMMAND  outgoing TRUE, once every byte of the command went out: line
+ *            = the bytes without the final CRLF, the CRLFs before and
+ *            inside literals as "\n" ("a1 LOGIN {13}\nbob@b.example …");
+ *            verb = "LOGIN", "UID FETCH"; args = the rest after tag and
+ *            verb. Key "imap.<verb lower>", "imap.uid.<cmd>". IDLE's "DONE"
+ *            is one too (verb "DONE", "imap.done"), and so is an
+ *            AUTHENTICATE response line sent after "+" (verb
+ *            "AUTHENTICATE", "imap.authenticate.response" or ".cancel").
+ *   REPLY    outgoing FALSE, one per response as received, literals
+ *            included: line as above (made valid UTF-8); verb = "OK" …
+ *            "BYE", the data name ("FETCH") or "+"; args = the tag, "*" or
+ *            "+"; enhanced = the response code's atom; key "imap.ok",
+ *            "imap.untagged.<data lower>", "imap.continuation".
+ *   STATE    "imap.client.state.<name>".
+ *   TRANSACTION  an action's end: "imap.client.action.<sync|read|…>" or
+ *            "imap.client.action.failed", detail = the result's detail;
+ *            and "imap.client.logged-in", ".login-failed", ".alert" (RFC
+ *            3501 7.1 ALERT), ".uidvalidity-changed",
+ *            ".malformed-response".
+ *   CLOSE    "imap.client.close": done, close once the output is written.
  */
 #pragma once
 
