@@ -55,7 +55,10 @@ ml_session_recorder_add (MlSessionRecorder *self, const MlEngineEvent *ev)
       e->verb = g_strdup (ev->verb);
       e->args = g_strdup (ev->args);
       e->code = ev->code;
-      e->detail = g_strdup (ev->kind == ML_ENGINE_EVENT_DATA ? ev->detail : ev->enhanced);
+      /* A reply's detail is its enhanced status code (RFC 3463) or POP3
+       * response code (RFC 2449 8); a command's is what the engine said of
+       * it ("credential": a view may mask the password). */
+      e->detail = g_strdup (ev->kind == ML_ENGINE_EVENT_REPLY ? ev->enhanced : ev->detail);
       break;
 
     case ML_ENGINE_EVENT_STATE:
