@@ -83,7 +83,10 @@ complete_store_error (MlImapServer *self, const GError *error)
   const char *code = "CANNOT";
   MlImapStatusKind status = ML_IMAP_NO;
 
-  if (error != NULL && error->domain == ML_STORE_ERROR)
+  /* RFC 5530 SERVERBUG: a failure that is no store refusal is ours. */
+  if (error == NULL || error->domain != ML_STORE_ERROR)
+    code = "SERVERBUG";
+  else
     switch ((MlStoreError) error->code)
       {
       case ML_STORE_ERROR_EXISTS:          code = "ALREADYEXISTS"; break;

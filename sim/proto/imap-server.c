@@ -780,9 +780,12 @@ read_raw_line (MlImapServer *self)
     return FALSE;
   if (status == ML_IMAP_PARSE_ERROR)
     {
-      _ml_imap_server_status (self, NULL, ML_IMAP_BAD, "TOOBIG", "Line too long");
+      /* The AUTHENTICATE or IDLE in progress ends here, answered. */
       self->auth_pending = FALSE;
       self->idling = FALSE;
+      _ml_imap_server_complete (self, ML_IMAP_BAD, "TOOBIG", "Line too long");
+      self->command = NULL;
+      self->uid_command = FALSE;
       self->skipping = TRUE;
       return TRUE;
     }
@@ -1039,6 +1042,18 @@ ml_imap_server_shutdown (MlImapServer *self, const char *text)
   _ml_imap_server_status (self, NULL, ML_IMAP_BYE, NULL, "%s",
                           text != NULL ? text : "Server shutting down");
   _ml_imap_server_close (self, "shutdown");
+}
+
+void
+ml_imap_server_send_alert (MlImapServer *self, const char *text)
+{
+  g_return_if_fail (self != NULL && text != NULL);
+
+  if (self->wants_close || self->state == ML_IMAP_SERVER_STATE_INIT)
+    return;
+  /* RFC 3501 7.1: an untagged status response may come at any time;
+   * ALERT (7.1) asks the client to show the text to the user. */
+  _ml_imap_server_status (self, NULL, ML_IMAP_OK, "ALERT", "%s", text);
 }
 
 void

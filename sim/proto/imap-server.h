@@ -43,7 +43,10 @@
  *   REPLY    one per response line as sent, outgoing TRUE: line = its exact
  *            bytes without the final CRLF, a literal's CRLFs as "\n" (so
  *            every byte written is in exactly one event, when the bytes are
- *            UTF-8: anything else is made valid with U+FFFD). code 0.
+ *            UTF-8: anything else is made valid with U+FFFD). A message
+ *            stored with a bare LF or a NUL (not through SMTP, nor through
+ *            APPEND, which stores CRLF and refuses NUL) cannot be told
+ *            apart in this text. code 0.
  *              verb  = "OK" "NO" "BAD" "BYE" "PREAUTH" for status
  *                      responses, the data name for untagged data
  *                      ("EXISTS", "FETCH", "LIST", "CAPABILITY", …), "+" for
@@ -166,6 +169,9 @@ gboolean      ml_imap_server_wants_close  (MlImapServer *self);
  * untagged BYE (RFC 3501 7.1.5) with @text (NULL: "Server shutting
  * down"), then close. */
 void          ml_imap_server_shutdown     (MlImapServer *self, const char *text);
+/* "* OK [ALERT] @text" now (RFC 3501 7.1): a notice the client must show
+ * its user, e.g. a lesson's "maintenance at 17:00". */
+void          ml_imap_server_send_alert   (MlImapServer *self, const char *text);
 /* The peer vanished. Nothing is lost that a command completed; an APPEND
  * whose literal had not all arrived appends nothing. Safe twice. */
 void          ml_imap_server_connection_lost (MlImapServer *self);

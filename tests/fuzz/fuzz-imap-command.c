@@ -11,7 +11,9 @@
  *   - every event's text is UTF-8;
  *   - the whole and the split run send the same bytes, but for the "+"
  *     that asks for a synchronizing literal: it is only sent when the
- *     literal has not arrived yet, which depends on the split.
+ *     literal has not arrived yet, which depends on the split (and an
+ *     input with a synchronizing literal is not compared at all: see
+ *     LLVMFuzzerTestOneInput).
  *
  * With a fuzzing engine (-DML_FUZZ_ENGINE, libFuzzer) only
  * LLVMFuzzerTestOneInput is built. Without one, main() runs every file of
@@ -201,13 +203,37 @@ run_server (const uint8_t *data, size_t size, size_t split)
   return g_string_free (filtered, FALSE);
 }
 
+/* "{n}" at a line's end: a synchronizing literal (RFC 3501 7.5). */
+static gboolean
+has_sync_literal (const uint8_t *data, size_t size)
+{
+  size_t i;
+
+  for (i = 0; i + 1 < size; i++)
+    if (data[i] == '}' && (data[i + 1] == '\n' || (data[i + 1] == '\r' && i + 2 < size
+                                                   && data[i + 2] == '\n')))
+      {
+        size_t j = i;
+
+        while (j > 0 && g_ascii_isdigit (data[j - 1]))
+          j--;
+        if (j < i && j > 0 && data[j - 1] == '{')
+          return TRUE;
+      }
+  return FALSE;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *whole = run_server (data, size, size);
   g_autofree char *split = run_server (data, size, size > 0 ? data[0] % (size + 1) : 0);
 
-  if (strcmp (whole, split) != 0)
+  /* A client that sends a synchronizing literal's octets without waiting
+   * for "+" breaks RFC 3501 7.5, and then what the server makes of them
+   * depends on whether it could refuse the literal first: only inputs
+   * without one must give the same bytes however they are cut. */
+  if (!has_sync_literal (data, size) && strcmp (whole, split) != 0)
     abort ();
   return 0;
 }

@@ -845,6 +845,55 @@ test_quota (Fixture *f, gconstpointer data)
 }
 
 static void
+test_alert (Fixture *f, gconstpointer data)
+{
+  g_autofree char *r = NULL;
+
+  ml_imap_server_send_alert (f->a->server, "Maintenance at 17:00");
+  r = session_drain (f->a);
+  g_assert_cmpstr (r, ==, "* OK [ALERT] Maintenance at 17:00\r\n");
+  g_assert_cmpstr (last_event (f->a, 0)->enhanced, ==, "ALERT");
+}
+
+static void
+test_authenticate_line_too_long (Fixture *f, gconstpointer data)
+{
+  GString *line = g_string_new (NULL);
+  g_autofree char *cont = session_send (f->a, "p1 AUTHENTICATE PLAIN\r\n");
+  g_autofree char *r = NULL, *next = NULL;
+
+  while (line->len < ML_IMAP_MAX_LINE + 10)
+    g_string_append (line, "QUFBQUFBQUFB");
+  g_string_append (line, "\r\n");
+  r = session_send (f->a, line->str);
+  g_assert_cmpstr (cont, ==, "+ \r\n");
+  g_assert_cmpstr (r, ==, "p1 BAD [TOOBIG] Line too long\r\n");
+  next = session_send (f->a, "p2 NOOP\r\n");
+  g_assert_cmpstr (next, ==, "p2 OK NOOP completed\r\n");
+  g_string_free (line, TRUE);
+}
+
+static void
+test_append_octets (Fixture *f, gconstpointer data)
+{
+  static const char nul[] = "a1 APPEND INBOX {3+}\r\na\0b\r\n";
+  g_autofree char *refused = NULL, *lf = NULL;
+  MlMessage *m;
+
+  session_login (f->a);
+  /* RFC 3501 9: literal octets are CHAR8, no NUL. */
+  ml_imap_server_feed (f->a->server, (const guint8 *) nul, sizeof nul - 1);
+  refused = session_drain (f->a);
+  g_assert_cmpstr (refused, ==, "a1 BAD NUL octet in the message\r\n");
+  /* A Unix client's bare LFs are stored as CRLF (RFC 5322 2.3). */
+  lf = session_send (f->a, "a2 APPEND INBOX {17+}\r\nSubject: x\n\nbody\n\r\n");
+  g_assert_cmpstr (lf, ==, "a2 OK [APPENDUID 1 4] APPEND completed\r\n");
+  m = ml_mailbox_find_uid (ml_account_get_inbox (f->bob), 4);
+  g_assert_cmpmem (g_bytes_get_data (ml_message_get_data (m), NULL), ml_message_get_size (m),
+                   "Subject: x\r\n\r\nbody\r\n", 20);
+}
+
+static void
 test_preauth (void)
 {
   g_autoptr (MlMailStore) store = ml_mail_store_new ();
@@ -925,5 +974,8 @@ main (int argc, char **argv)
   ADD ("quota", test_quota);
   g_test_add_func ("/imap-server/preauth", test_preauth);
   ADD ("shutdown-and-lost", test_shutdown_and_lost);
+  ADD ("alert", test_alert);
+  ADD ("authenticate-line-too-long", test_authenticate_line_too_long);
+  ADD ("append-octets", test_append_octets);
   return g_test_run ();
 }
