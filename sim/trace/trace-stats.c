@@ -145,6 +145,11 @@ ml_trace_stats_get (MlTraceStats *self, MlProtocol protocol)
 char *
 ml_protocol_stats_describe (const MlProtocolStats *s)
 {
+  /* DNS over UDP has no sessions or turns to count: its datagrams are it. */
+  if (s->sessions == 0)
+    return g_strdup_printf ("%s: %u datagrams, %" G_GUINT64_FORMAT " octets of payload (%"
+                            G_GUINT64_FORMAT " on the wire)", ml_protocol_to_string (s->protocol),
+                            s->frames, s->payload_bytes, s->wire_bytes);
   return g_strdup_printf ("%s: %u session%s, %u round trip%s, %" G_GUINT64_FORMAT
                           " octets of payload (%" G_GUINT64_FORMAT " on the wire, %u frames)",
                           ml_protocol_to_string (s->protocol),

@@ -468,7 +468,7 @@ static void
 note_summary (MlWorld *self)
 {
   static const MlProtocol protocols[] = { ML_PROTO_SMTP, ML_PROTO_POP3, ML_PROTO_IMAP, ML_PROTO_DNS };
-  const char *host = NULL;
+  const char *host = "lesson";
 
   for (gsize i = 0; i < G_N_ELEMENTS (protocols); i++)
     {
