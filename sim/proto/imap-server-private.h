@@ -1,7 +1,8 @@
 /* imap-server-private.h — what the imap-server*.c files share.
  *
  *   imap-server.c          bytes in (parser, literals, continuations),
- *                          responses and events out, states, the store
+ *                          responses and events out, states
+ *   imap-server-view.c     the selected mailbox's view, the store
  *                          listener and the held updates (RFC 3501 7.4.1)
  *   imap-server-commands.c the command table, dispatch, any-state and
  *                          not-authenticated commands (LOGIN, AUTHENTICATE,
@@ -139,6 +140,10 @@ void  _ml_imap_server_close           (MlImapServer *self, const char *reason);
 /* "IMAP4rev1 LITERAL+ …" for CAPABILITY and the greeting. Caller frees. */
 char *_ml_imap_server_dup_capabilities (MlImapServer *self);
 
+/* ---- imap-server-view.c ---- */
+
+void  _ml_imap_server_on_store_change (MlMailStore *store, const MlStoreChange *change,
+                                       gpointer user_data);
 /* The selected mailbox's view. */
 void  _ml_imap_server_select_view     (MlImapServer *self, MlMailbox *mailbox,
                                        gboolean read_only);
