@@ -13,12 +13,37 @@ struct _MlLadderLanes
   GHashTable *by_name;  /* folded name → lane + 1 */
 };
 
+/* The hosts met in one kind of role, each once. */
 typedef struct {
   GHashTable *seen;    /* folded name, owned */
   GHashTable *raw;     /* names as spelled in the trace, borrowed */
   GPtrArray  *order;   /* first spelling of each host, owned */
   const char *last[2]; /* the last two names met: most rows repeat them */
 } Scan;
+
+static void
+scan_init (Scan *scan)
+{
+  scan->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  scan->raw = g_hash_table_new (g_str_hash, g_str_equal);
+  scan->order = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+scan_clear (Scan *scan)
+{
+  g_hash_table_unref (scan->seen);
+  g_hash_table_unref (scan->raw);
+  g_ptr_array_unref (scan->order);
+}
+
+static gboolean
+scan_has (Scan *scan, const char *name)
+{
+  g_autofree char *folded = g_ascii_strdown (name, -1);
+
+  return g_hash_table_contains (scan->seen, folded);
+}
 
 static void
 note_host (Scan *scan, const char *host)
@@ -67,13 +92,12 @@ ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * cons
 {
   MlLadderLanes *self = g_new0 (MlLadderLanes, 1);
   guint64 n_rows = index ? ml_step_index_get_n_rows (index) : 0;
-  Scan scan = { 0 };
+  Scan talking = { 0 }, marking = { 0 };
 
   self->names = g_ptr_array_new_with_free_func (g_free);
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  scan.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  scan.raw = g_hash_table_new (g_str_hash, g_str_equal);
-  scan.order = g_ptr_array_new_with_free_func (g_free);
+  scan_init (&talking);
+  scan_init (&marking);
 
   for (guint64 row = 0; trace && row < n_rows; row++)
     {
@@ -81,25 +105,24 @@ ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * cons
 
       if (event == NULL)
         continue;
-      note_host (&scan, event->host);
-      /* A mark belongs to its host alone; its peer gets no lane for it. */
       if (event->kind == ML_TRACE_DIALOGUE || event->kind == ML_TRACE_FRAME)
-        note_host (&scan, event->peer);
+        {
+          note_host (&talking, event->host);
+          note_host (&talking, event->peer);
+        }
+      else
+        /* A mark belongs to its host alone; its peer gets no lane for it. */
+        note_host (&marking, event->host);
     }
 
   for (guint i = 0; hosts && hosts[i]; i++)
-    {
-      g_autofree char *folded = g_ascii_strdown (hosts[i], -1);
+    if (scan_has (&talking, hosts[i]) || scan_has (&marking, hosts[i]))
+      add_lane (self, hosts[i]);
+  for (guint i = 0; i < talking.order->len; i++)
+    add_lane (self, talking.order->pdata[i]);
 
-      if (g_hash_table_contains (scan.seen, folded))
-        add_lane (self, hosts[i]);
-    }
-  for (guint i = 0; i < scan.order->len; i++)
-    add_lane (self, scan.order->pdata[i]);
-
-  g_hash_table_unref (scan.seen);
-  g_hash_table_unref (scan.raw);
-  g_ptr_array_unref (scan.order);
+  scan_clear (&talking);
+  scan_clear (&marking);
   return self;
 }
 

@@ -1,8 +1,11 @@
 /* ladder-lanes.h — which hosts get a lane, and in which order.
  *
- * A lane for every host that appears in the rows of a mode, in topology
- * order (the lesson's host list); hosts the topology does not name (a
- * capture's addresses) follow in order of first appearance.
+ * A lane for every host that sends or receives a row's line or frame, and
+ * for every topology host with a mark (state, DNS, store, note), in
+ * topology order (the lesson's host list); hosts the topology does not
+ * name (a capture's addresses) follow in order of first appearance. A mark
+ * from a name that is neither ("lesson" for a run's summary) gets no lane:
+ * the ladder draws it at the left edge.
  */
 #pragma once
 

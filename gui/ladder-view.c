@@ -145,9 +145,9 @@ ensure_metrics (MlLadderView *self)
   self->header_h = text_height (self, self->header_font, NULL, "Mg") + (int) round (20 * self->zoom);
   text_height (self, self->small_font, &digits_w, "000.000 s");
   self->time_w = digits_w + 2 * self->margin;
-  /* Room for a typical command ("RCPT TO:<bob@b.example>") between
-   * neighbouring lanes. */
-  self->min_spacing = MAX (em_w * 2, (int) round (200 * self->zoom));
+  /* Room for most of a typical command ("RCPT TO:<bob@b.example>")
+   * between neighbouring lanes; a longer label overhangs its arrow. */
+  self->min_spacing = MAX (em_w * 3 / 2, (int) round (180 * self->zoom));
   self->metrics_valid = TRUE;
 }
 

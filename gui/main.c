@@ -1,4 +1,6 @@
 /* maillab — the GTK 4 visualizer. */
+#define G_LOG_DOMAIN "maillab"
+
 #include "application.h"
 
 int

@@ -168,21 +168,35 @@ test_lanes_unknown_hosts (void)
 }
 
 static void
-test_lanes_mark_peer (void)
+test_lanes_marks (void)
 {
   g_autoptr(MlTrace) trace = ml_trace_new ();
   g_autoptr(MlStepIndex) index = NULL;
-  g_autoptr(MlLadderLanes) lanes = NULL;
+  g_autoptr(MlLadderLanes) topology = NULL;
+  g_autoptr(MlLadderLanes) capture = NULL;
   MlTraceEvent *note = ml_trace_event_new (ML_TRACE_NOTE);
+  MlTraceEvent *summary = ml_trace_event_new (ML_TRACE_NOTE);
+  const char *hosts[] = { "mta", NULL };
   const char *expected[] = { "mta", NULL };
+  const char *none[] = { NULL };
 
   note->host = g_strdup ("mta");
   note->peer = g_strdup ("client");
   note->text = g_strdup ("queued as 1");
   ml_trace_append (trace, note);
+  /* A run's summary speaks for no host. */
+  summary->host = g_strdup ("lesson");
+  summary->text = g_strdup ("SMTP: 1 session");
+  ml_trace_append (trace, summary);
   index = ml_step_index_new (trace, ML_STEP_MODE_DIALOGUE);
-  lanes = ml_ladder_lanes_new (trace, index, NULL);
-  assert_lanes (lanes, expected);
+
+  /* A mark gives its host a lane when the topology names the host, never
+   * to its peer, nor to a name outside the topology that never talks. */
+  topology = ml_ladder_lanes_new (trace, index, hosts);
+  assert_lanes (topology, expected);
+  g_assert_cmpint (ml_ladder_lanes_lookup (topology, "lesson"), ==, -1);
+  capture = ml_ladder_lanes_new (trace, index, NULL);
+  assert_lanes (capture, none);
 }
 
 int
@@ -197,6 +211,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/label/tones", test_tones);
   g_test_add_func ("/ladder/lanes/topology-order", test_lanes_topology_order);
   g_test_add_func ("/ladder/lanes/unknown-hosts", test_lanes_unknown_hosts);
-  g_test_add_func ("/ladder/lanes/mark-peer", test_lanes_mark_peer);
+  g_test_add_func ("/ladder/lanes/marks", test_lanes_marks);
   return g_test_run ();
 }
