@@ -381,8 +381,10 @@ finish_message (MlSmtpClient *self, Message *m, const char *reason)
     key = "smtp.client.transaction.failed";
 
   detail = g_string_new (NULL);
-  g_string_append_printf (detail, "message %u: delivered to %u of %u recipients",
-                          m->result.index, delivered, m->result.n_recipients);
+  /* Counted from 1 for people; result.index stays 0-based for code. */
+  g_string_append_printf (detail, "message %u of this session: handed over for %u of %u recipient%s",
+                          m->result.index + 1, delivered, m->result.n_recipients,
+                          m->result.n_recipients == 1 ? "" : "s");
   if (temporary > 0)
     g_string_append_printf (detail, ", %u temporary failure%s", temporary, temporary > 1 ? "s" : "");
   if (permanent > 0)

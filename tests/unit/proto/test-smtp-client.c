@@ -162,7 +162,7 @@ test_session_pipelining (Fixture *fx, gconstpointer data)
     "R:250",
     "R:250", "S:rcpt>data",
     "R:354", "S:data>content", "D:22 octets",
-    "R:250", "T:message 0: delivered to 2 of 2 recipients",
+    "R:250", "T:message 1 of this session: handed over for 2 of 2 recipients",
     "S:content>quit", "C:QUIT",
     "R:221", "S:quit>done", "X",
     NULL
@@ -415,7 +415,7 @@ test_mail_refused_plain (Fixture *fx, gconstpointer data)
   g_assert_false (res->try_next_host);
   assert_rcpt (fx, 0, 0, ML_SMTP_OUTCOME_PERMANENT, 550, "5.7.1", "Sender rejected");
   assert_rcpt (fx, 0, 1, ML_SMTP_OUTCOME_PERMANENT, 550, "5.7.1", "Sender rejected");
-  assert_event (fx, "T:message 0: delivered to 0 of 2 recipients, 2 permanent failures (MAIL refused)");
+  assert_event (fx, "T:message 1 of this session: handed over for 0 of 2 recipients, 2 permanent failures (MAIL refused)");
   feed (fx, "250 Ok\r\n");
   expect (fx, "MAIL FROM:<alice@a.example> SIZE=22\r\n");
   g_assert_false (ml_smtp_client_get_result (fx->client, 1)->finished);
@@ -475,7 +475,7 @@ test_some_rcpts_refused (Fixture *fx, gconstpointer data)
   assert_rcpt (fx, 0, 1, ML_SMTP_OUTCOME_PERMANENT, 550, "5.1.1",
                "<nobody@b.example>: Recipient address rejected");
   assert_rcpt (fx, 0, 2, ML_SMTP_OUTCOME_DELIVERED, 250, "2.0.0", "queued");
-  assert_event (fx, "T:message 0: delivered to 2 of 3 recipients, 1 permanent failure");
+  assert_event (fx, "T:message 1 of this session: handed over for 2 of 3 recipients, 1 permanent failure");
 }
 
 static void
@@ -740,7 +740,7 @@ test_8bit_without_8bitmime (Fixture *fx, gconstpointer data)
   g_assert_true (res->finished);
   assert_rcpt (fx, 0, 0, ML_SMTP_OUTCOME_PERMANENT, 554, "5.6.3", NULL);
   g_assert_true (res->recipients[0].local);
-  assert_event (fx, "T:message 0: delivered to 0 of 1 recipients, 1 permanent failure "
+  assert_event (fx, "T:message 1 of this session: handed over for 0 of 1 recipient, 1 permanent failure "
                     "(not sent: conversion to 7-bit required)");
 }
 
