@@ -148,7 +148,7 @@ run_path (const char *path)
       while ((name = g_dir_read_name (dir)) != NULL)
         g_ptr_array_add (names, g_build_filename (path, name, NULL));
       /* In a fixed order, so a failure is found again the same way. */
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (names, compare_paths);
       for (guint i = 0; i < names->len; i++)
         n += run_path (names->pdata[i]);
       return n;
