@@ -132,6 +132,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 }
 
 #ifndef ML_FUZZ_ENGINE
+/* g_ptr_array_sort hands the comparator pointers to the array's slots. */
+static gint
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 static guint
 run_path (const char *path)
 {
