@@ -43,10 +43,11 @@
  *   REPLY    one per response line as sent, outgoing TRUE: line = its exact
  *            bytes without the final CRLF, a literal's CRLFs as "\n" (so
  *            every byte written is in exactly one event, when the bytes are
- *            UTF-8: anything else is made valid with U+FFFD). A message
- *            stored with a bare LF or a NUL (not through SMTP, nor through
- *            APPEND, which stores CRLF and refuses NUL) cannot be told
- *            apart in this text. code 0.
+ *            UTF-8: anything else is made valid with U+FFFD). One
+ *            ambiguity is left: a literal's own bare LF (a partial FETCH
+ *            that cuts a CRLF in two, "BODY[]<4.3>", or a message stored
+ *            with bare LFs — APPEND stores CRLF) reads like a CRLF here;
+ *            compare with CRLF taken as LF on both sides. code 0.
  *              verb  = "OK" "NO" "BAD" "BYE" "PREAUTH" for status
  *                      responses, the data name for untagged data
  *                      ("EXISTS", "FETCH", "LIST", "CAPABILITY", …), "+" for

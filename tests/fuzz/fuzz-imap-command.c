@@ -4,9 +4,10 @@
  * cut in two at a point taken from its first byte, while a second session
  * sits in the same INBOX (so other sessions' changes are exercised too).
  * Nothing may crash, assert, leak or loop, and on both runs:
- *   - the REPLY events, their lines joined with CRLF, are exactly the bytes
- *     sent, for both sessions (the trace must match a capture byte for
- *     byte);
+ *   - the REPLY events, their lines joined with CRLF, are the bytes sent,
+ *     for both sessions (the trace must match a capture byte for byte),
+ *     CRLF and LF taken as one: a literal's bare LF (a partial FETCH that
+ *     cuts a CRLF) reads as "\n" in an event (see imap-server.h);
  *   - every response line starts "* ", "+ " or "<tag> OK|NO|BAD ";
  *   - every event's text is UTF-8;
  *   - the whole and the split run send the same bytes, but for the "+"
@@ -36,9 +37,7 @@ static const char *const messages[] = {
   "From: =?UTF-8?Q?Ren=C3=A9?= <rene@d.example>\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
   "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
   "one\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ntwo\r\n--b--\r\n",
-  /* No bare LF: its event text could not be told from CRLF (see
-   * imap-server.h). */
-  "Subject: no final newline\r\n\r\nand no end",
+  "Subject: no final newline\r\n\r\nbare\nlf and no end",
 };
 
 #define CONTINUE_LITERAL "+ Ready for literal data\r\n"
@@ -68,12 +67,30 @@ check_line (const char *line)
     abort ();
 }
 
+/* @data with every CRLF as LF (and NULs, which events show as U+FFFD,
+ * dropped: no stored message here has one). */
+static char *
+lf_only (const char *data, gsize len)
+{
+  GString *s = g_string_sized_new (len);
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    {
+      if ((data[i] == '\r' && i + 1 < len && data[i + 1] == '\n') || data[i] == '\0')
+        continue;
+      g_string_append_c (s, data[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
 /* Drains @server into @wire, checking its events against the bytes. */
 static void
 drain (MlImapServer *server, GString *wire)
 {
   MlEngineEvent ev = { 0 };
   g_autoptr (GString) events = g_string_new (NULL);
+  gsize round_start = wire->len;
   GBytes *out;
 
   /* Output first: taking it may take up held-back commands, whose events
@@ -114,9 +131,13 @@ drain (MlImapServer *server, GString *wire)
         break;
     }
   /* What this round wrote is what its events say. */
-  if (events->len > wire->len
-      || memcmp (wire->str + wire->len - events->len, events->str, events->len) != 0)
-    abort ();
+  {
+    g_autofree char *said = lf_only (events->str, events->len);
+    g_autofree char *sent = lf_only (wire->str + round_start, wire->len - round_start);
+
+    if (strcmp (said, sent) != 0)
+      abort ();
+  }
 }
 
 static MlImapServer *
