@@ -255,7 +255,7 @@ _ml_imap_server_close (MlImapServer *self, const char *reason)
   _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_LOGOUT);
   self->wants_close = TRUE;
   event = _ml_imap_server_event_new (ML_ENGINE_EVENT_CLOSE, FALSE);
-  event->explain_key = g_strdup ("imap.close");
+  event->explain_key = g_strdup ("imap.connection.close");
   event->detail = g_strdup (reason);
   _ml_imap_server_push_event (self, event);
 }

@@ -59,6 +59,11 @@ on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_
    * IMAP CREATE) are events. */
   if (change->kind == ML_STORE_CHANGE_MAILBOX_ADDED && !self->running)
     return;
+  /* An IMAP session claiming \Recent clears the store's bit (RFC 3501
+   * 2.3.2): a session's own view, nothing the mailbox's users did. */
+  if (change->kind == ML_STORE_CHANGE_FLAGS && change->message != NULL &&
+      (change->old_flags ^ ml_message_get_flags (change->message)) == ML_FLAG_RECENT)
+    return;
 
   e = ml_trace_event_new (ML_TRACE_STORE);
   e->time_us = ml_scheduler_now (ml_network_get_scheduler (self->network));
