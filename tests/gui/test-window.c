@@ -3,9 +3,11 @@
  * agreement; modes switch; fields and bytes light each other up. */
 #include <string.h>
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include "gui.h"
 #include "window.h"
 #include "lessons-dir.h"
+#include "ladder-export.h"
 #include "trace-fixture.h"
 
 /* Long enough for a lesson on a slow, sanitised build. */
@@ -367,6 +369,76 @@ test_zoom (Fixture *f, gconstpointer data)
 }
 
 static void
+assert_file_starts (const char *path, const char *a, const char *b)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, >, 100);
+  if (!g_str_has_prefix (contents, a) && (b == NULL || !g_str_has_prefix (contents, b)))
+    g_assert_cmpstr (contents, ==, a);
+}
+
+/* The ladder of lesson 01 as PNG, SVG and PDF, and the transcript. */
+static void
+test_export (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("maillab-export-XXXXXX", &error);
+  g_autofree char *png = NULL;
+  g_autofree char *svg = NULL;
+  g_autofree char *pdf = NULL;
+  g_autofree char *txt = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  g_assert_no_error (error);
+  png = g_build_filename (dir, "ladder.png", NULL);
+  svg = g_build_filename (dir, "ladder.svg", NULL);
+  pdf = g_build_filename (dir, "ladder.PDF", NULL);
+  txt = g_build_filename (dir, "transcript.txt", NULL);
+
+  g_assert_cmpint (ml_ladder_export_format_for_path (svg), ==, ML_LADDER_EXPORT_SVG);
+  g_assert_cmpint (ml_ladder_export_format_for_path (pdf), ==, ML_LADDER_EXPORT_PDF);
+  g_assert_cmpint (ml_ladder_export_format_for_path (png), ==, ML_LADDER_EXPORT_PNG);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *path = i == 0 ? png : i == 1 ? svg : pdf;
+
+      g_assert_true (ml_ladder_export_widget (GTK_WIDGET (f->ladder), path,
+                                              ml_ladder_export_format_for_path (path), &error));
+      g_assert_no_error (error);
+    }
+
+  texture = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (GTK_WIDGET (f->ladder)));
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (GTK_WIDGET (f->ladder)));
+  assert_file_starts (svg, "<?xml", "<svg");
+  assert_file_starts (pdf, "%PDF", NULL);
+
+  g_assert_true (ml_transcript_export (ml_player_get_trace (f->player), txt, &error));
+  g_assert_no_error (error);
+  assert_file_starts (txt, "", NULL);
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (txt, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "MAIL FROM"));
+  }
+
+  g_unlink (png);
+  g_unlink (svg);
+  g_unlink (pdf);
+  g_unlink (txt);
+  g_rmdir (dir);
+}
+
+static void
 skip_no_display (void)
 {
   g_test_skip ("no display: run the GUI tests under xvfb-run (script/test does)");
@@ -393,5 +465,6 @@ main (int argc, char **argv)
   g_test_add ("/gui/window/lesson-01/note", Fixture, "01", fixture_set_up, test_note, fixture_tear_down);
   g_test_add ("/gui/window/lesson-01/zoom", Fixture, "01", fixture_set_up, test_zoom, fixture_tear_down);
   g_test_add ("/gui/window/start-screen", Fixture, NULL, fixture_set_up, test_start_screen, fixture_tear_down);
+  g_test_add ("/gui/window/lesson-01/export", Fixture, "01", fixture_set_up, test_export, fixture_tear_down);
   return g_test_run ();
 }
