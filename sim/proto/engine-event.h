@@ -42,4 +42,11 @@ typedef struct {
 
 void ml_engine_event_clear (MlEngineEvent *event);
 
+/* What every engine's _next_event does: moves the oldest queued event
+ * (MlEngineEvent*, g_new'd) into @event_out. FALSE when none is queued. */
+gboolean ml_engine_event_queue_pop (GQueue *queue, MlEngineEvent *event_out);
+/* What every engine's _take_output does: the bytes in *@buffer (transfer
+ * full), leaving an empty buffer in its place; NULL when there are none. */
+GBytes  *ml_engine_take_bytes      (GByteArray **buffer);
+
 G_END_DECLS

@@ -840,31 +840,18 @@ ml_imap_client_free (MlImapClient *self)
 gboolean
 ml_imap_client_next_event (MlImapClient *self, MlEngineEvent *event_out)
 {
-  MlEngineEvent *ev;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event_out != NULL, FALSE);
 
-  ev = g_queue_pop_head (&self->events);
-  if (ev == NULL)
-    return FALSE;
-  *event_out = *ev;
-  g_free (ev);
-  return TRUE;
+  return ml_engine_event_queue_pop (&self->events, event_out);
 }
 
 GBytes *
 ml_imap_client_take_output (MlImapClient *self)
 {
-  GByteArray *taken;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->out->len == 0)
-    return NULL;
-  taken = self->out;
-  self->out = g_byte_array_new ();
-  return g_byte_array_free_to_bytes (taken);
+  return ml_engine_take_bytes (&self->out);
 }
 
 gboolean

@@ -571,17 +571,10 @@ ml_imap_server_feed (MlImapServer *self, const guint8 *data, gsize len)
 gboolean
 ml_imap_server_next_event (MlImapServer *self, MlEngineEvent *event_out)
 {
-  MlEngineEvent *event;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event_out != NULL, FALSE);
 
-  event = g_queue_pop_head (&self->events);
-  if (event == NULL)
-    return FALSE;
-  *event_out = *event;
-  g_free (event);
-  return TRUE;
+  return ml_engine_event_queue_pop (&self->events, event_out);
 }
 
 GBytes *

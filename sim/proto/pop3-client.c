@@ -787,31 +787,18 @@ ml_pop3_client_feed (MlPop3Client *self, const guint8 *data, gsize len)
 gboolean
 ml_pop3_client_next_event (MlPop3Client *self, MlEngineEvent *event_out)
 {
-  MlEngineEvent *ev;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event_out != NULL, FALSE);
 
-  ev = g_queue_pop_head (&self->events);
-  if (ev == NULL)
-    return FALSE;
-  *event_out = *ev;
-  g_free (ev);
-  return TRUE;
+  return ml_engine_event_queue_pop (&self->events, event_out);
 }
 
 GBytes *
 ml_pop3_client_take_output (MlPop3Client *self)
 {
-  GBytes *bytes;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->out->len == 0)
-    return NULL;
-  bytes = g_byte_array_free_to_bytes (self->out);
-  self->out = g_byte_array_new ();
-  return bytes;
+  return ml_engine_take_bytes (&self->out);
 }
 
 gboolean

@@ -482,31 +482,18 @@ ml_pop3_server_feed (MlPop3Server *self, const guint8 *data, gsize len)
 gboolean
 ml_pop3_server_next_event (MlPop3Server *self, MlEngineEvent *event_out)
 {
-  MlEngineEvent *event;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event_out != NULL, FALSE);
 
-  event = g_queue_pop_head (&self->events);
-  if (event == NULL)
-    return FALSE;
-  *event_out = *event;
-  g_free (event);
-  return TRUE;
+  return ml_engine_event_queue_pop (&self->events, event_out);
 }
 
 GBytes *
 ml_pop3_server_take_output (MlPop3Server *self)
 {
-  GBytes *bytes;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->output->len == 0)
-    return NULL;
-  bytes = g_byte_array_free_to_bytes (self->output);
-  self->output = g_byte_array_sized_new (512);
-  return bytes;
+  return ml_engine_take_bytes (&self->output);
 }
 
 gboolean

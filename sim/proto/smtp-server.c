@@ -719,31 +719,18 @@ ml_smtp_server_feed (MlSmtpServer *self, const guint8 *data, gsize len)
 gboolean
 ml_smtp_server_next_event (MlSmtpServer *self, MlEngineEvent *event_out)
 {
-  MlEngineEvent *event;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (event_out != NULL, FALSE);
 
-  event = g_queue_pop_head (&self->events);
-  if (event == NULL)
-    return FALSE;
-  *event_out = *event;
-  g_free (event);
-  return TRUE;
+  return ml_engine_event_queue_pop (&self->events, event_out);
 }
 
 GBytes *
 ml_smtp_server_take_output (MlSmtpServer *self)
 {
-  GBytes *bytes;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->output->len == 0)
-    return NULL;
-  bytes = g_byte_array_free_to_bytes (self->output);
-  self->output = g_byte_array_sized_new (512);
-  return bytes;
+  return ml_engine_take_bytes (&self->output);
 }
 
 gboolean
