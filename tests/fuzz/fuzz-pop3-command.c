@@ -13,10 +13,8 @@
  *   - after the connection is lost the maildrop is unlocked, and messages
  *     left the store only through a QUIT in TRANSACTION.
  *
- * With a fuzzing engine (-DML_FUZZ_ENGINE, libFuzzer) only
- * LLVMFuzzerTestOneInput is built. Without one, main() runs every file of
- * the corpus directories (or files) named on the command line, by default
- * $ML_SOURCE_DIR/tests/fuzz/corpus/pop3-command, so CI replays the corpus.
+ * Without a fuzzing engine, tests/fuzz/fuzz-replay.c replays the corpus
+ * through it (tests/fuzz/corpus/pop3-command), so CI runs it.
  *
  * The corpus logs in as bob@b.example / bob-secret; APOP's timestamp is
  * "<1.0@fuzz.example>" (session 1, clock 0), whose digest with that secret
@@ -142,68 +140,3 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
   return 0;
 }
-
-#ifndef ML_FUZZ_ENGINE
-static int
-compare_paths (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-static guint
-run_path (const char *path)
-{
-  guint n = 0;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const char *name;
-
-      if (dir == NULL)
-        return 0;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        g_ptr_array_add (names, g_build_filename (path, name, NULL));
-      /* In a fixed order, so a failure is found again the same way. */
-      g_ptr_array_sort (names, compare_paths);
-      for (guint i = 0; i < names->len; i++)
-        n += run_path (names->pdata[i]);
-      return n;
-    }
-  {
-    g_autofree char *contents = NULL;
-    gsize len = 0;
-
-    if (!g_file_get_contents (path, &contents, &len, NULL))
-      return 0;
-    LLVMFuzzerTestOneInput ((const uint8_t *) contents, len);
-    return 1;
-  }
-}
-
-int
-main (int argc, char **argv)
-{
-  guint n = 0;
-
-  if (argc > 1)
-    for (int i = 1; i < argc; i++)
-      n += run_path (argv[i]);
-  else
-    {
-      const char *src = g_getenv ("ML_SOURCE_DIR");
-      g_autofree char *dir = g_build_filename (src != NULL ? src : ".", "tests", "fuzz", "corpus",
-                                               "pop3-command", NULL);
-
-      n = run_path (dir);
-    }
-  if (n == 0)
-    {
-      g_printerr ("fuzz-pop3-command: no corpus input found\n");
-      return 1;
-    }
-  g_print ("fuzz-pop3-command: %u inputs, no crash\n", n);
-  return 0;
-}
-#endif
