@@ -25,6 +25,7 @@ static const GOptionEntry options[] = {
   { "width", 0, 0, G_OPTION_ARG_INT, NULL, "Window width for --screenshot (1280)", "W" },
   { "height", 0, 0, G_OPTION_ARG_INT, NULL, "Window height for --screenshot (800)", "H" },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Dark style for --screenshot", NULL },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: ladder, topology, mailboxes or compare", "VIEW" },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Show the version", NULL },
   { NULL }
 };
@@ -83,8 +84,10 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
   GVariantDict *dict = g_application_command_line_get_options_dict (command_line);
   g_autofree char *lesson = NULL;
   g_autofree char *file = NULL;
+  g_autofree char *view = NULL;
 
   g_variant_dict_lookup (dict, "lesson", "s", &lesson);
+  g_variant_dict_lookup (dict, "view", "s", &view);
   if (g_variant_dict_lookup (dict, "screenshot", "^ay", &file))
     {
       MlScreenshotOptions shot = { 0 };
@@ -98,6 +101,7 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
       shot.step = step > 0 ? (guint64) step : 1;
       shot.file = file;
       shot.lesson = lesson;
+      shot.view = view;
       g_application_hold (app);
       ml_screenshot_run (GTK_APPLICATION (app), &shot, on_screenshot_done, self);
       return 0;

@@ -42,6 +42,7 @@ shot_finish (Shot *shot, int status)
   shot->done (status, shot->user_data);
   g_free (shot->options.file);
   g_free (shot->options.lesson);
+  g_free (shot->options.view);
   g_free (shot);
 }
 
@@ -141,7 +142,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   /* A tick can come before the first layout. */
-  if (gtk_widget_get_width (GTK_WIDGET (ml_window_get_ladder (shot->window))) <= 0
+  if (gtk_widget_get_width (ml_window_get_view_widget (shot->window, ml_window_get_view (shot->window))) <= 0
       || ml_window_is_busy (shot->window))
     {
       shot->frames = 0;
@@ -194,6 +195,12 @@ on_lesson_loaded (Shot *shot)
       shot_finish (shot, 1);
       return;
     }
+  if (shot->options.view && !ml_window_set_view (shot->window, shot->options.view))
+    {
+      fprintf (stderr, "maillab: screenshot: no view called %s\n", shot->options.view);
+      shot_finish (shot, 1);
+      return;
+    }
   shot->frames = 0;
   shot->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (shot->window), on_tick, shot, NULL);
   gtk_widget_queue_draw (GTK_WIDGET (shot->window));
@@ -234,6 +241,7 @@ ml_screenshot_run (GtkApplication            *application,
   shot->options = *options;
   shot->options.file = g_strdup (options->file);
   shot->options.lesson = g_strdup (options->lesson);
+  shot->options.view = g_strdup (options->view);
   shot->done = done;
   shot->user_data = user_data;
 

@@ -17,6 +17,7 @@ typedef struct {
   int      width;
   int      height;
   gboolean dark;
+  char    *view;      /* "ladder" (NULL), "topology", "mailboxes", "compare" */
 } MlScreenshotOptions;
 
 /* Called once with the exit status (0 on success; a message went to

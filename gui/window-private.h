@@ -3,6 +3,7 @@
 #pragma once
 
 #include "window.h"
+#include "mailbox-view.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,8 @@ struct _MlWindow
   MlLadderView         *ladder;
   MlNoteView           *note;
   MlPacketView         *packet;
+  AdwViewStack         *views;
+  MlMailboxView        *mailbox_view;
 
   MlPlayer             *player;
   MlLesson             *lesson;

@@ -270,6 +270,7 @@ ml_window_class_init (MlWindowClass *klass)
   g_type_ensure (ML_TYPE_PACKET_VIEW);
   g_type_ensure (ML_TYPE_NOTE_VIEW);
   g_type_ensure (ML_TYPE_LESSON_LIST);
+  g_type_ensure (ML_TYPE_MAILBOX_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/maillab/Maillab/window.ui");
   gtk_widget_class_bind_template_child (widget_class, MlWindow, toasts);
@@ -289,6 +290,8 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, ladder);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, note);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, packet);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, mailbox_view);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -302,6 +305,7 @@ ml_window_init (MlWindow *self)
   ml_ladder_view_set_player (self->ladder, self->player);
   ml_packet_view_set_player (self->packet, self->player);
   ml_note_view_set_player (self->note, self->player);
+  ml_mailbox_view_set_player (self->mailbox_view, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
@@ -381,4 +385,31 @@ ml_window_is_busy (MlWindow *self)
 {
   g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
   return self->loading != NULL || gtk_stack_get_transition_running (self->stack);
+}
+
+gboolean
+ml_window_set_view (MlWindow *self, const char *name)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (adw_view_stack_get_child_by_name (self->views, name) == NULL)
+    return FALSE;
+  adw_view_stack_set_visible_child_name (self->views, name);
+  return TRUE;
+}
+
+const char *
+ml_window_get_view (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_visible_child_name (self->views);
+}
+
+GtkWidget *
+ml_window_get_view_widget (MlWindow *self, const char *name)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  return adw_view_stack_get_child_by_name (self->views, name);
 }

@@ -30,6 +30,11 @@ MlLadderView   *ml_window_get_ladder        (MlWindow *self);   /* borrowed */
 MlPacketView   *ml_window_get_packet_view   (MlWindow *self);   /* borrowed */
 MlNoteView     *ml_window_get_note_view     (MlWindow *self);   /* borrowed */
 MlLessonList   *ml_window_get_lesson_list   (MlWindow *self);   /* borrowed */
+/* The big view above the detail panes: "ladder", "topology", "mailboxes"
+ * or "compare". FALSE for a name there is no view of. */
+gboolean        ml_window_set_view          (MlWindow *self, const char *name);
+const char     *ml_window_get_view          (MlWindow *self);
+GtkWidget      *ml_window_get_view_widget   (MlWindow *self, const char *name); /* borrowed */
 /* TRUE while a lesson runs or the page change is still animating: a
  * picture taken now would not show the lesson alone. */
 gboolean        ml_window_is_busy           (MlWindow *self);

@@ -8,6 +8,7 @@
 #include "window.h"
 #include "lessons-dir.h"
 #include "ladder-export.h"
+#include "mailbox-view.h"
 #include "trace-fixture.h"
 
 /* Long enough for a lesson on a slow, sanitised build. */
@@ -438,6 +439,36 @@ test_export (Fixture *f, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* The mailbox view follows the player through lesson 06, forward to the
+ * end and back to the start. */
+static void
+test_mailbox_view (Fixture *f, gconstpointer data)
+{
+  MlMailboxView *view = ML_MAILBOX_VIEW (ml_window_get_view_widget (f->window, "mailboxes"));
+  guint64 n = ml_player_get_n_steps (f->player);
+  gboolean saw_two = FALSE;
+
+  g_assert_true (ml_window_set_view (f->window, "mailboxes"));
+  g_assert_cmpstr (ml_window_get_view (f->window), ==, "mailboxes");
+  g_assert_false (ml_window_set_view (f->window, "no-such-view"));
+  for (guint64 step = 1; step <= n; step++)
+    {
+      g_assert_true (ml_player_go_to_step (f->player, step));
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_cmpuint (ml_mailbox_view_get_n_columns (view), >=, 1);
+      if (strstr (ml_mailbox_view_get_column_text (view, 0), "INBOX: 2 messages"))
+        saw_two = TRUE;
+    }
+  g_assert_true (saw_two);
+  g_assert_nonnull (strstr (ml_mailbox_view_get_column_text (view, 0), "INBOX: 0 messages"));
+  g_assert_cmpuint (ml_mailbox_view_get_n_columns (view), ==, 3);
+  for (guint64 step = n; step >= 1; step--)
+    g_assert_true (ml_player_go_to_step (f->player, step));
+  g_assert_cmpstr (ml_mailbox_view_get_column_text (view, 0), ==, "Server\nnothing stored yet");
+  g_assert_cmpuint (ml_mailbox_view_get_n_columns (view), ==, 1);
+}
+
 static void
 skip_no_display (void)
 {
@@ -465,6 +496,7 @@ main (int argc, char **argv)
   g_test_add ("/gui/window/lesson-01/note", Fixture, "01", fixture_set_up, test_note, fixture_tear_down);
   g_test_add ("/gui/window/lesson-01/zoom", Fixture, "01", fixture_set_up, test_zoom, fixture_tear_down);
   g_test_add ("/gui/window/start-screen", Fixture, NULL, fixture_set_up, test_start_screen, fixture_tear_down);
+  g_test_add ("/gui/window/lesson-06/mailbox-view", Fixture, "06", fixture_set_up, test_mailbox_view, fixture_tear_down);
   g_test_add ("/gui/window/lesson-01/export", Fixture, "01", fixture_set_up, test_export, fixture_tear_down);
   return g_test_run ();
 }
