@@ -4,6 +4,7 @@
 
 #include "window.h"
 #include "mailbox-view.h"
+#include "compare-chart.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,7 @@ struct _MlWindow
   MlPacketView         *packet;
   AdwViewStack         *views;
   MlMailboxView        *mailbox_view;
+  MlCompareChart       *compare_chart;
 
   MlPlayer             *player;
   MlLesson             *lesson;

@@ -271,6 +271,7 @@ ml_window_class_init (MlWindowClass *klass)
   g_type_ensure (ML_TYPE_NOTE_VIEW);
   g_type_ensure (ML_TYPE_LESSON_LIST);
   g_type_ensure (ML_TYPE_MAILBOX_VIEW);
+  g_type_ensure (ML_TYPE_COMPARE_CHART);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/maillab/Maillab/window.ui");
   gtk_widget_class_bind_template_child (widget_class, MlWindow, toasts);
@@ -292,6 +293,7 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, packet);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, views);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, mailbox_view);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, compare_chart);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -306,6 +308,7 @@ ml_window_init (MlWindow *self)
   ml_packet_view_set_player (self->packet, self->player);
   ml_note_view_set_player (self->note, self->player);
   ml_mailbox_view_set_player (self->mailbox_view, self->player);
+  ml_compare_chart_set_player (self->compare_chart, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
