@@ -2,6 +2,7 @@
 
 #include "window-private.h"
 #include "lessons-dir.h"
+#include "ladder-export.h"
 
 static void
 player_play_pause (GtkWidget *widget, const char *action, GVariant *param)
@@ -96,6 +97,59 @@ win_open (GtkWidget *widget, const char *action, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
+/* Both exports share the window's one chooser; its data says which. */
+static void
+on_export_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
+{
+  gboolean transcript = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "ml-transcript"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+      MlTrace *trace = ml_player_get_trace (self->player);
+      gboolean ok = FALSE;
+
+      if (path && transcript && trace)
+        ok = ml_transcript_export (trace, path, &error);
+      else if (path && !transcript)
+        ok = ml_ladder_export_widget (GTK_WIDGET (self->ladder), path,
+                                      ml_ladder_export_format_for_path (path), &error);
+      adw_toast_overlay_add_toast (self->toasts,
+                                   adw_toast_new (ok ? "Exported" : error ? error->message : "Nothing to export"));
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+start_export (MlWindow *self, gboolean transcript)
+{
+  if (self->chooser || ml_player_get_trace (self->player) == NULL)
+    return;
+  self->chooser = gtk_file_chooser_native_new (transcript ? "Export Transcript" : "Export Ladder",
+                                               GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                               "_Export", "_Cancel");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser),
+                                     transcript ? "transcript.txt" : "ladder.png");
+  g_object_set_data (G_OBJECT (self->chooser), "ml-transcript", GINT_TO_POINTER (transcript));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+win_export_ladder (GtkWidget *widget, const char *action, GVariant *param)
+{
+  start_export (ML_WINDOW (widget), FALSE);
+}
+
+static void
+win_export_transcript (GtkWidget *widget, const char *action, GVariant *param)
+{
+  start_export (ML_WINDOW (widget), TRUE);
+}
+
 static void
 zoom_by (MlWindow *self, double factor)
 {
@@ -137,6 +191,8 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, win_zoom_in);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, win_zoom_out);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, win_zoom_reset);
+  gtk_widget_class_install_action (widget_class, "win.export-ladder", NULL, win_export_ladder);
+  gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, win_export_transcript);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
