@@ -364,6 +364,43 @@ check_bad_lesson (void)
   g_assert_nonnull (strstr (err, "no lesson 'no-such-lesson'"));
 }
 
+/* Lesson 06 with the Mailboxes and Compare views: a PNG of the asked size
+ * is written; an unknown view is refused without writing. */
+static void
+check_views (void)
+{
+  static const char *const views[] = { "mailboxes", "compare" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("lesson-06-%s.png", views[i]);
+      g_autofree char *path = shot_path (name);
+      const char *args[] = { "--screenshot", path, "--lesson", "06", "--step", "200",
+                             "--view", views[i], "--width", "1200", "--height", "800", NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+
+      g_remove (path);
+      g_assert_cmpint (run_maillab (args, &out, &err), ==, 0);
+      texture = gdk_texture_new_from_filename (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (gdk_texture_get_width (texture), ==, 1200);
+    }
+  {
+    g_autofree char *path = shot_path ("never-written.png");
+    const char *args[] = { "--screenshot", path, "--lesson", "06", "--view", "no-such-view", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_remove (path);
+    g_assert_cmpint (run_maillab (args, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "no view called no-such-view"));
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+}
+
 static void
 skip_no_display (void)
 {
@@ -386,5 +423,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/screenshot/lesson-01/dark", check_dark);
   g_test_add_func ("/gui/screenshot/bad-step", check_bad_step);
   g_test_add_func ("/gui/screenshot/bad-lesson", check_bad_lesson);
+  g_test_add_func ("/gui/screenshot/lesson-06/views", check_views);
   return g_test_run ();
 }
