@@ -13,6 +13,15 @@ ml_engine_event_clear (MlEngineEvent *event)
   memset (event, 0, sizeof *event);
 }
 
+void
+ml_engine_event_free (gpointer event)
+{
+  if (event == NULL)
+    return;
+  ml_engine_event_clear (event);
+  g_free (event);
+}
+
 gboolean
 ml_engine_event_queue_pop (GQueue *queue, MlEngineEvent *event_out)
 {

@@ -41,6 +41,8 @@ typedef struct {
 } MlEngineEvent;
 
 void ml_engine_event_clear (MlEngineEvent *event);
+/* Clears and frees a g_new'd event: the free function of an engine's queue. */
+void ml_engine_event_free  (gpointer event);
 
 /* What every engine's _next_event does: moves the oldest queued event
  * (MlEngineEvent*, g_new'd) into @event_out. FALSE when none is queued. */

@@ -806,13 +806,6 @@ ml_imap_client_new (const MlImapClientConfig *config, MlImapLocalStore *local)
   return self;
 }
 
-static void
-event_free (gpointer data)
-{
-  ml_engine_event_clear (data);
-  g_free (data);
-}
-
 void
 ml_imap_client_free (MlImapClient *self)
 {
@@ -822,7 +815,7 @@ ml_imap_client_free (MlImapClient *self)
   g_free (self->password);
   ml_imap_response_parser_free (self->parser);
   g_byte_array_unref (self->out);
-  g_queue_clear_full (&self->events, event_free);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_queue_clear_full (&self->outbox, (GDestroyNotify) command_free);
   g_queue_clear_full (&self->in_flight, (GDestroyNotify) command_free);
   if (self->own_local)

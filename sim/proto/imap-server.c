@@ -71,15 +71,6 @@ _ml_imap_server_push_event (MlImapServer *self, MlEngineEvent *event)
   g_queue_push_tail (&self->events, event);
 }
 
-static void
-free_queued_event (gpointer data)
-{
-  MlEngineEvent *event = data;
-
-  ml_engine_event_clear (event);
-  g_free (event);
-}
-
 void
 _ml_imap_server_transaction (MlImapServer *self, const char *explain_key,
                              const char *format, ...)
@@ -494,7 +485,7 @@ ml_imap_server_free (MlImapServer *self)
   _ml_imap_server_drop_view (self);
   ml_imap_parser_free (self->parser);
   g_string_free (self->output, TRUE);
-  g_queue_clear_full (&self->events, free_queued_event);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_free (self->tag);
   g_free ((char *) self->config.hostname);
   g_free ((char *) self->config.greeting);

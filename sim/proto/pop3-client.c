@@ -157,13 +157,6 @@ push_event (MlPop3Client *self, MlEngineEventKind kind, MlDirection direction, g
 }
 
 static void
-free_queued_event (gpointer data)
-{
-  ml_engine_event_clear (data);
-  g_free (data);
-}
-
-static void
 set_state (MlPop3Client *self, MlPop3ClientState state)
 {
   MlEngineEvent *ev;
@@ -757,7 +750,7 @@ ml_pop3_client_free (MlPop3Client *self)
   g_ptr_array_unref (self->server_uidls);
   g_ptr_array_unref (self->capabilities);
   g_queue_clear_full (&self->pending, g_free);
-  g_queue_clear_full (&self->events, free_queued_event);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->out);
   ml_pop3_response_parser_free (self->parser);
   g_hash_table_unref (self->known);

@@ -60,15 +60,6 @@ _ml_pop3_server_push_event (MlPop3Server *self, MlEngineEvent *event)
   g_queue_push_tail (&self->events, event);
 }
 
-static void
-free_queued_event (gpointer data)
-{
-  MlEngineEvent *event = data;
-
-  ml_engine_event_clear (event);
-  g_free (event);
-}
-
 void
 _ml_pop3_server_set_state (MlPop3Server *self, MlPop3ServerState state)
 {
@@ -424,7 +415,7 @@ ml_pop3_server_free (MlPop3Server *self)
    * as a lost connection, nothing deleted, the lock released. */
   release_maildrop (self);
   g_array_unref (self->messages);
-  g_queue_clear_full (&self->events, free_queued_event);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->output);
   ml_line_buffer_free (self->input);
   g_free (self->timestamp);

@@ -1035,13 +1035,6 @@ message_free (Message *m)
   g_free (m);
 }
 
-static void
-event_free (gpointer data)
-{
-  ml_engine_event_clear (data);
-  g_free (data);
-}
-
 void
 ml_smtp_client_free (MlSmtpClient *self)
 {
@@ -1050,7 +1043,7 @@ ml_smtp_client_free (MlSmtpClient *self)
   g_free (self->helo_name);
   ml_smtp_reply_parser_free (self->parser);
   g_byte_array_unref (self->out);
-  g_queue_clear_full (&self->events, event_free);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_array_unref (self->pending);
   for (guint i = 0; i < self->messages->len; i++)
     message_free (g_ptr_array_index (self->messages, i));

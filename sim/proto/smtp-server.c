@@ -191,15 +191,6 @@ _ml_smtp_server_push_event (MlSmtpServer *self, MlEngineEvent *event)
   g_queue_push_tail (&self->events, event);
 }
 
-static void
-free_queued_event (gpointer data)
-{
-  MlEngineEvent *event = data;
-
-  ml_engine_event_clear (event);
-  g_free (event);
-}
-
 void
 _ml_smtp_server_set_state (MlSmtpServer *self, MlSmtpServerState state)
 {
@@ -643,7 +634,7 @@ ml_smtp_server_free (MlSmtpServer *self)
     return;
   _ml_smtp_server_reset_transaction (self);
   g_ptr_array_unref (self->recipients);
-  g_queue_clear_full (&self->events, free_queued_event);
+  g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->output);
   ml_line_buffer_free (self->input);
   g_free (self->helo_name);
