@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include "application.h"
 #include "gui.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 #include "screenshot.h"
 #include "window.h"
 

@@ -4,7 +4,7 @@
 #include <adwaita.h>
 #include "screenshot.h"
 #include "window.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 
 /* Frames to let pass once the window has a size, so the ladder has
  * scrolled its current row into view before the picture is taken. */

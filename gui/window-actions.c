@@ -1,7 +1,7 @@
 #define G_LOG_DOMAIN "ml-window-actions"
 
 #include "window-private.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 #include "ladder-export.h"
 
 static void

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "window-private.h"
 #include "lesson-run.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 
 G_DEFINE_FINAL_TYPE (MlWindow, ml_window, ADW_TYPE_APPLICATION_WINDOW)
 

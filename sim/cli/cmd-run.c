@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "cli/cli.h"
 #include "lesson/lesson.h"
+#include "lesson/lessons-dir.h"
 #include "world/world.h"
 #include "trace/transcript-writer.h"
 #include "trace/json-writer.h"
@@ -61,7 +62,7 @@ ml_cli_run (int argc, char **argv)
       return 2;
     }
 
-  path = ml_cli_find_lesson (argv[1], &error);
+  path = ml_lessons_dir_find (argv[1], &error);
   if (path == NULL || (lesson = ml_lesson_load_file (path, &error)) == NULL)
     {
       fprintf (stderr, "maillab-cli run: %s\n", error->message);

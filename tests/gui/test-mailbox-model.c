@@ -1,7 +1,7 @@
 /* The mailbox model on lesson 06 (POP3 versus IMAP): a pure function of
  * the position, whichever way the player got there. No display needed. */
 #include "mailbox-model.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 #include "lesson/lesson.h"
 #include "world/world.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 #include "lesson/lesson.h"
 #include "world/world.h"
 

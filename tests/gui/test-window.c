@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include "gui.h"
 #include "window.h"
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 #include "ladder-export.h"
 #include "mailbox-view.h"
 #include "compare-chart.h"

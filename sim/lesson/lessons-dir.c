@@ -4,7 +4,7 @@
 
 #include <string.h>
 #include <gio/gio.h>
-#include "lessons-dir.h"
+#include "lesson/lessons-dir.h"
 
 const char *
 ml_lessons_dir_get (void)

@@ -1,8 +1,6 @@
-/* lessons-dir.h — where the lessons are, and a lesson by name.
- *
- * The same rules as maillab-cli (sim/cli/lessons-dir.c): $MAILLAB_LESSONS_DIR,
- * else the source tree's lessons/ when running uninstalled, else the
- * installed copy. Kept here because the CLI's copy lives in its program.
+/* lessons-dir.h — where the lessons are, and a lesson by name, for both
+ * maillab-cli and the visualizer: $MAILLAB_LESSONS_DIR, else the source
+ * tree's lessons/ when running uninstalled, else the installed copy.
  */
 #pragma once
 
