@@ -29,6 +29,39 @@ GQuark ml_lesson_error_quark (void);
 /* RFC 2177 3: a client re-issues IDLE at least every 29 minutes. */
 #define ML_LESSON_DEFAULT_IDLE_TIMEOUT_US (G_GUINT64_CONSTANT (29) * 60 * G_USEC_PER_SEC)
 
+typedef enum {
+  ML_LESSON_CERT_VALID = 0,
+  ML_LESSON_CERT_WRONG_NAME,   /* issued by the run's CA for another name */
+  ML_LESSON_CERT_EXPIRED,      /* issued by the run's CA, notAfter in the past */
+  ML_LESSON_CERT_SELF_SIGNED,  /* not issued by the run's CA */
+} MlLessonCertificate;
+
+typedef enum {
+  ML_LESSON_DEFAULT = 0,       /* not given: the documented default */
+  ML_LESSON_NO,
+  ML_LESSON_YES,
+} MlLessonTristate;
+
+/* A client's use of TLS (send, pop3-fetch, imap-* steps). */
+typedef enum {
+  ML_LESSON_TLS_OPPORTUNISTIC = 0, /* STARTTLS when offered, else go on in clear (default) */
+  ML_LESSON_TLS_NONE,              /* never */
+  ML_LESSON_TLS_REQUIRED,          /* STARTTLS, and stop (QUIT) when it is not offered */
+  ML_LESSON_TLS_IMPLICIT,          /* connect to 465 / 995 / 993 and start with TLS */
+} MlLessonTls;
+
+/* A client's login (send, pop3-fetch, imap-* steps). */
+typedef enum {
+  ML_LESSON_AUTH_DEFAULT = 0,  /* send: AUTH PLAIN when the server offers AUTH;
+                                  pop3: USER/PASS; imap: LOGIN */
+  ML_LESSON_AUTH_NONE,         /* send: no AUTH */
+  ML_LESSON_AUTH_PLAIN,
+  ML_LESSON_AUTH_LOGIN,        /* SASL LOGIN (SMTP, POP3 AUTH); IMAP LOGIN command */
+  ML_LESSON_AUTH_SCRAM_SHA_256,
+  ML_LESSON_AUTH_USER,         /* POP3 USER/PASS */
+  ML_LESSON_AUTH_APOP,         /* POP3 APOP */
+} MlLessonAuth;
+
 typedef struct {
   char    *name;        /* "smtp.a.example" */
   MlRole   roles;
@@ -37,6 +70,23 @@ typedef struct {
   char    *relay_to;    /* MTA: host that takes its domains' mail (the MDA);
                            MSA without MTA role: its smarthost */
   char    *submission;  /* MUA: the MSA host name it submits to */
+  /* TLS and authentication, server side (lessons/README.md "hosts").
+   * Every key is optional; the defaults keep a lesson without them in
+   * the clear. */
+  gboolean starttls;          /* starttls: offer STARTTLS / STLS (default FALSE) */
+  gboolean implicit_tls;      /* implicit_tls: also serve 465, 993, 995 (RFC 8314) */
+  MlLessonCertificate certificate; /* certificate: valid | wrong-name | expired | self-signed */
+  GStrv    auth_mechanisms;   /* auth: [PLAIN, LOGIN, SCRAM-SHA-256], upper case;
+                                 NULL: PLAIN and LOGIN */
+  MlLessonTristate plaintext_auth;  /* plaintext_auth: allow PLAIN, LOGIN,
+                                 USER/PASS before TLS. Default: allowed
+                                 only on a host that offers no TLS */
+  MlLessonTristate require_auth;    /* require_auth (MSA): submission needs
+                                 AUTH (RFC 6409 4.3). Default: required
+                                 when the host offers TLS */
+  gboolean strip_starttls;    /* strip_starttls (router): overwrite "STARTTLS"
+                                 in SMTP replies it forwards with "XXXXXXXX",
+                                 as some firewalls did — the downgrade attack */
   guint    line, column;
 } MlLessonHost;
 
@@ -104,6 +154,11 @@ typedef struct {
   char    *criteria;    /* imap-search: IMAP SEARCH keys, as typed */
   gboolean expunge;     /* imap-delete: EXPUNGE after \Deleted (default TRUE) */
   guint64  timeout_us;  /* imap-idle: give up after this long (default 29 min) */
+  /* send, pop3-fetch, imap-*: how the client protects and logs in. */
+  MlLessonTls  tls;     /* tls: opportunistic | none | required | implicit */
+  MlLessonAuth auth;    /* auth: none | plain | login | scram-sha-256 | user | apop */
+  char    *password;    /* password: given instead of the account's (a wrong
+                           one shows a failed login); NULL: the account's */
   guint    line, column;
 } MlLessonStep;
 

@@ -20,6 +20,16 @@ typedef enum {
   ML_ENGINE_EVENT_TRANSACTION, /* a fact: message accepted as id, recipient refused, … */
   ML_ENGINE_EVENT_DATA,        /* message content sent/received (DATA body), summarised */
   ML_ENGINE_EVENT_CLOSE,       /* the engine wants the connection closed */
+  /* Start TLS on this connection now (STARTTLS, STLS; RFC 3207, RFC 2595).
+   * A server queues it right after its go-ahead reply: the owner sends the
+   * output taken so far in the clear, then runs the handshake as server. A
+   * client queues it when it has received the go-ahead: the owner runs the
+   * handshake as client. Until the owner calls the engine's tls_started()
+   * the engine sends nothing; input that arrived in the clear after the
+   * command (server) or the go-ahead (client) is discarded by the engine,
+   * never taken for protected input (RFC 3207 4.2, the STARTTLS command
+   * injection class of bug). */
+  ML_ENGINE_EVENT_START_TLS,
 } MlEngineEventKind;
 
 typedef struct {

@@ -22,6 +22,11 @@ typedef struct {
   void     (*connection_lost) (gpointer engine);
   void     (*set_now)         (gpointer engine, gint64 unix_usec);  /* may be NULL */
   void     (*free)            (gpointer engine);
+  /* The TLS handshake the engine asked for (ML_ENGINE_EVENT_START_TLS)
+   * completed: what flows from now on is protected. May be NULL for an
+   * engine that never asks. If the handshake fails the connection is
+   * closed and connection_lost() is called instead. */
+  void     (*tls_started)     (gpointer engine);
 } MlEngineOps;
 
 typedef struct _MlEngineSession MlEngineSession;
