@@ -128,7 +128,18 @@ typedef enum {
   ML_LESSON_ACTION_IMAP_IDLE,         /* wait for the server to push news */
   ML_LESSON_ACTION_IMAP_CREATE_FOLDER,
   ML_LESSON_ACTION_IMAP_LOGOUT,
+  ML_LESSON_ACTION_CONSOLE,           /* "be the client": typed lines, one
+                                         per complete reply (protocol, port,
+                                         lines) */
 } MlLessonActionKind;
+
+/* A file attached to a send step's message (multipart/mixed). */
+typedef struct {
+  char    *name;          /* filename parameter, RFC 2183 */
+  char    *content_type;  /* "text/plain", "application/pdf", … */
+  char    *content;       /* the content as text (lessons are text files) */
+  guint    line, column;
+} MlLessonAttachment;
 
 typedef struct {
   MlLessonActionKind kind;
@@ -159,6 +170,12 @@ typedef struct {
   MlLessonAuth auth;    /* auth: none | plain | login | scram-sha-256 | user | apop */
   char    *password;    /* password: given instead of the account's (a wrong
                            one shows a failed login); NULL: the account's */
+  GPtrArray *attachments; /* send: MlLessonAttachment*, NULL when none */
+  /* console: the student's typed session with a server */
+  MlProtocol protocol;  /* protocol: smtp | pop3 | imap */
+  guint16  port;        /* port: default the protocol's (25, 110, 143) */
+  GStrv    lines;       /* lines: sent one at a time, each after the
+                           previous command's complete response */
   guint    line, column;
 } MlLessonStep;
 
