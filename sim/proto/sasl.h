@@ -124,6 +124,10 @@ MlSaslStep    ml_sasl_server_step     (MlSaslServer *self,
 /* After SUCCESS: who logged in (the authcid; authzid must be empty or the
  * same, RFC 4616 2). Borrowed. */
 const char   *ml_sasl_server_get_user (MlSaslServer *self);
+/* Replaces the SCRAM server nonce part made from the seed (printable, no
+ * ','): for tests that replay a published exchange (RFC 7677 3). */
+void          ml_sasl_server_set_nonce (MlSaslServer *self,
+                                        const char   *nonce);
 
 /* ---- client side ---- */
 
@@ -145,6 +149,10 @@ GBytes       *ml_sasl_client_step     (MlSaslClient *self,
 /* SCRAM: TRUE once the server's signature was verified. Other mechanisms:
  * always TRUE (they prove nothing about the server). */
 gboolean      ml_sasl_client_server_verified (MlSaslClient *self);
+/* Replaces the SCRAM client nonce made from the seed; call before
+ * ml_sasl_client_initial (tests replaying RFC 7677 3). */
+void          ml_sasl_client_set_nonce (MlSaslClient *self,
+                                        const char   *nonce);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlSaslServer, ml_sasl_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlSaslClient, ml_sasl_client_free)
