@@ -10,68 +10,7 @@
 #define G_LOG_DOMAIN "ml-pop3-client"
 
 #include <string.h>
-#include "proto/pop3-client.h"
-
-typedef enum {
-  CMD_GREETING = 0,  /* not a command: the response the connection opens with */
-  CMD_CAPA,
-  CMD_USER,
-  CMD_PASS,
-  CMD_APOP,
-  CMD_STAT,
-  CMD_UIDL,
-  CMD_LIST,
-  CMD_RETR,
-  CMD_DELE,
-  CMD_QUIT,
-} CmdKind;
-
-typedef struct {
-  CmdKind  kind;
-  guint    number;     /* RETR, DELE: the message-number */
-  gboolean multiline;  /* a "+OK" is followed by a body */
-} Pending;
-
-typedef struct {
-  MlPop3FetchedMessage pub;
-  gboolean             dele_ok;  /* DELE answered "+OK"; removed only in UPDATE */
-} Fetched;
-
-struct _MlPop3Client
-{
-  char                 *user;
-  char                 *password;
-  gboolean              use_apop;
-  gboolean              keep;
-  gboolean              use_capa;
-  gboolean              use_pipelining;
-  GHashTable           *known;          /* unique-ids this device holds */
-
-  MlPop3ClientState     state;
-  MlPop3ResponseParser *parser;
-  GByteArray           *out;
-  GQueue                events;         /* MlEngineEvent*, owned */
-  GQueue                pending;        /* Pending*, owned */
-
-  char                 *timestamp;      /* APOP challenge from the greeting */
-  GPtrArray            *capabilities;   /* char*, NULL-terminated */
-  gboolean              capa_known;     /* CAPA answered "+OK" */
-  gboolean              pipelining;     /* offered and wanted */
-
-  guint                 stat_n;
-  guint64               stat_size;
-  GPtrArray            *server_uidls;   /* char*, NULL-terminated */
-  GHashTable           *uidl_by_number; /* number → char* (in server_uidls) */
-  GArray               *wanted;         /* guint message-numbers, in order */
-  guint                 next_wanted;    /* without pipelining: next to RETR */
-  GPtrArray            *fetched;        /* Fetched* */
-  guint                 n_deleted;
-
-  char                 *error;
-  char                 *error_code;
-  gboolean              quit_sent;
-  gboolean              done;
-};
+#include "proto/pop3-client-private.h"
 
 typedef void (*ResponseHandler) (MlPop3Client *self, const Pending *cmd,
                                  const MlPop3Response *response);
@@ -104,6 +43,8 @@ static const struct {
   [CMD_RETR]     = { ML_POP3_CLIENT_STATE_RETR,     on_retr },
   [CMD_DELE]     = { ML_POP3_CLIENT_STATE_DELE,     on_dele },
   [CMD_QUIT]     = { ML_POP3_CLIENT_STATE_QUIT,     on_quit },
+  [CMD_STLS]     = { ML_POP3_CLIENT_STATE_STLS,     _ml_pop3_client_on_stls },
+  [CMD_AUTH]     = { ML_POP3_CLIENT_STATE_AUTH,     _ml_pop3_client_on_sasl },
 };
 
 static const char * const state_names[] = {
@@ -119,6 +60,9 @@ static const char * const state_names[] = {
   [ML_POP3_CLIENT_STATE_DELE]     = "dele",
   [ML_POP3_CLIENT_STATE_QUIT]     = "quit",
   [ML_POP3_CLIENT_STATE_DONE]     = "done",
+  [ML_POP3_CLIENT_STATE_STLS]     = "stls",
+  [ML_POP3_CLIENT_STATE_TLS]      = "tls",
+  [ML_POP3_CLIENT_STATE_AUTH]     = "auth",
 };
 
 const char *
@@ -143,8 +87,8 @@ ml_pop3_client_config_init (MlPop3ClientConfig *config)
 
 /* ---- events ---- */
 
-static MlEngineEvent *
-push_event (MlPop3Client *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
+MlEngineEvent *
+_ml_pop3_client_push_event (MlPop3Client *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
 {
   MlEngineEvent *ev = g_new0 (MlEngineEvent, 1);
 
@@ -163,7 +107,7 @@ set_state (MlPop3Client *self, MlPop3ClientState state)
 
   if (self->state == state)
     return;
-  ev = push_event (self, ML_ENGINE_EVENT_STATE, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_pop3_client_push_event (self, ML_ENGINE_EVENT_STATE, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->state_from = ml_pop3_client_state_to_string (self->state);
   ev->state_to = ml_pop3_client_state_to_string (state);
   ev->explain_key = g_strconcat ("pop3.client.state.", ev->state_to, NULL);
@@ -178,14 +122,16 @@ update_state (MlPop3Client *self)
 
   if (self->done)
     set_state (self, ML_POP3_CLIENT_STATE_DONE);
+  else if (self->tls_pending)
+    set_state (self, ML_POP3_CLIENT_STATE_TLS);
   else if (head != NULL)
     set_state (self, commands[head->kind].state);
 }
 
-static void
-note (MlPop3Client *self, const char *explain_key, char *detail)
+void
+_ml_pop3_client_note (MlPop3Client *self, const char *explain_key, char *detail)
 {
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
+  MlEngineEvent *ev = _ml_pop3_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
 
   ev->explain_key = g_strdup (explain_key);
   ev->detail = detail;
@@ -193,11 +139,8 @@ note (MlPop3Client *self, const char *explain_key, char *detail)
 
 /* ---- sending ---- */
 
-static void send_command (MlPop3Client *self, CmdKind kind, guint number,
-                          const char *format, ...) G_GNUC_PRINTF (4, 5);
-
-static void
-send_command (MlPop3Client *self, CmdKind kind, guint number, const char *format, ...)
+void
+_ml_pop3_client_send_command (MlPop3Client *self, CmdKind kind, guint number, const char *format, ...)
 {
   g_autofree char *line = NULL;
   g_autofree char *lower = NULL;
@@ -213,14 +156,14 @@ send_command (MlPop3Client *self, CmdKind kind, guint number, const char *format
   g_byte_array_append (self->out, (const guint8 *) line, (guint) strlen (line));
   g_byte_array_append (self->out, (const guint8 *) "\r\n", 2);
 
-  ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_pop3_client_push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
   sp = strchr (line, ' ');
   ev->line = g_utf8_make_valid (line, -1);
   ev->verb = sp ? g_strndup (line, (gsize) (sp - line)) : g_strdup (line);
   ev->args = g_utf8_make_valid (sp ? sp + 1 : "", -1);
   lower = g_ascii_strdown (ev->verb, -1);
   ev->explain_key = g_strconcat ("pop3.", lower, NULL);
-  if (kind == CMD_PASS)
+  if (kind == CMD_PASS || kind == CMD_AUTH)
     ev->detail = g_strdup ("credential");
 
   p = g_new0 (Pending, 1);
@@ -236,15 +179,15 @@ send_command (MlPop3Client *self, CmdKind kind, guint number, const char *format
     self->quit_sent = TRUE;
 }
 
-static void
-send_quit (MlPop3Client *self)
+void
+_ml_pop3_client_send_quit (MlPop3Client *self)
 {
   if (!self->quit_sent)
-    send_command (self, CMD_QUIT, 0, "QUIT");
+    _ml_pop3_client_send_command (self, CMD_QUIT, 0, "QUIT");
 }
 
-static void
-set_error (MlPop3Client *self, const char *code, char *reason)
+void
+_ml_pop3_client_set_error (MlPop3Client *self, const char *code, char *reason)
 {
   if (self->error != NULL)
     {
@@ -253,17 +196,17 @@ set_error (MlPop3Client *self, const char *code, char *reason)
     }
   self->error = reason;
   self->error_code = g_strdup (code);
-  note (self, "pop3.client.failed", g_strdup (reason));
+  _ml_pop3_client_note (self, "pop3.client.failed", g_strdup (reason));
 }
 
 /* The fetch cannot go on, but the session is sound: say goodbye. Nothing
  * is deleted, since no DELE was sent yet. */
-static void
-fail_and_quit (MlPop3Client *self, const MlPop3Response *response, const char *what)
+void
+_ml_pop3_client_fail_and_quit (MlPop3Client *self, const MlPop3Response *response, const char *what)
 {
-  set_error (self, response ? response->resp_code : NULL,
+  _ml_pop3_client_set_error (self, response ? response->resp_code : NULL,
              g_strdup_printf ("%s: %s", what, response ? response->text : ""));
-  send_quit (self);
+  _ml_pop3_client_send_quit (self);
 }
 
 /* The session is not sound (a malformed response, a lost connection):
@@ -271,7 +214,7 @@ fail_and_quit (MlPop3Client *self, const MlPop3Response *response, const char *w
 static void
 fail_hard (MlPop3Client *self, char *reason)
 {
-  set_error (self, NULL, reason);
+  _ml_pop3_client_set_error (self, NULL, reason);
   g_queue_clear_full (&self->pending, g_free);
   ml_pop3_response_parser_reset (self->parser);
   self->done = TRUE;
@@ -280,8 +223,8 @@ fail_hard (MlPop3Client *self, char *reason)
 
 /* ---- the session ---- */
 
-static gboolean
-has_capability (MlPop3Client *self, const char *tag)
+gboolean
+_ml_pop3_client_has_capability (MlPop3Client *self, const char *tag)
 {
   /* capa-tag, case-insensitive (RFC 2449 5), then SP params or the end. */
   gsize n = strlen (tag);
@@ -297,46 +240,24 @@ has_capability (MlPop3Client *self, const char *tag)
 }
 
 static void
-start_auth (MlPop3Client *self)
-{
-  /* A CR or LF would end the command early and start another one of the
-   * user's choosing (RFC 1939 3: commands end in CRLF). */
-  if (strpbrk (self->user, "\r\n") != NULL || strpbrk (self->password, "\r\n") != NULL)
-    {
-      set_error (self, NULL, g_strdup ("the user name or password holds a line break"));
-      send_quit (self);
-      return;
-    }
-  /* APOP when asked to, or when CAPA leaves USER out (RFC 2449 6.2: the
-   * server takes no plaintext login) and the greeting offers a challenge. */
-  if (self->timestamp != NULL &&
-      (self->use_apop || (self->capa_known && !has_capability (self, "USER"))))
-    {
-      g_autofree char *digest = ml_pop3_apop_digest (self->timestamp, self->password);
-
-      send_command (self, CMD_APOP, 0, "APOP %s %s", self->user, digest);
-    }
-  else
-    send_command (self, CMD_USER, 0, "USER %s", self->user);
-}
-
-static void
 on_greeting (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 {
   if (!response->ok)
     {
       /* A server may refuse the session in its greeting; there is nothing
        * to QUIT. */
-      set_error (self, response->resp_code,
+      _ml_pop3_client_set_error (self, response->resp_code,
                  g_strdup_printf ("server refused the session: %s", response->text));
       self->done = TRUE;
       return;
     }
   self->timestamp = ml_pop3_dup_timestamp (response->text);
-  if (self->use_capa)
-    send_command (self, CMD_CAPA, 0, "CAPA");
+  /* STLS is found in CAPA (RFC 2595 4), so a client that wants TLS asks. */
+  if (self->use_capa || self->tls == ML_POP3_CLIENT_TLS_OPPORTUNISTIC
+      || (self->tls == ML_POP3_CLIENT_TLS_REQUIRED && !self->tls_active))
+    _ml_pop3_client_send_command (self, CMD_CAPA, 0, "CAPA");
   else
-    start_auth (self);
+    _ml_pop3_client_capabilities_known (self);
 }
 
 static void
@@ -352,9 +273,9 @@ on_capa (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
         g_ptr_array_add (self->capabilities, g_steal_pointer (&lines[i]));
       g_ptr_array_add (self->capabilities, NULL);
       self->capa_known = TRUE;
-      self->pipelining = self->use_pipelining && has_capability (self, "PIPELINING");
+      self->pipelining = self->use_pipelining && _ml_pop3_client_has_capability (self, "PIPELINING");
     }
-  start_auth (self);
+  _ml_pop3_client_capabilities_known (self);
 }
 
 static void
@@ -362,10 +283,10 @@ on_user (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 {
   if (!response->ok)
     {
-      fail_and_quit (self, response, "USER refused");
+      _ml_pop3_client_fail_and_quit (self, response, "USER refused");
       return;
     }
-  send_command (self, CMD_PASS, 0, "PASS %s", self->password);
+  _ml_pop3_client_send_command (self, CMD_PASS, 0, "PASS %s", self->password);
 }
 
 static void
@@ -375,10 +296,16 @@ on_auth (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
     {
       /* [IN-USE] and [AUTH] (RFC 2449 8.1.2, RFC 3206) tell the two apart
        * for whoever reads the result. */
-      fail_and_quit (self, response, "authentication failed");
+      _ml_pop3_client_fail_and_quit (self, response, "authentication failed");
       return;
     }
-  send_command (self, CMD_STAT, 0, "STAT");
+  _ml_pop3_client_logged_in (self);
+}
+
+void
+_ml_pop3_client_logged_in (MlPop3Client *self)
+{
+  _ml_pop3_client_send_command (self, CMD_STAT, 0, "STAT");
 }
 
 /* Two decimal numbers at the start of @text ("2 320", RFC 1939 5). */
@@ -403,20 +330,20 @@ on_stat (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 {
   if (!response->ok)
     {
-      fail_and_quit (self, response, "STAT refused");
+      _ml_pop3_client_fail_and_quit (self, response, "STAT refused");
       return;
     }
   if (!parse_two_numbers (response->text, &self->stat_n, &self->stat_size))
     {
-      fail_and_quit (self, response, "STAT answer is not a drop listing");
+      _ml_pop3_client_fail_and_quit (self, response, "STAT answer is not a drop listing");
       return;
     }
   /* Without CAPA we cannot know whether UIDL exists: try it, and fall back
    * to LIST on "-ERR" (RFC 1939 7 makes it optional). */
-  if (self->capa_known && !has_capability (self, "UIDL"))
-    send_command (self, CMD_LIST, 0, "LIST");
+  if (self->capa_known && !_ml_pop3_client_has_capability (self, "UIDL"))
+    _ml_pop3_client_send_command (self, CMD_LIST, 0, "LIST");
   else
-    send_command (self, CMD_UIDL, 0, "UIDL");
+    _ml_pop3_client_send_command (self, CMD_UIDL, 0, "UIDL");
 }
 
 static void
@@ -435,7 +362,7 @@ send_retr_batch (MlPop3Client *self)
     {
       guint n = g_array_index (self->wanted, guint, i);
 
-      send_command (self, CMD_RETR, n, "RETR %u", n);
+      _ml_pop3_client_send_command (self, CMD_RETR, n, "RETR %u", n);
     }
   self->next_wanted = self->wanted->len;
 }
@@ -445,7 +372,7 @@ start_retrieval (MlPop3Client *self)
 {
   if (self->wanted->len == 0)
     {
-      send_quit (self);
+      _ml_pop3_client_send_quit (self);
       return;
     }
   if (self->pipelining)
@@ -454,7 +381,7 @@ start_retrieval (MlPop3Client *self)
       return;
     }
   self->next_wanted = 1;
-  send_command (self, CMD_RETR, g_array_index (self->wanted, guint, 0),
+  _ml_pop3_client_send_command (self, CMD_RETR, g_array_index (self->wanted, guint, 0),
                 "RETR %u", g_array_index (self->wanted, guint, 0));
 }
 
@@ -479,7 +406,7 @@ on_uidl (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 
   if (!response->ok)
     {
-      send_command (self, CMD_LIST, 0, "LIST");
+      _ml_pop3_client_send_command (self, CMD_LIST, 0, "LIST");
       return;
     }
   lines = ml_pop3_response_dup_lines (response);
@@ -514,7 +441,7 @@ on_list (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 
   if (!response->ok)
     {
-      fail_and_quit (self, response, "LIST refused");
+      _ml_pop3_client_fail_and_quit (self, response, "LIST refused");
       return;
     }
   /* Without unique-ids every message is new to us (RFC 1939 8). */
@@ -559,10 +486,10 @@ next_retr_or_quit (MlPop3Client *self)
     {
       guint n = g_array_index (self->wanted, guint, self->next_wanted++);
 
-      send_command (self, CMD_RETR, n, "RETR %u", n);
+      _ml_pop3_client_send_command (self, CMD_RETR, n, "RETR %u", n);
     }
   else
-    send_quit (self);
+    _ml_pop3_client_send_quit (self);
 }
 
 static void
@@ -580,7 +507,7 @@ on_retr (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
       f->pub.data = g_bytes_ref (response->body);
       f->pub.size = g_bytes_get_size (response->body);
       g_ptr_array_add (self->fetched, f);
-      note (self, "pop3.client.fetched",
+      _ml_pop3_client_note (self, "pop3.client.fetched",
             g_strdup_printf ("message %u fetched, %" G_GUINT64_FORMAT " octets",
                              f->pub.number, f->pub.size));
     }
@@ -597,13 +524,13 @@ on_retr (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
           {
             Fetched *g = g_ptr_array_index (self->fetched, i);
 
-            send_command (self, CMD_DELE, g->pub.number, "DELE %u", g->pub.number);
+            _ml_pop3_client_send_command (self, CMD_DELE, g->pub.number, "DELE %u", g->pub.number);
           }
-      send_quit (self);
+      _ml_pop3_client_send_quit (self);
       return;
     }
   if (f != NULL && !self->keep)
-    send_command (self, CMD_DELE, f->pub.number, "DELE %u", f->pub.number);
+    _ml_pop3_client_send_command (self, CMD_DELE, f->pub.number, "DELE %u", f->pub.number);
   else
     next_retr_or_quit (self);
 }
@@ -639,7 +566,7 @@ on_quit (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
     }
   else
     /* "some deleted messages not removed": which, it does not say. */
-    set_error (self, response->resp_code,
+    _ml_pop3_client_set_error (self, response->resp_code,
                g_strdup_printf ("QUIT: %s", response->text));
   self->done = TRUE;
 }
@@ -647,18 +574,19 @@ on_quit (MlPop3Client *self, const Pending *cmd, const MlPop3Response *response)
 static void
 push_reply_event (MlPop3Client *self, const MlPop3Response *response)
 {
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
+  MlEngineEvent *ev = _ml_pop3_client_push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
 
   ev->line = g_strdup (response->raw);
   ev->code = 0;
   ev->enhanced = g_strdup (response->resp_code);
-  ev->explain_key = g_strdup (response->ok ? "pop3.reply.ok" : "pop3.reply.err");
+  ev->explain_key = g_strdup (response->challenge ? "pop3.reply.challenge"
+                             : response->ok ? "pop3.reply.ok" : "pop3.reply.err");
 }
 
 static void
 process (MlPop3Client *self)
 {
-  while (!self->done)
+  while (!self->done && !self->tls_pending)
     {
       Pending *head = g_queue_peek_head (&self->pending);
       g_autoptr(MlPop3Response) response = NULL;
@@ -701,6 +629,11 @@ ml_pop3_client_new (const MlPop3ClientConfig *config)
   self->user = g_strdup (config->user ? config->user : "");
   self->password = g_strdup (config->password ? config->password : "");
   self->use_apop = config->use_apop;
+  self->auth = config->auth;
+  self->sasl_mechanism = config->sasl_mechanism;
+  self->nonce_seed = config->nonce_seed;
+  self->tls = config->tls;
+  self->tls_active = (config->tls == ML_POP3_CLIENT_TLS_IMPLICIT);
   self->keep = config->keep;
   self->use_capa = config->use_capa;
   self->use_pipelining = config->use_pipelining;
@@ -754,6 +687,8 @@ ml_pop3_client_free (MlPop3Client *self)
   g_byte_array_unref (self->out);
   ml_pop3_response_parser_free (self->parser);
   g_hash_table_unref (self->known);
+  g_clear_pointer (&self->sasl, ml_sasl_client_free);
+  g_free (self->sasl_error);
   g_free (self->timestamp);
   g_free (self->error);
   g_free (self->error_code);
@@ -772,6 +707,10 @@ ml_pop3_client_feed (MlPop3Client *self, const guint8 *data, gsize len)
 
   if (self->done)
     return 0;
+  if (self->tls_pending)
+    /* After STLS's "+OK" only the handshake may come; anything else came
+     * in clear and is not a response (RFC 2595 4, RFC 3207 4.2). */
+    return len;
   ml_pop3_response_parser_push (self->parser, data, len);
   process (self);
   return len;
@@ -811,6 +750,32 @@ ml_pop3_client_connection_lost (MlPop3Client *self)
   /* RFC 1939 6: without the answer to QUIT, nothing is known to be
    * deleted. */
   fail_hard (self, g_strdup ("connection lost"));
+}
+
+void
+ml_pop3_client_tls_started (MlPop3Client *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->tls_pending);
+
+  self->tls_pending = FALSE;
+  self->tls_active = TRUE;
+  _ml_pop3_client_note (self, "pop3.client.tls-active", g_strdup ("TLS active"));
+  /* RFC 2595 4: what CAPA said in clear may have been forged; forget it
+   * and ask again inside TLS. */
+  g_ptr_array_set_size (self->capabilities, 0);
+  g_ptr_array_add (self->capabilities, NULL);
+  self->capa_known = FALSE;
+  self->pipelining = FALSE;
+  _ml_pop3_client_send_command (self, CMD_CAPA, 0, "CAPA");
+  update_state (self);
+}
+
+gboolean
+ml_pop3_client_is_tls (MlPop3Client *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->tls_active;
 }
 
 MlPop3ClientState

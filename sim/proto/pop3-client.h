@@ -23,15 +23,44 @@
  *            "\n" (stuffing and the final "." included)
  *   STATE    "pop3.client.state.<name>", names below
  *   TRANSACTION  "pop3.client.fetched" ("message 2 fetched, 1234 octets"),
- *            "pop3.client.failed" (why the fetch stopped)
+ *            "pop3.client.failed" (why the fetch stopped),
+ *            "pop3.client.tls-active" (tls_started() was called)
+ *   START_TLS  "pop3.client.stls": STLS was answered "+OK"; the owner runs
+ *            the handshake as client and calls ml_pop3_client_tls_started()
+ *   COMMAND  an answer to an AUTH challenge has verb NULL, explain key
+ *            "pop3.auth.response" and detail "credential"
+ *   REPLY    a challenge "+ base64" has explain key "pop3.reply.challenge"
+ *
+ * TLS (RFC 2595 4): in the opportunistic and required modes the client
+ * asks CAPA, sends STLS when it is offered (required: gives up before any
+ * credential when it is not), and after the handshake forgets the
+ * capabilities and asks CAPA again.
  */
 #pragma once
 
 #include <glib.h>
 #include "proto/engine-event.h"
 #include "proto/pop3-parser.h"
+#include "proto/sasl.h"
 
 G_BEGIN_DECLS
+
+typedef enum {
+  ML_POP3_CLIENT_TLS_NONE = 0,       /* never STLS */
+  ML_POP3_CLIENT_TLS_OPPORTUNISTIC,  /* STLS when CAPA lists it, else on in
+                                        clear (what stripping defeats) */
+  ML_POP3_CLIENT_TLS_REQUIRED,       /* STLS or QUIT before any credential */
+  ML_POP3_CLIENT_TLS_IMPLICIT,       /* TLS from the first octet (995,
+                                        RFC 8314 3.3): no STLS */
+} MlPop3ClientTls;
+
+typedef enum {
+  ML_POP3_CLIENT_AUTH_AUTO = 0,  /* use_apop's choice, as before */
+  ML_POP3_CLIENT_AUTH_USER,      /* USER/PASS (RFC 1939 7) */
+  ML_POP3_CLIENT_AUTH_APOP,      /* APOP (RFC 1939 7); fails without a
+                                    timestamp in the greeting */
+  ML_POP3_CLIENT_AUTH_SASL,      /* AUTH sasl_mechanism (RFC 5034) */
+} MlPop3ClientAuth;
 
 typedef struct {
   const char         *user;            /* USER / APOP name (copied) */
@@ -49,9 +78,13 @@ typedef struct {
                                           (copied) */
   gboolean            use_capa;        /* CAPA first (RFC 2449 5) */
   gboolean            use_pipelining;  /* batch when PIPELINING is offered */
+  MlPop3ClientTls     tls;
+  MlPop3ClientAuth    auth;
+  MlSaslMechanism     sasl_mechanism;  /* for ML_POP3_CLIENT_AUTH_SASL */
+  guint64             nonce_seed;      /* SCRAM's client nonce */
 } MlPop3ClientConfig;
 
-/* USER/PASS, delete after download, CAPA and pipelining on. */
+/* USER/PASS, delete after download, CAPA and pipelining on, no TLS. */
 void ml_pop3_client_config_init (MlPop3ClientConfig *config);
 
 typedef enum {
@@ -67,6 +100,9 @@ typedef enum {
   ML_POP3_CLIENT_STATE_DELE,
   ML_POP3_CLIENT_STATE_QUIT,
   ML_POP3_CLIENT_STATE_DONE,
+  ML_POP3_CLIENT_STATE_STLS,          /* STLS sent */
+  ML_POP3_CLIENT_STATE_TLS,           /* waiting for the handshake */
+  ML_POP3_CLIENT_STATE_AUTH,          /* AUTH exchange */
 } MlPop3ClientState;
 
 const char *ml_pop3_client_state_to_string (MlPop3ClientState state);
@@ -98,6 +134,10 @@ gboolean      ml_pop3_client_is_done      (MlPop3Client *self);
 /* The connection broke. Nothing counts as deleted unless QUIT's "+OK"
  * came (RFC 1939 6). */
 void          ml_pop3_client_connection_lost (MlPop3Client *self);
+/* The handshake START_TLS asked for is done: the client asks CAPA again
+ * (RFC 2595 4). Bytes fed between START_TLS and this call were dropped. */
+void          ml_pop3_client_tls_started  (MlPop3Client *self);
+gboolean      ml_pop3_client_is_tls       (MlPop3Client *self);
 
 MlPop3ClientState ml_pop3_client_get_state (MlPop3Client *self);
 /* Why the fetch failed ("authentication failed: [AUTH] …", "connection

@@ -286,6 +286,16 @@ parse_status_line (const char *line, gsize len, GError **error)
     skip = 3;
   else if (len >= 4 && memcmp (line, "-ERR", 4) == 0 && (len == 4 || line[4] == ' '))
     skip = 4;
+  else if (len >= 1 && line[0] == '+' && (len == 1 || line[1] == ' '))
+    {
+      /* RFC 5034 4: "+" SP base64, nothing else; a bare "+" is read as
+       * the empty challenge too, since some servers drop the SP. */
+      response = g_new0 (MlPop3Response, 1);
+      response->challenge = TRUE;
+      response->text = len > 2 ? make_valid (line + 2, len - 2) : g_strdup ("");
+      response->raw = make_valid (line, len);
+      return response;
+    }
   else
     {
       g_autofree char *shown = make_valid (line, MIN (len, 40));

@@ -101,6 +101,9 @@ GQuark ml_pop3_response_error_quark (void);
 
 typedef struct {
   gboolean  ok;         /* "+OK" rather than "-ERR" */
+  gboolean  challenge;  /* a SASL server challenge "+ base64" (RFC 5034 4):
+                           ok is FALSE, text the base64 ("" for the empty
+                           challenge "+ "), resp_code NULL */
   char     *text;       /* after the status and one SP, response code
                            included, "" if none */
   char     *resp_code;  /* "IN-USE", "SYS/TEMP", "AUTH" (RFC 2449 8,

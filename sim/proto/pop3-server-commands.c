@@ -61,10 +61,10 @@ static const MlPop3CommandSpec pop3_commands[] = {
   { "TOP",  cmd_top,  ALLOW_TRANSACTION,   2, 2 },
   { "UIDL", cmd_uidl, ALLOW_TRANSACTION,   0, 1 },
   { "CAPA", cmd_capa, ALLOW_BOTH,          0, 0 },
-  /* Recognised, not offered yet (and so not in CAPA): a server without
-   * them answers "-ERR" (RFC 2595 4, RFC 5034 4). */
-  { "STLS", NULL,     ALLOW_AUTHORIZATION, 0, 0 },
-  { "AUTH", NULL,     ALLOW_AUTHORIZATION, 0, REST_OF_LINE },
+  /* RFC 2595 4, RFC 5034 4: pop3-server-auth.c answers "-ERR" when the
+   * configuration does not offer them. */
+  { "STLS", _ml_pop3_server_cmd_stls, ALLOW_AUTHORIZATION, 0, 0 },
+  { "AUTH", _ml_pop3_server_cmd_auth, ALLOW_AUTHORIZATION, 0, REST_OF_LINE },
 };
 
 static const MlPop3CommandSpec *
@@ -188,7 +188,7 @@ _ml_pop3_server_dispatch (MlPop3Server *self, const char *line, gsize len)
 static void
 cmd_user (MlPop3Server *self, const MlPop3Command *cmd)
 {
-  if (!self->config.allow_plaintext_auth)
+  if (!_ml_pop3_server_plaintext_ok (self))
     {
       /* RFC 3206 4: [AUTH] says the credentials are the problem; here the
        * way of giving them. */
@@ -202,54 +202,24 @@ cmd_user (MlPop3Server *self, const MlPop3Command *cmd)
 }
 
 static void
-auth_failed (MlPop3Server *self)
-{
-  /* RFC 3206 4: the credentials were wrong, retrying the same is useless.
-   * Failed attempts are not delayed yet; the TLS work adds the delay. */
-  _ml_pop3_server_err (self, "AUTH", "invalid user name or password");
-}
-
-static void
 cmd_pass (MlPop3Server *self, const MlPop3Command *cmd)
 {
   g_autofree char *user = g_steal_pointer (&self->user);
-  MlAccount *account;
+  MlAccount *account = NULL;
 
   if (user == NULL)
     {
       _ml_pop3_server_err (self, NULL, "send USER first");
       return;
     }
-  account = ml_mail_store_find_account (self->store, user);
-  if (account == NULL || !ml_account_check_password (account, cmd->rest))
-    {
-      auth_failed (self);
-      return;
-    }
-  _ml_pop3_server_open_maildrop (self, account);
-}
-
-/* Compares without stopping at the first difference, so the time taken
- * says nothing about how much of a digest was right. */
-static gboolean
-digest_equal (const char *a, const char *b)
-{
-  guint diff = 0;
-  gsize n = strlen (a);
-
-  if (n != strlen (b))
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    diff |= (guint) (g_ascii_tolower (a[i]) ^ g_ascii_tolower (b[i]));
-  return diff == 0;
+  if (_ml_pop3_server_check_login (self, user, cmd->rest, NULL, &account))
+    _ml_pop3_server_open_maildrop (self, account);
 }
 
 static void
 cmd_apop (MlPop3Server *self, const MlPop3Command *cmd)
 {
-  MlAccount *account;
-  const char *secret;
-  g_autofree char *expected = NULL;
+  MlAccount *account = NULL;
 
   if (self->timestamp == NULL)
     {
@@ -263,22 +233,11 @@ cmd_apop (MlPop3Server *self, const MlPop3Command *cmd)
       _ml_pop3_server_err (self, NULL, "digest must be 32 hexadecimal digits");
       return;
     }
-  account = ml_mail_store_find_account (self->store, cmd->args[0]);
-  secret = account ? ml_account_get_password (account) : NULL;
-  if (secret == NULL)
-    {
-      auth_failed (self);
-      return;
-    }
-  /* MD5 over the greeting's timestamp and the shared secret (RFC 1939 7);
-   * upper-case hex is accepted, the RFC's lower case is what we send. */
-  expected = ml_pop3_apop_digest (self->timestamp, secret);
-  if (!digest_equal (expected, cmd->args[1]))
-    {
-      auth_failed (self);
-      return;
-    }
-  _ml_pop3_server_open_maildrop (self, account);
+  /* Upper-case hex is accepted, the RFC's lower case is what we send.
+   * APOP is not plaintext, so it works before TLS too: its weakness is
+   * MD5 and an offline guess at the password from one captured digest. */
+  if (_ml_pop3_server_check_login (self, cmd->args[0], NULL, cmd->args[1], &account))
+    _ml_pop3_server_open_maildrop (self, account);
 }
 
 static void
@@ -520,15 +479,17 @@ cmd_capa (MlPop3Server *self, const MlPop3Command *cmd)
 {
   g_autoptr(GByteArray) body = g_byte_array_new ();
 
-  /* The same list in both states: nothing here differs after login
-   * (RFC 2449 5). No APOP tag: the greeting's timestamp says it (RFC 2449
-   * 6). STLS and SASL come with TLS. */
+  /* RFC 2449 5: the list may change with the state; only the login
+   * capabilities do. No APOP tag: the greeting's timestamp says it
+   * (RFC 2449 6). USER only where a password in clear is acceptable
+   * (RFC 2449 6.2, RFC 2595 4). */
   append_capability (body, "TOP");
-  if (self->config.allow_plaintext_auth)
+  if (_ml_pop3_server_plaintext_ok (self))
     append_capability (body, "USER");
   append_capability (body, "RESP-CODES");
   append_capability (body, "PIPELINING");
   append_capability (body, "UIDL");
+  _ml_pop3_server_append_auth_capabilities (self, body);
   if (self->config.implementation != NULL && self->config.implementation[0] != '\0')
     {
       GString *s = g_string_new ("IMPLEMENTATION ");

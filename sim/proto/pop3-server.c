@@ -29,6 +29,7 @@ ml_pop3_server_config_init (MlPop3ServerConfig *config)
   config->allow_plaintext_auth = TRUE;
   config->offer_apop = TRUE;
   config->session_id = 1;
+  config->auth_failure_delay_ms = 1000;
 }
 
 char *
@@ -114,6 +115,21 @@ push_reply_event (MlPop3Server *self, guint start, gboolean ok, const char *resp
   event->enhanced = g_strdup (resp_code);
   event->explain_key = g_strdup (ok ? "pop3.reply.ok" : "pop3.reply.err");
   _ml_pop3_server_push_event (self, event);
+}
+
+void
+_ml_pop3_server_challenge (MlPop3Server *self, const char *b64)
+{
+  guint start = self->output->len;
+  MlEngineEvent *event;
+
+  g_byte_array_append (self->output, (const guint8 *) "+ ", 2);
+  g_byte_array_append (self->output, (const guint8 *) b64, (guint) strlen (b64));
+  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  push_reply_event (self, start, TRUE, NULL);
+  event = g_queue_peek_tail (&self->events);
+  g_free (event->explain_key);
+  event->explain_key = g_strdup ("pop3.reply.challenge");
 }
 
 /* A status line: "+OK"/"-ERR" [SP [resp-code SP] text] CRLF, 512 octets at
@@ -354,7 +370,9 @@ _ml_pop3_server_close (MlPop3Server *self, const char *reason)
 static void
 process_input (MlPop3Server *self)
 {
-  while (!self->wants_close)
+  /* Nothing more is read once STLS was answered: the next octets are the
+   * TLS handshake's, and the owner's (RFC 2595 4). */
+  while (!self->wants_close && !self->tls_pending)
     {
       const char *line = NULL;
       gsize len = 0;
@@ -371,6 +389,11 @@ process_input (MlPop3Server *self)
           /* RFC 2449 4: 255 octets with the CRLF. Answered once, and the
            * line dropped to its end by the line buffer; what follows is
            * read as the next command (RFC 2449 6.6 keeps the order). */
+          if (self->sasl != NULL)
+            {
+              _ml_pop3_server_auth_abort (self, "response too long");
+              continue;
+            }
           _ml_pop3_server_errf (self, NULL, "line too long (at most %u octets with CRLF)",
                                 ML_POP3_MAX_COMMAND_LINE);
           continue;
@@ -378,7 +401,10 @@ process_input (MlPop3Server *self)
       /* A bare LF ends a line too: people type at the lab's console, and
        * a command cannot smuggle anything the way an SMTP body can. A NUL
        * or a lone CR is refused by the command parser. */
-      _ml_pop3_server_dispatch (self, line, len);
+      if (self->sasl != NULL)
+        _ml_pop3_server_auth_line (self, line, len);
+      else
+        _ml_pop3_server_dispatch (self, line, len);
     }
 }
 
@@ -398,6 +424,7 @@ ml_pop3_server_new (MlMailStore *store, const MlPop3ServerConfig *config)
   self->config.implementation = g_strdup (config->implementation);
   self->store = store;
   self->state = ML_POP3_SERVER_STATE_INIT;
+  self->tls_active = config->implicit_tls;
   self->input = ml_line_buffer_new (ML_POP3_MAX_COMMAND_LINE);
   self->output = g_byte_array_sized_new (512);
   g_queue_init (&self->events);
@@ -414,6 +441,7 @@ ml_pop3_server_free (MlPop3Server *self)
   /* An owner that frees without saying the connection is gone: the same
    * as a lost connection, nothing deleted, the lock released. */
   release_maildrop (self);
+  g_clear_pointer (&self->sasl, ml_sasl_server_free);
   g_array_unref (self->messages);
   g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->output);
@@ -463,6 +491,22 @@ ml_pop3_server_feed (MlPop3Server *self, const guint8 *data, gsize len)
 
   if (self->wants_close)
     return 0;
+  if (self->tls_pending)
+    {
+      MlEngineEvent *event;
+
+      /* Between STLS's "+OK" and the handshake only the handshake may
+       * come: anything else arrived in clear and is not taken as a
+       * command (RFC 2595 4; RFC 3207 4.2's injection). */
+      if (len == 0)
+        return 0;
+      event = _ml_pop3_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
+      event->explain_key = g_strdup ("pop3.tls.discarded");
+      event->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octet%s received in clear before "
+                                       "the TLS handshake discarded", len, len == 1 ? "" : "s");
+      _ml_pop3_server_push_event (self, event);
+      return len;
+    }
   if (len > 0)
     ml_line_buffer_push (self->input, data, len);
   if (self->state != ML_POP3_SERVER_STATE_INIT)
@@ -513,6 +557,53 @@ ml_pop3_server_connection_lost (MlPop3Server *self)
                       g_strdup_printf ("connection lost before QUIT: %u message%s marked "
                                        "for deletion kept", marked, marked == 1 ? "" : "s"));
   _ml_pop3_server_close (self, "connection lost");
+}
+
+void
+ml_pop3_server_tls_started (MlPop3Server *self)
+{
+  MlEngineEvent *event;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->tls_pending);
+
+  self->tls_pending = FALSE;
+  self->tls_active = TRUE;
+  /* RFC 2595 4: the server forgets what it learnt from the client before
+   * TLS; the client's CAPA after it sees STLS gone and the plaintext
+   * logins that were hidden. */
+  ml_line_buffer_clear (self->input);
+  g_clear_pointer (&self->user, g_free);
+  event = _ml_pop3_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
+  event->explain_key = g_strdup ("pop3.tls.active");
+  event->detail = g_strdup ("TLS active");
+  _ml_pop3_server_push_event (self, event);
+  process_input (self);
+}
+
+gboolean
+ml_pop3_server_is_tls (MlPop3Server *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->tls_active;
+}
+
+guint
+ml_pop3_server_take_delay_ms (MlPop3Server *self)
+{
+  guint delay;
+
+  g_return_val_if_fail (self != NULL, 0);
+  delay = self->delay_ms;
+  self->delay_ms = 0;
+  return delay;
+}
+
+guint
+ml_pop3_server_get_n_auth_failures (MlPop3Server *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->auth_failures;
 }
 
 MlPop3ServerState

@@ -38,14 +38,31 @@
  *   STATE        explain key "pop3.state.<name>", names below
  *   TRANSACTION  "pop3.transaction.update" ("3 messages deleted in
  *                UPDATE"), "pop3.transaction.kept" (a lost connection kept
- *                messages DELE had marked, RFC 1939 6)
+ *                messages DELE had marked, RFC 1939 6),
+ *                "pop3.tls.discarded" (octets pipelined after STLS thrown
+ *                away), "pop3.tls.active" (tls_started() was called),
+ *                "pop3.auth.failed" (detail: the delay asked of the owner)
+ *   START_TLS    after "+OK Begin TLS negotiation" (pop3.stls.begin): the
+ *                owner sends the output taken so far in clear, runs the
+ *                handshake and calls ml_pop3_server_tls_started()
+ *   REPLY        a SASL challenge "+ base64" (RFC 5034 4) has explain key
+ *                "pop3.reply.challenge"
+ *   COMMAND      a line answering a challenge has verb NULL, explain key
+ *                "pop3.auth.response" and detail "credential"
  *   CLOSE        the engine wants the connection closed (pop3.close)
+ *
+ * TLS and authentication (RFC 2595, RFC 5034): STLS is answered only when
+ * offered and only in AUTHORIZATION before TLS; whatever the client
+ * pipelined after it is discarded, never read as if protected. Plaintext
+ * logins (USER/PASS, AUTH PLAIN and LOGIN) follow allow_plaintext_auth
+ * before TLS and are always allowed inside it; CAPA says which.
  */
 #pragma once
 
 #include <glib.h>
 #include "proto/engine-event.h"
 #include "proto/pop3-parser.h"
+#include "proto/sasl.h"
 #include "mail/mail-store.h"
 
 G_BEGIN_DECLS
@@ -64,14 +81,42 @@ typedef enum {
                                           connection, an unusable input */
 } MlPop3ServerState;
 
+/* The longest answer to a "+ " challenge: the base64 of the longest SASL
+ * message we take, with CRLF. RFC 5034 4 sets no limit ("arbitrary
+ * length"); this is ours, from ML_SASL_MAX_MESSAGE. */
+#define ML_POP3_MAX_SASL_LINE          (((ML_SASL_MAX_MESSAGE + 2) / 3) * 4 + 2)
+/* After a failed login the owner holds the answer back (RFC 5034 8 and
+ * RFC 4954 6 ask servers to slow password guessing): the configured delay
+ * doubles with every further failure, up to this. */
+#define ML_POP3_MAX_AUTH_DELAY_MS      16000
+
 typedef struct {
   const char *hostname;        /* in the greeting and its APOP timestamp (copied) */
   const char *implementation;  /* CAPA IMPLEMENTATION (RFC 2449 6.9); NULL or
                                   "" leaves it out (copied) */
-  /* USER/PASS (RFC 1939 7). FALSE answers them "-ERR [AUTH]" and leaves
-   * USER out of CAPA (RFC 2449 6.2); the TLS work will set it FALSE until
-   * STLS. */
+  /* Plaintext logins before TLS: USER/PASS (RFC 1939 7), AUTH PLAIN and
+   * LOGIN. FALSE answers them "-ERR [AUTH]" and leaves USER and those
+   * mechanisms out of CAPA (RFC 2449 6.2, RFC 2595 4) until TLS is on;
+   * inside TLS they are always allowed. */
   gboolean    allow_plaintext_auth;
+  /* STLS (RFC 2595 4): in CAPA before TLS, and answered. */
+  gboolean    offer_stls;
+  /* The connection is TLS from its first octet (port 995, RFC 8314 3.3):
+   * no STLS, plaintext logins allowed. */
+  gboolean    implicit_tls;
+  /* AUTH (RFC 5034): one bit (1u << MlSaslMechanism) per mechanism, listed
+   * in CAPA as "SASL …"; 0 leaves AUTH unoffered. */
+  guint       sasl_mechanisms;
+  /* Whose credentials: NULL checks the store's accounts (their password,
+   * with SCRAM keys derived from it). The account logged in is always
+   * the store's account of that name. */
+  MlSaslLookupFunc lookup;
+  gpointer    lookup_data;
+  /* Seeds SCRAM's server nonces (a simulation's seeded RNG; a live server
+   * real random bytes). */
+  guint64     nonce_seed;
+  /* The delay asked of the owner after the first failed login (ms). */
+  guint       auth_failure_delay_ms;
   /* APOP (RFC 1939 7): a timestamp in the greeting, and the command
    * answered. */
   gboolean    offer_apop;
@@ -83,7 +128,8 @@ typedef struct {
 } MlPop3ServerConfig;
 
 /* hostname "localhost", implementation "maillab", USER/PASS allowed, APOP
- * offered, session_id 1. */
+ * offered, session_id 1; no STLS, no AUTH, store accounts, a failed login
+ * delayed 1000 ms. */
 void          ml_pop3_server_config_init (MlPop3ServerConfig *config);
 
 /* @store is borrowed and must outlive the engine. @config is copied. */
@@ -117,6 +163,19 @@ gboolean      ml_pop3_server_wants_close (MlPop3Server *self);
  * no response, no UPDATE): nothing marked is deleted (RFC 1939 6) and the
  * lock is released. Safe to call at any time, twice. */
 void          ml_pop3_server_connection_lost (MlPop3Server *self);
+
+/* The TLS handshake the START_TLS event asked for is done (RFC 2595 4):
+ * the connection is protected from here on and the client starts over
+ * with CAPA. Bytes fed between START_TLS and this call were dropped. */
+void          ml_pop3_server_tls_started     (MlPop3Server *self);
+/* TRUE once TLS is on (implicit, or after STLS). */
+gboolean      ml_pop3_server_is_tls          (MlPop3Server *self);
+/* How long the owner should wait before writing the output it takes next
+ * (ms): non-zero right after a failed login, then reset. The engine has no
+ * clock, so the delay is the owner's to apply. */
+guint         ml_pop3_server_take_delay_ms   (MlPop3Server *self);
+/* Failed logins in this session (USER/PASS, APOP, AUTH). */
+guint         ml_pop3_server_get_n_auth_failures (MlPop3Server *self);
 
 MlPop3ServerState ml_pop3_server_get_state   (MlPop3Server *self);
 const char   *ml_pop3_server_get_state_name  (MlPop3Server *self);          /* static */
