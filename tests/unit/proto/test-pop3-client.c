@@ -554,6 +554,156 @@ test_command_events (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (commands, ==, 3);
 }
 
+/* ---- STLS and AUTH (RFC 2595 4, RFC 5034) ---- */
+
+#define CAPA_STLS "+OK Capability list follows\r\nUIDL\r\nSTLS\r\nSASL SCRAM-SHA-256\r\n.\r\n"
+#define CAPA_TLS  "+OK Capability list follows\r\nUSER\r\nUIDL\r\nSASL PLAIN LOGIN\r\n.\r\n"
+
+static void
+test_stls_flow (Fixture *fx, gconstpointer data)
+{
+  fx->config.tls = ML_POP3_CLIENT_TLS_REQUIRED;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  expect (fx, "CAPA\r\n");
+  feed (fx, CAPA_STLS);
+  expect (fx, "STLS\r\n");
+  /* Injected behind the go-ahead: a fake "+OK" that would answer the
+   * CAPA sent after the handshake. It must not be read. */
+  feed (fx, "+OK Begin TLS negotiation\r\n+OK Capability list follows\r\nUSER\r\n.\r\n");
+  g_assert_cmpint (ml_pop3_client_get_state (fx->client), ==, ML_POP3_CLIENT_STATE_TLS);
+  expect (fx, NULL);
+  feed (fx, "more clear text\r\n");
+  g_assert_false (ml_pop3_client_is_tls (fx->client));
+  ml_pop3_client_tls_started (fx->client);
+  g_assert_true (ml_pop3_client_is_tls (fx->client));
+  /* RFC 2595 4: the capabilities learnt in clear are forgotten. */
+  g_assert_null (ml_pop3_client_get_capabilities (fx->client)[0]);
+  expect (fx, "CAPA\r\n");
+  feed (fx, CAPA_TLS);
+  expect (fx, "USER bob@b.example\r\n");
+  g_assert_null (ml_pop3_client_get_error (fx->client));
+}
+
+static void
+test_stls_refused (Fixture *fx, gconstpointer data)
+{
+  fx->config.tls = ML_POP3_CLIENT_TLS_REQUIRED;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  expect (fx, "CAPA\r\n");
+  feed (fx, CAPA_STLS);
+  expect (fx, "STLS\r\n");
+  feed (fx, "-ERR not now\r\n");
+  expect (fx, "QUIT\r\n");
+  g_assert_cmpstr (ml_pop3_client_get_error (fx->client), ==, "STLS refused: not now");
+
+  /* Opportunistic: on in clear, with what the server takes in clear. */
+  fx->config.tls = ML_POP3_CLIENT_TLS_OPPORTUNISTIC;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  expect (fx, "CAPA\r\n");
+  feed (fx, CAPA_STLS);
+  expect (fx, "STLS\r\n");
+  feed (fx, "-ERR not now\r\n");
+  /* No USER in CAPA, a timestamp in the greeting: APOP. */
+  {
+    g_autofree char *digest = ml_pop3_apop_digest ("<7.1709625600000000@mail.b.example>",
+                                                   "bob-secret");
+    g_autofree char *apop = g_strdup_printf ("APOP bob@b.example %s\r\n", digest);
+
+    expect (fx, apop);
+  }
+
+  /* Implicit TLS: no STLS, plaintext straight away. */
+  fx->config.tls = ML_POP3_CLIENT_TLS_IMPLICIT;
+  fx->config.use_capa = FALSE;
+  reconfigure (fx);
+  g_assert_true (ml_pop3_client_is_tls (fx->client));
+  feed (fx, GREETING);
+  expect (fx, "USER bob@b.example\r\n");
+}
+
+static void
+test_auth_plain (Fixture *fx, gconstpointer data)
+{
+  fx->config.tls = ML_POP3_CLIENT_TLS_IMPLICIT;
+  fx->config.auth = ML_POP3_CLIENT_AUTH_SASL;
+  fx->config.sasl_mechanism = ML_SASL_PLAIN;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  expect (fx, "CAPA\r\n");
+  feed (fx, CAPA_TLS);
+  /* RFC 5034 4: the initial response fits the line, so it rides on AUTH. */
+  expect (fx, "AUTH PLAIN AGJvYkBiLmV4YW1wbGUAYm9iLXNlY3JldA==\r\n");
+  feed (fx, "+OK maildrop has 0 messages (0 octets)\r\n");
+  expect (fx, "STAT\r\n");
+}
+
+static void
+test_auth_login_challenges (Fixture *fx, gconstpointer data)
+{
+  fx->config.auth = ML_POP3_CLIENT_AUTH_SASL;
+  fx->config.sasl_mechanism = ML_SASL_LOGIN;
+  fx->config.use_capa = FALSE;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  expect (fx, "AUTH LOGIN\r\n");
+  feed (fx, "+ VXNlcm5hbWU6\r\n");
+  expect (fx, "Ym9iQGIuZXhhbXBsZQ==\r\n");
+  g_assert_cmpint (ml_pop3_client_get_state (fx->client), ==, ML_POP3_CLIENT_STATE_AUTH);
+  feed (fx, "+ UGFzc3dvcmQ6\r\n");
+  expect (fx, "Ym9iLXNlY3JldA==\r\n");
+  feed (fx, "-ERR [AUTH] invalid user name or password\r\n");
+  expect (fx, "QUIT\r\n");
+  g_assert_cmpstr (ml_pop3_client_get_error_code (fx->client), ==, "AUTH");
+}
+
+static void
+test_auth_bad_challenge (Fixture *fx, gconstpointer data)
+{
+  fx->config.auth = ML_POP3_CLIENT_AUTH_SASL;
+  fx->config.sasl_mechanism = ML_SASL_SCRAM_SHA_256;
+  fx->config.use_capa = FALSE;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  {
+    g_autoptr(GBytes) out = ml_pop3_client_take_output (fx->client);
+
+    g_assert_true (g_str_has_prefix (g_bytes_get_data (out, NULL), "AUTH SCRAM-SHA-256 "));
+  }
+  /* RFC 5034 4: a challenge the client cannot decode is answered "*". */
+  feed (fx, "+ not*base64\r\n");
+  expect (fx, "*\r\n");
+  feed (fx, "-ERR authentication cancelled\r\n");
+  expect (fx, "QUIT\r\n");
+  g_assert_true (g_str_has_prefix (ml_pop3_client_get_error (fx->client),
+                                   "authentication cancelled ("));
+}
+
+static void
+test_auth_scram_unverified (Fixture *fx, gconstpointer data)
+{
+  fx->config.auth = ML_POP3_CLIENT_AUTH_SASL;
+  fx->config.sasl_mechanism = ML_SASL_SCRAM_SHA_256;
+  fx->config.use_capa = FALSE;
+  reconfigure (fx);
+  feed (fx, GREETING);
+  g_clear_pointer (&fx->events, g_ptr_array_unref);
+  fx->events = g_ptr_array_new_with_free_func (g_free);
+  {
+    g_autoptr(GBytes) out = ml_pop3_client_take_output (fx->client);
+
+    g_assert_nonnull (out);
+  }
+  /* "+OK" at once: whoever answered never proved knowing the password
+   * (RFC 5802 5.1), so the client does not trust the session. */
+  feed (fx, "+OK maildrop has 0 messages (0 octets)\r\n");
+  expect (fx, "QUIT\r\n");
+  g_assert_cmpstr (ml_pop3_client_get_error (fx->client), ==,
+                   "the server did not prove it knows the password");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -585,6 +735,12 @@ main (int argc, char *argv[])
   ADD ("/pop3-client/errors/quit-failed", test_quit_failed);
   ADD ("/pop3-client/input/byte-at-a-time", test_byte_at_a_time);
   ADD ("/pop3-client/events/commands", test_command_events);
+  ADD ("/pop3-client/stls/flow", test_stls_flow);
+  ADD ("/pop3-client/stls/refused", test_stls_refused);
+  ADD ("/pop3-client/auth/plain", test_auth_plain);
+  ADD ("/pop3-client/auth/login-challenges", test_auth_login_challenges);
+  ADD ("/pop3-client/auth/bad-challenge", test_auth_bad_challenge);
+  ADD ("/pop3-client/auth/scram-unverified", test_auth_scram_unverified);
 #undef ADD
   return g_test_run ();
 }

@@ -33,6 +33,15 @@ typedef struct {
   GRand        *rand;
   Split         split;
   gboolean      plaintext_refused;  /* the server takes no USER/PASS */
+  /* The server offers STLS and every SASL mechanism, and takes no
+   * password in clear (implies plaintext_refused). */
+  gboolean      tls_server;
+  /* Fake TLS: each side asked with START_TLS; the handshake is the two
+   * tls_started() calls once both have (sim/tls/ has the real one). */
+  gboolean      server_wants_tls;
+  gboolean      client_wants_tls;
+  guint         handshakes;
+  guint         commands_in_clear;  /* client lines before the handshake */
 } Pair;
 
 static void
@@ -65,7 +74,14 @@ session_init (Pair *p, Split split, guint32 seed, const MlPop3ClientConfig *clie
   ml_pop3_server_config_init (&sc);
   sc.hostname = "mail.b.example";
   sc.session_id = seed;
-  sc.allow_plaintext_auth = p->plaintext_refused ? FALSE : TRUE;
+  sc.allow_plaintext_auth = (p->plaintext_refused || p->tls_server) ? FALSE : TRUE;
+  if (p->tls_server)
+    {
+      sc.offer_stls = TRUE;
+      sc.sasl_mechanisms = (1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN)
+                           | (1u << ML_SASL_SCRAM_SHA_256);
+      sc.nonce_seed = seed;
+    }
   p->client = ml_pop3_client_new (client_config);
   p->server = ml_pop3_server_new (p->store, &sc);
   ml_pop3_server_set_now (p->server, G_GINT64_CONSTANT (1709625600) * G_USEC_PER_SEC);
@@ -100,6 +116,8 @@ drain (Pair *p)
         g_ptr_array_add (p->client_commands, g_strdup (ev.line));
       else if (ev.kind == ML_ENGINE_EVENT_REPLY)
         g_ptr_array_add (p->client_replies, g_strdup (ev.line));
+      else if (ev.kind == ML_ENGINE_EVENT_START_TLS)
+        p->client_wants_tls = TRUE;
       ml_engine_event_clear (&ev);
     }
   while (ml_pop3_server_next_event (p->server, &ev))
@@ -108,7 +126,18 @@ drain (Pair *p)
         g_ptr_array_add (p->server_commands, g_strdup (ev.line));
       else if (ev.kind == ML_ENGINE_EVENT_REPLY)
         g_ptr_array_add (p->server_replies, g_strdup (ev.line));
+      else if (ev.kind == ML_ENGINE_EVENT_START_TLS)
+        p->server_wants_tls = TRUE;
       ml_engine_event_clear (&ev);
+    }
+  if (p->server_wants_tls && p->client_wants_tls)
+    {
+      p->server_wants_tls = p->client_wants_tls = FALSE;
+      p->handshakes++;
+      p->commands_in_clear = p->client_commands->len;
+      ml_pop3_server_tls_started (p->server);
+      ml_pop3_client_tls_started (p->client);
+      drain (p);
     }
 }
 
@@ -382,6 +411,148 @@ test_dropped_before_quit (void)
   ml_mail_store_free (p.store);
 }
 
+/* ---- STLS and AUTH (RFC 2595 4, RFC 5034) ---- */
+
+static void
+tls_config (MlPop3ClientConfig *cc, MlPop3ClientTls tls, MlPop3ClientAuth auth,
+            MlSaslMechanism mechanism)
+{
+  ml_pop3_client_config_init (cc);
+  cc->user = "bob@b.example";
+  cc->password = "bob-secret";
+  cc->tls = tls;
+  cc->auth = auth;
+  cc->sasl_mechanism = mechanism;
+  cc->nonce_seed = 99;
+}
+
+static void
+run_stls (Split split, guint32 seed, MlPop3ClientAuth auth, MlSaslMechanism mechanism)
+{
+  Pair p = { 0 };
+  MlPop3ClientConfig cc;
+
+  tls_config (&cc, ML_POP3_CLIENT_TLS_REQUIRED, auth, mechanism);
+  store_init (&p);
+  p.tls_server = TRUE;
+  session_init (&p, split, seed, &cc);
+  pump (&p);
+  g_assert_null (ml_pop3_client_get_error (p.client));
+  g_assert_cmpuint (p.handshakes, ==, 1);
+  g_assert_true (ml_pop3_client_is_tls (p.client));
+  g_assert_true (ml_pop3_server_is_tls (p.server));
+  /* In clear: CAPA and STLS, nothing else; CAPA again inside (RFC 2595 4). */
+  g_assert_cmpuint (p.commands_in_clear, ==, 2);
+  g_assert_cmpstr (p.client_commands->pdata[0], ==, "CAPA");
+  g_assert_cmpstr (p.client_commands->pdata[1], ==, "STLS");
+  g_assert_cmpstr (p.client_commands->pdata[2], ==, "CAPA");
+  g_assert_true (g_strv_contains (ml_pop3_client_get_capabilities (p.client), "USER"));
+  g_assert_false (g_strv_contains (ml_pop3_client_get_capabilities (p.client), "STLS"));
+  assert_fetched_all (&p);
+  g_assert_cmpuint (ml_mailbox_get_count (p.inbox), ==, 0);
+  session_clear (&p);
+  ml_mail_store_free (p.store);
+}
+
+static void
+test_stls_user_pass (void)
+{
+  run_stls (SPLIT_WHOLE, 20, ML_POP3_CLIENT_AUTH_USER, ML_SASL_PLAIN);
+  run_stls (SPLIT_BYTES, 21, ML_POP3_CLIENT_AUTH_USER, ML_SASL_PLAIN);
+  for (guint32 seed = 22; seed < 30; seed++)
+    run_stls (SPLIT_RANDOM, seed, ML_POP3_CLIENT_AUTH_USER, ML_SASL_PLAIN);
+}
+
+static void
+test_stls_sasl (void)
+{
+  for (MlSaslMechanism m = 0; m < ML_SASL_N_MECHANISMS; m++)
+    {
+      run_stls (SPLIT_WHOLE, 30 + m, ML_POP3_CLIENT_AUTH_SASL, m);
+      run_stls (SPLIT_BYTES, 40 + m, ML_POP3_CLIENT_AUTH_SASL, m);
+      run_stls (SPLIT_RANDOM, 50 + m, ML_POP3_CLIENT_AUTH_SASL, m);
+    }
+}
+
+/* SCRAM needs no TLS to keep the password: the server allows it in clear. */
+static void
+test_scram_in_clear (void)
+{
+  Pair p = { 0 };
+  MlPop3ClientConfig cc;
+
+  tls_config (&cc, ML_POP3_CLIENT_TLS_NONE, ML_POP3_CLIENT_AUTH_SASL, ML_SASL_SCRAM_SHA_256);
+  store_init (&p);
+  p.tls_server = TRUE;
+  session_init (&p, SPLIT_RANDOM, 60, &cc);
+  pump (&p);
+  g_assert_null (ml_pop3_client_get_error (p.client));
+  g_assert_cmpuint (p.handshakes, ==, 0);
+  g_assert_true (g_str_has_prefix (p.client_commands->pdata[1], "AUTH SCRAM-SHA-256 "));
+  assert_fetched_all (&p);
+  session_clear (&p);
+  ml_mail_store_free (p.store);
+}
+
+/* A server (or a man in the middle) without STLS: the client that requires
+ * TLS sends no credential; the opportunistic one goes on in clear. */
+static void
+test_stls_missing (void)
+{
+  Pair p = { 0 };
+  MlPop3ClientConfig cc;
+
+  tls_config (&cc, ML_POP3_CLIENT_TLS_REQUIRED, ML_POP3_CLIENT_AUTH_USER, ML_SASL_PLAIN);
+  store_init (&p);
+  session_init (&p, SPLIT_WHOLE, 61, &cc);
+  pump (&p);
+  g_assert_cmpstr (ml_pop3_client_get_error (p.client), ==,
+                   "TLS required but the server does not offer STLS");
+  g_assert_cmpuint (p.client_commands->len, ==, 2);
+  g_assert_cmpstr (p.client_commands->pdata[0], ==, "CAPA");
+  g_assert_cmpstr (p.client_commands->pdata[1], ==, "QUIT");
+  session_clear (&p);
+
+  tls_config (&cc, ML_POP3_CLIENT_TLS_OPPORTUNISTIC, ML_POP3_CLIENT_AUTH_USER, ML_SASL_PLAIN);
+  session_init (&p, SPLIT_WHOLE, 62, &cc);
+  pump (&p);
+  g_assert_null (ml_pop3_client_get_error (p.client));
+  g_assert_cmpuint (p.handshakes, ==, 0);
+  g_assert_cmpstr (p.client_commands->pdata[2], ==, "PASS bob-secret");
+  assert_fetched_all (&p);
+  session_clear (&p);
+  ml_mail_store_free (p.store);
+}
+
+static void
+test_sasl_failures (void)
+{
+  Pair p = { 0 };
+  MlPop3ClientConfig cc;
+
+  /* PLAIN is hidden before TLS: the client does not even try. */
+  tls_config (&cc, ML_POP3_CLIENT_TLS_NONE, ML_POP3_CLIENT_AUTH_SASL, ML_SASL_PLAIN);
+  store_init (&p);
+  p.tls_server = TRUE;
+  session_init (&p, SPLIT_WHOLE, 63, &cc);
+  pump (&p);
+  g_assert_cmpstr (ml_pop3_client_get_error (p.client), ==, "the server does not offer SASL PLAIN");
+  session_clear (&p);
+
+  /* A wrong password through SCRAM: [AUTH], and the server's delay. */
+  tls_config (&cc, ML_POP3_CLIENT_TLS_REQUIRED, ML_POP3_CLIENT_AUTH_SASL, ML_SASL_SCRAM_SHA_256);
+  cc.password = "guess";
+  session_init (&p, SPLIT_RANDOM, 64, &cc);
+  pump (&p);
+  g_assert_cmpstr (ml_pop3_client_get_error_code (p.client), ==, "AUTH");
+  g_assert_cmpuint (ml_pop3_server_get_n_auth_failures (p.server), ==, 1);
+  g_assert_cmpuint (ml_pop3_server_take_delay_ms (p.server), ==, 1000);
+  g_assert_cmpuint (ml_mailbox_get_count (p.inbox), ==, G_N_ELEMENTS (messages));
+  g_assert_false (ml_account_is_locked (p.bob));
+  session_clear (&p);
+  ml_mail_store_free (p.store);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,5 +565,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/pop3-pair/wrong-password", test_wrong_password);
   g_test_add_func ("/pop3-pair/in-use", test_in_use);
   g_test_add_func ("/pop3-pair/dropped-before-quit", test_dropped_before_quit);
+  g_test_add_func ("/pop3-pair/stls/user-pass", test_stls_user_pass);
+  g_test_add_func ("/pop3-pair/stls/sasl", test_stls_sasl);
+  g_test_add_func ("/pop3-pair/stls/missing", test_stls_missing);
+  g_test_add_func ("/pop3-pair/sasl/scram-in-clear", test_scram_in_clear);
+  g_test_add_func ("/pop3-pair/sasl/failures", test_sasl_failures);
   return g_test_run ();
 }
