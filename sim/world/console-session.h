@@ -48,8 +48,9 @@ G_BEGIN_DECLS
 /* Lines waiting for their turn. The student types faster than a lossy
  * link answers, but not without bound. No RFC: our limit. */
 #define ML_CONSOLE_MAX_QUEUED   1000
-/* Message content typed after 354 and sent at the final "." (RFC 5321
- * 4.5.3.1.7 asks servers to take at least 64K octets). */
+/* Message content shown in the one DATA event of the trace; the lines
+ * past it still go to the server. RFC 5321 4.5.3.1.7 asks servers to take
+ * at least 64K octets, so a lesson's message fits. */
 #define ML_CONSOLE_MAX_CONTENT  (64 * 1024)
 
 /* What the next typed line is, as far as the console knows. */
@@ -140,9 +141,6 @@ void              ml_console_session_get_state (MlConsoleSession *self,
 MlProtocol        ml_console_session_get_protocol (MlConsoleSession *self);
 /* Lines typed and not yet sent. */
 guint             ml_console_session_get_queued   (MlConsoleSession *self);
-/* The trace's connection id of this session (0 before it connects or once
- * closed): the ladder selects its rows with it. */
-guint             ml_console_session_get_conn_id  (MlConsoleSession *self);
 /* Lets go of the handle, as a telnet user reaching the end of input: the
  * queued lines still go, one per complete response, then the client
  * closes the connection (if the server has not). The callback is not

@@ -8,6 +8,7 @@
 #include "world/session-record.h"
 #include "world/mailbox-services.h"
 #include "world/mua-device.h"
+#include "world/console-session.h"
 #include "trace/trace-stats.h"
 #include "net/dns-zone.h"
 #include "net/dns-server.h"
@@ -463,6 +464,8 @@ ml_world_run_step (MlWorld *self, guint index)
     ml_mua_device_check_idle (self->devices->pdata[i]);
   if (step->kind == ML_LESSON_ACTION_SEND)
     start_send (self, step);
+  else if (step->kind == ML_LESSON_ACTION_CONSOLE)
+    ml_console_session_start_step (self->network, step);
   else
     ml_mua_device_start_step (find_device (self, step->host), step);
   ml_scheduler_run (ml_network_get_scheduler (self->network), G_MAXUINT64);
