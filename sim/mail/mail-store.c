@@ -60,6 +60,8 @@ struct _MlMailStore
   guint         next_listener_id;
   guint32       next_uidvalidity;
   gconstpointer actor;
+  MlPasswordCheckFunc password_check;
+  gpointer            password_check_data;
 };
 
 static const char *const no_keywords[] = { NULL };
@@ -260,6 +262,15 @@ ml_mail_store_get_accounts (MlMailStore *self)
   return self->accounts;
 }
 
+void
+ml_mail_store_set_password_check (MlMailStore *self, MlPasswordCheckFunc func,
+                                  gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  self->password_check = func;
+  self->password_check_data = user_data;
+}
+
 const char *
 ml_account_get_address (MlAccount *self)
 {
@@ -272,6 +283,9 @@ ml_account_check_password (MlAccount *self, const char *password)
   gsize a, b;
   guint diff = 0;
 
+  if (self->store->password_check != NULL && password != NULL)
+    return self->store->password_check (self->address, password,
+                                        self->store->password_check_data);
   if (self->password == NULL || password == NULL)
     return FALSE;
   /* Compare in time independent of where the first difference is. */
@@ -985,6 +999,24 @@ guint32
 ml_mailbox_get_uidnext (MlMailbox *self)
 {
   return self->uidnext;
+}
+
+gboolean
+ml_mailbox_restore_uid_state (MlMailbox *self, guint32 uidvalidity, guint32 uidnext)
+{
+  MlMessage *last;
+
+  g_return_val_if_fail (self != NULL && uidvalidity != 0 && uidnext != 0, FALSE);
+  last = self->messages->len > 0 ? self->messages->pdata[self->messages->len - 1] : NULL;
+  /* RFC 3501 2.3.1.1: UIDs only grow within one UIDVALIDITY. */
+  if (last != NULL && (uidvalidity != self->uidvalidity || uidnext <= last->uid))
+    return FALSE;
+  self->uidvalidity = uidvalidity;
+  self->uidnext = uidnext;
+  /* A mailbox made later must not reuse a restored UIDVALIDITY. */
+  if (uidvalidity >= self->account->store->next_uidvalidity)
+    self->account->store->next_uidvalidity = uidvalidity + 1;
+  return TRUE;
 }
 
 guint

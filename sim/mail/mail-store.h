@@ -134,6 +134,14 @@ MlAccount   *ml_mail_store_add_account     (MlMailStore *self, const char *addre
 MlAccount   *ml_mail_store_find_account    (MlMailStore *self, const char *address);
 GPtrArray   *ml_mail_store_get_accounts    (MlMailStore *self);  /* borrowed */
 
+/* A backend that keeps no plaintext passwords (live mode's users file,
+ * SCRAM keys only) checks them itself: with @func set, every
+ * ml_account_check_password of this store asks it instead. */
+typedef gboolean (*MlPasswordCheckFunc) (const char *address, const char *password,
+                                         gpointer user_data);
+void         ml_mail_store_set_password_check (MlMailStore *self, MlPasswordCheckFunc func,
+                                               gpointer user_data);
+
 const char  *ml_account_get_address       (MlAccount *self);
 gboolean     ml_account_check_password    (MlAccount *self, const char *password);
 /* The shared secret itself, for challenge-response logins that must compute
@@ -214,6 +222,12 @@ MlSpecialUse ml_mailbox_get_special_use  (MlMailbox *self);
 gboolean     ml_mailbox_is_selectable    (MlMailbox *self);   /* FALSE for \Noselect */
 guint32      ml_mailbox_get_uidvalidity  (MlMailbox *self);
 guint32      ml_mailbox_get_uidnext      (MlMailbox *self);
+/* For a persistent backend restoring a mailbox (live mode's Maildir):
+ * sets UIDVALIDITY and the UID the next append gets, so UIDs survive a
+ * restart. With messages in the mailbox, @uidvalidity must stay the same
+ * and @uidnext be above the last UID (RFC 3501 2.3.1.1); FALSE otherwise. */
+gboolean     ml_mailbox_restore_uid_state (MlMailbox *self, guint32 uidvalidity,
+                                           guint32 uidnext);
 guint        ml_mailbox_get_count        (MlMailbox *self);
 /* The totals are kept up to date on every change: O(1). */
 guint64      ml_mailbox_get_total_size   (MlMailbox *self);
