@@ -1,0 +1,1074 @@
+#define G_LOG_DOMAIN "ml-maildir"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include "live/maildir.h"
+
+typedef struct {
+  MlMailbox *mailbox;
+  char      *path;         /* absolute folder directory */
+  int        uidlist_fd;   /* open for appending, -1 if not */
+} Folder;
+
+typedef struct {
+  char          *base;     /* unique name without ":2,…" */
+  gboolean       in_new;
+  MlMessageFlags flags;    /* the flags its name says (no \Recent) */
+  char          *keywords; /* as last written to the uidlist, "" if none */
+} MsgFile;
+
+struct _MlMaildir
+{
+  char        *root;
+  MlMailStore *store;
+  guint        listener_id;
+  GHashTable  *folders;     /* MlMailbox* → Folder* */
+  GHashTable  *files;       /* MlMessage* → MsgFile* */
+  gboolean     loading;
+  MsgFile     *delivering;  /* the file the coming APPEND notification is for */
+  guint        counter;
+  char        *hostname;
+  guint32      last_uidvalidity;
+  guint        n_errors;
+  guint        fail_writes;
+};
+
+#define PERSISTED_FLAGS (ML_FLAG_SEEN | ML_FLAG_ANSWERED | ML_FLAG_FLAGGED \
+                         | ML_FLAG_DELETED | ML_FLAG_DRAFT)
+
+static void
+folder_free (gpointer data)
+{
+  Folder *f = data;
+
+  if (f->uidlist_fd >= 0)
+    close (f->uidlist_fd);
+  g_free (f->path);
+  g_free (f);
+}
+
+static void
+msg_file_free (gpointer data)
+{
+  MsgFile *mf = data;
+
+  g_free (mf->base);
+  g_free (mf->keywords);
+  g_free (mf);
+}
+
+/* ---- names ---- */
+
+char *
+ml_maildir_flags_to_info (MlMessageFlags flags)
+{
+  GString *s = g_string_new ("2,");
+
+  /* maildir(5): the letters in ASCII order. */
+  if (flags & ML_FLAG_DRAFT)
+    g_string_append_c (s, 'D');
+  if (flags & ML_FLAG_FLAGGED)
+    g_string_append_c (s, 'F');
+  if (flags & ML_FLAG_ANSWERED)
+    g_string_append_c (s, 'R');
+  if (flags & ML_FLAG_SEEN)
+    g_string_append_c (s, 'S');
+  if (flags & ML_FLAG_DELETED)
+    g_string_append_c (s, 'T');
+  return g_string_free (s, FALSE);
+}
+
+MlMessageFlags
+ml_maildir_info_to_flags (const char *info)
+{
+  MlMessageFlags flags = 0;
+
+  if (info == NULL || !g_str_has_prefix (info, "2,"))
+    return 0;
+  for (const char *p = info + 2; *p; p++)
+    switch (*p)
+      {
+      case 'D': flags |= ML_FLAG_DRAFT; break;
+      case 'F': flags |= ML_FLAG_FLAGGED; break;
+      case 'R': flags |= ML_FLAG_ANSWERED; break;
+      case 'S': flags |= ML_FLAG_SEEN; break;
+      case 'T': flags |= ML_FLAG_DELETED; break;
+      default: break;   /* P (passed) and keyword letters: not ours */
+      }
+  return flags;
+}
+
+char *
+ml_maildir_folder_dir_name (const char *mailbox_name)
+{
+  GString *s;
+
+  if (g_ascii_strcasecmp (mailbox_name, "INBOX") == 0)
+    return g_strdup ("");
+  s = g_string_new (".");
+  for (const char *p = mailbox_name; *p; p++)
+    {
+      if (*p == ML_MAILBOX_DELIMITER)
+        g_string_append_c (s, '.');
+      else if (*p == '.')
+        g_string_append (s, "&AC4-");   /* '.' in modified UTF-7, RFC 3501 5.1.3 */
+      else
+        g_string_append_c (s, *p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+ml_maildir_folder_from_dir_name (const char *dir_name)
+{
+  GString *s;
+
+  if (dir_name[0] != '.' || dir_name[1] == '\0' || strcmp (dir_name, "..") == 0)
+    return NULL;
+  s = g_string_new (NULL);
+  for (const char *p = dir_name + 1; *p; p++)
+    {
+      if (*p == '.')
+        g_string_append_c (s, ML_MAILBOX_DELIMITER);
+      else if (g_str_has_prefix (p, "&AC4-"))
+        {
+          g_string_append_c (s, '.');
+          p += 4;
+        }
+      else
+        g_string_append_c (s, *p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
+file_name (const MsgFile *mf)
+{
+  g_autofree char *info = NULL;
+
+  /* maildir(5): a file in new/ has no info yet. */
+  if (mf->in_new)
+    return g_strdup (mf->base);
+  info = ml_maildir_flags_to_info (mf->flags);
+  return g_strconcat (mf->base, ":", info, NULL);
+}
+
+static char *
+file_path (const Folder *f, const MsgFile *mf)
+{
+  g_autofree char *name = file_name (mf);
+
+  return g_build_filename (f->path, mf->in_new ? "new" : "cur", name, NULL);
+}
+
+static char *
+keywords_string (MlMessage *m)
+{
+  const char *const *kw = ml_message_get_keywords (m);
+
+  return g_strjoinv (" ", (char **) kw);
+}
+
+/* A new UIDVALIDITY: the time, as Dovecot does, and never one this
+ * process gave already (RFC 3501 2.3.1.1). */
+static guint32
+new_uidvalidity (MlMaildir *self)
+{
+  guint32 v = (guint32) time (NULL);
+
+  if (v <= self->last_uidvalidity)
+    v = self->last_uidvalidity + 1;
+  self->last_uidvalidity = v;
+  return v;
+}
+
+/* ---- small file helpers ---- */
+
+static gboolean
+fsync_dir (const char *path, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved;
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      saved = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "fsync %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+static gboolean
+make_dir (const char *path, GError **error)
+{
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "mkdir %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_all (int fd, const guint8 *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+/* ---- folders and the uidlist ---- */
+
+static gboolean
+uidlist_rewrite (Folder *f, guint32 uidvalidity, guint32 uidnext, GString *body, GError **error)
+{
+  g_autofree char *path = g_build_filename (f->path, ML_MAILDIR_UIDLIST, NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_append_printf (text, "maillab-uidlist 1 %u %u\n", uidvalidity, uidnext);
+  if (body)
+    g_string_append_len (text, body->str, body->len);
+  if (f->uidlist_fd >= 0)
+    {
+      close (f->uidlist_fd);
+      f->uidlist_fd = -1;
+    }
+  if (!g_file_set_contents_full (path, text->str, text->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error))
+    return FALSE;
+  f->uidlist_fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (f->uidlist_fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "open %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+uidlist_append (MlMaildir *self, Folder *f, guint32 uid, MsgFile *mf, const char *keywords)
+{
+  g_autofree char *line = NULL;
+
+  g_free (mf->keywords);
+  mf->keywords = g_strdup (keywords);
+  line = g_strdup_printf ("%u %s%s%s\n", uid, mf->base, *keywords ? " " : "", keywords);
+  /* No fsync: a lost line only costs the message its UID at the next
+   * start (it gets a new, higher one); the message itself is safe. */
+  if (f->uidlist_fd < 0 || !write_all (f->uidlist_fd, (const guint8 *) line, strlen (line)))
+    {
+      self->n_errors++;
+      g_warning ("%s: could not append to %s", f->path, ML_MAILDIR_UIDLIST);
+    }
+}
+
+static gboolean
+make_folder_dirs (const char *path, gboolean is_inbox, GError **error)
+{
+  static const char *const subdirs[] = { "tmp", "new", "cur" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *sub = g_build_filename (path, subdirs[i], NULL);
+
+      if (!make_dir (sub, error))
+        return FALSE;
+    }
+  if (!is_inbox)
+    {
+      /* Maildir++: marks a folder as one, for Courier and Dovecot. */
+      g_autofree char *marker = g_build_filename (path, "maildirfolder", NULL);
+
+      if (!g_file_test (marker, G_FILE_TEST_EXISTS)
+          && !g_file_set_contents (marker, "", 0, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+folder_path_for (MlMaildir *self, MlMailbox *mb)
+{
+  g_autofree char *dir = ml_maildir_folder_dir_name (ml_mailbox_get_name (mb));
+
+  return g_build_filename (self->root, ml_account_get_address (ml_mailbox_get_account (mb)),
+                           dir, NULL);
+}
+
+/* The folder of @mb, made on disk (with a fresh uidlist) if it is new. */
+static Folder *
+get_folder (MlMaildir *self, MlMailbox *mb, GError **error)
+{
+  Folder *f = g_hash_table_lookup (self->folders, mb);
+  gboolean inbox;
+
+  if (f != NULL)
+    return f;
+  inbox = ml_mailbox_get_account (mb) && mb == ml_account_get_inbox (ml_mailbox_get_account (mb));
+  f = g_new0 (Folder, 1);
+  f->mailbox = mb;
+  f->path = folder_path_for (self, mb);
+  f->uidlist_fd = -1;
+  if (!make_folder_dirs (f->path, inbox, error))
+    {
+      folder_free (f);
+      return NULL;
+    }
+  if (ml_mailbox_get_count (mb) == 0)
+    ml_mailbox_restore_uid_state (mb, new_uidvalidity (self), ml_mailbox_get_uidnext (mb));
+  if (!uidlist_rewrite (f, ml_mailbox_get_uidvalidity (mb), ml_mailbox_get_uidnext (mb),
+                        NULL, error))
+    {
+      folder_free (f);
+      return NULL;
+    }
+  g_hash_table_insert (self->folders, mb, f);
+  return f;
+}
+
+/* ---- writing a message ---- */
+
+static char *
+unique_base (MlMaildir *self, gsize size)
+{
+  gint64 now = g_get_real_time ();
+
+  /* maildir(5): time, M microseconds, P pid, Q a delivery counter, host. */
+  return g_strdup_printf ("%" G_GINT64_FORMAT ".M%06dP%dQ%u.%s,S=%" G_GSIZE_FORMAT,
+                          now / G_USEC_PER_SEC, (int) (now % G_USEC_PER_SEC),
+                          (int) getpid (), ++self->counter, self->hostname, size);
+}
+
+/* tmp/ → fsync → rename into new/ or cur/. The caller fsyncs the target
+ * directory (once for several files). */
+static MsgFile *
+write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
+               gint64 internal_date, GError **error)
+{
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  MsgFile *mf = g_new0 (MsgFile, 1);
+  g_autofree char *tmp = NULL;
+  g_autofree char *final = NULL;
+  int fd, saved = 0;
+
+  mf->base = unique_base (self, len);
+  mf->in_new = (flags & ML_FLAG_RECENT) != 0;
+  mf->flags = flags & PERSISTED_FLAGS;
+  mf->keywords = g_strdup ("");
+  tmp = g_build_filename (f->path, "tmp", mf->base, NULL);
+  final = file_path (f, mf);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    saved = errno;
+  else if (self->fail_writes > 0)
+    {
+      self->fail_writes--;
+      saved = ENOSPC;
+    }
+  else if (!write_all (fd, bytes, len) || fsync (fd) != 0)
+    saved = errno ? errno : EIO;
+  else if (internal_date > 0)
+    {
+      /* Dovecot and mutt take the file's mtime as the received date. */
+      struct timespec times[2] = { { internal_date, 0 }, { internal_date, 0 } };
+
+      futimens (fd, times);
+    }
+  if (fd >= 0 && close (fd) != 0 && saved == 0)
+    saved = errno;
+  if (saved == 0 && rename (tmp, final) != 0)
+    saved = errno;
+  if (saved != 0)
+    {
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "writing %s: %s", final, g_strerror (saved));
+      msg_file_free (mf);
+      return NULL;
+    }
+  return mf;
+}
+
+static void
+register_file (MlMaildir *self, Folder *f, MlMessage *m, MsgFile *mf)
+{
+  g_autofree char *kw = keywords_string (m);
+
+  g_hash_table_insert (self->files, m, mf);
+  uidlist_append (self, f, ml_message_get_uid (m), mf, kw);
+}
+
+gboolean
+ml_maildir_deliver (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes,
+                    GBytes *message, MlMessageFlags flags, gint64 internal_date_unix,
+                    GError **error)
+{
+  gsize size = g_bytes_get_size (message);
+  g_autoptr(GPtrArray) written = g_ptr_array_new ();
+  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer dir;
+
+  g_return_val_if_fail (self != NULL && mailboxes != NULL && message != NULL, FALSE);
+
+  /* Refuse before writing anything what the store would refuse after. */
+  for (guint i = 0; i < n_mailboxes; i++)
+    {
+      MlAccount *a = ml_mailbox_get_account (mailboxes[i]);
+      guint64 needed = 0;
+
+      for (guint j = 0; j < n_mailboxes; j++)
+        if (ml_mailbox_get_account (mailboxes[j]) == a)
+          needed += size;
+      if (size > ML_STORE_MAX_MESSAGE_SIZE)
+        {
+          g_set_error (error, ML_STORE_ERROR, ML_STORE_ERROR_TOO_BIG,
+                       "Message too big (%" G_GSIZE_FORMAT " octets)", size);
+          return FALSE;
+        }
+      if (ml_account_get_quota (a) != 0
+          && ml_account_get_usage (a) + needed > ml_account_get_quota (a))
+        {
+          g_set_error (error, ML_STORE_ERROR, ML_STORE_ERROR_OVERQUOTA,
+                       "%s is over its quota", ml_account_get_address (a));
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < n_mailboxes; i++)
+    {
+      Folder *f = get_folder (self, mailboxes[i], error);
+      MsgFile *mf = f ? write_message (self, f, message, flags, internal_date_unix, error) : NULL;
+
+      if (mf == NULL)
+        goto undo;
+      g_ptr_array_add (written, mf);
+      g_hash_table_add (dirs, g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL));
+    }
+  /* The renames are durable only once their directories are. */
+  g_hash_table_iter_init (&iter, dirs);
+  while (g_hash_table_iter_next (&iter, &dir, NULL))
+    if (!fsync_dir (dir, error))
+      goto undo;
+
+  for (guint i = 0; i < n_mailboxes; i++)
+    {
+      Folder *f = g_hash_table_lookup (self->folders, mailboxes[i]);
+      MsgFile *mf = written->pdata[i];
+      g_autoptr(GError) local = NULL;
+      guint32 uid;
+
+      written->pdata[i] = NULL;
+      self->delivering = mf;
+      uid = ml_mailbox_append_full (mailboxes[i], message, flags, NULL, internal_date_unix, &local);
+      self->delivering = NULL;
+      if (uid == 0)
+        {
+          /* Checked above; only a race with a concurrent change gets here. */
+          g_autofree char *path = file_path (f, mf);
+
+          g_warning ("%s: delivered file removed, the store refused it: %s", path, local->message);
+          g_unlink (path);
+          msg_file_free (mf);
+          self->n_errors++;
+        }
+    }
+  return TRUE;
+
+undo:
+  for (guint i = 0; i < written->len; i++)
+    {
+      MsgFile *mf = written->pdata[i];
+      Folder *f = g_hash_table_lookup (self->folders, mailboxes[i]);
+      g_autofree char *path = file_path (f, mf);
+
+      g_unlink (path);
+      msg_file_free (mf);
+    }
+  return FALSE;
+}
+
+/* ---- the store listener: everything else the engines do ---- */
+
+static void
+on_append (MlMaildir *self, MlMailbox *mb, MlMessage *m)
+{
+  g_autoptr(GError) error = NULL;
+  Folder *f = get_folder (self, mb, &error);
+  MsgFile *mf;
+
+  if (f == NULL)
+    goto failed;
+  if (self->delivering != NULL)
+    {
+      register_file (self, f, m, g_steal_pointer (&self->delivering));
+      return;
+    }
+  /* IMAP APPEND, COPY, MOVE. The engine has answered or will answer OK
+   * from inside this notification; a failure here can only be logged. */
+  mf = write_message (self, f, ml_message_get_data (m), ml_message_get_flags (m),
+                      ml_message_get_internal_date (m), &error);
+  if (mf == NULL)
+    goto failed;
+  {
+    g_autofree char *dir = g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL);
+
+    fsync_dir (dir, NULL);
+  }
+  register_file (self, f, m, mf);
+  return;
+
+failed:
+  self->n_errors++;
+  g_warning ("message %u of %s not written: %s", ml_message_get_uid (m),
+             ml_mailbox_get_name (mb), error ? error->message : "?");
+}
+
+static void
+on_flags (MlMaildir *self, MlMailbox *mb, MlMessage *m)
+{
+  Folder *f = g_hash_table_lookup (self->folders, mb);
+  MsgFile *mf = g_hash_table_lookup (self->files, m);
+  g_autofree char *old_path = NULL;
+  g_autofree char *new_path = NULL;
+  g_autofree char *kw = NULL;
+  MlMessageFlags flags = ml_message_get_flags (m);
+
+  if (f == NULL || mf == NULL)
+    return;
+  old_path = file_path (f, mf);
+  /* maildir(5): once a session has seen it (\Recent gone) or its flags
+   * change, a message belongs in cur/ with its info. */
+  mf->in_new = mf->in_new && (flags & ML_FLAG_RECENT) && (flags & PERSISTED_FLAGS) == 0;
+  mf->flags = flags & PERSISTED_FLAGS;
+  new_path = file_path (f, mf);
+  if (strcmp (old_path, new_path) != 0 && g_rename (old_path, new_path) != 0)
+    {
+      self->n_errors++;
+      g_warning ("rename %s → %s: %s", old_path, new_path, g_strerror (errno));
+    }
+  kw = keywords_string (m);
+  if (strcmp (kw, mf->keywords) != 0)
+    uidlist_append (self, f, ml_message_get_uid (m), mf, kw);
+}
+
+static void
+on_expunge (MlMaildir *self, MlMailbox *mb, MlMessage *m)
+{
+  Folder *f = g_hash_table_lookup (self->folders, mb);
+  MsgFile *mf = g_hash_table_lookup (self->files, m);
+  g_autofree char *path = NULL;
+
+  if (f == NULL || mf == NULL)
+    return;
+  path = file_path (f, mf);
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      self->n_errors++;
+      g_warning ("unlink %s: %s", path, g_strerror (errno));
+    }
+  g_hash_table_remove (self->files, m);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+on_mailbox_deleted (MlMaildir *self, MlMailbox *mb)
+{
+  Folder *f = g_hash_table_lookup (self->folders, mb);
+
+  /* The store drops the messages right after this, without notices. */
+  for (guint i = 0; i < ml_mailbox_get_count (mb); i++)
+    g_hash_table_remove (self->files, ml_mailbox_get_message (mb, i));
+  if (f == NULL)
+    return;
+  remove_tree (f->path);
+  g_hash_table_remove (self->folders, mb);
+}
+
+static void
+on_mailbox_renamed (MlMaildir *self, MlMailbox *mb)
+{
+  Folder *f = g_hash_table_lookup (self->folders, mb);
+  g_autofree char *path = NULL;
+
+  if (f == NULL)
+    return;
+  path = folder_path_for (self, mb);
+  if (g_rename (f->path, path) != 0)
+    {
+      self->n_errors++;
+      g_warning ("rename %s → %s: %s", f->path, path, g_strerror (errno));
+      return;
+    }
+  g_free (f->path);
+  f->path = g_steal_pointer (&path);
+}
+
+static void
+on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_data)
+{
+  MlMaildir *self = user_data;
+
+  if (self->loading)
+    return;
+  switch (change->kind)
+    {
+    case ML_STORE_CHANGE_APPEND:
+      on_append (self, change->mailbox, change->message);
+      break;
+    case ML_STORE_CHANGE_FLAGS:
+      on_flags (self, change->mailbox, change->message);
+      break;
+    case ML_STORE_CHANGE_EXPUNGE:
+      on_expunge (self, change->mailbox, change->message);
+      break;
+    case ML_STORE_CHANGE_MAILBOX_ADDED:
+      if (ml_mailbox_is_selectable (change->mailbox))
+        get_folder (self, change->mailbox, NULL);
+      break;
+    case ML_STORE_CHANGE_MAILBOX_DELETED:
+      on_mailbox_deleted (self, change->mailbox);
+      break;
+    case ML_STORE_CHANGE_MAILBOX_RENAMED:
+      on_mailbox_renamed (self, change->mailbox);
+      break;
+    case ML_STORE_CHANGE_ACCOUNT_ADDED:
+    default:
+      break;
+    }
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+  char          *base;
+  gboolean       in_new;
+  MlMessageFlags flags;
+  guint32        uid;
+  char         **keywords;
+  gint64         mtime;
+  GBytes        *data;
+} Loaded;
+
+static void
+loaded_free (gpointer data)
+{
+  Loaded *l = data;
+
+  g_free (l->base);
+  g_strfreev (l->keywords);
+  g_clear_pointer (&l->data, g_bytes_unref);
+  g_free (l);
+}
+
+typedef struct {
+  guint32  uid;
+  char   **keywords;
+} UidEntry;
+
+static void
+uid_entry_free (gpointer data)
+{
+  UidEntry *e = data;
+
+  g_strfreev (e->keywords);
+  g_free (e);
+}
+
+/* Reads the uidlist into @entries (base → UidEntry). FALSE when there is
+ * none or its header is not ours: every UID is then new. */
+static gboolean
+read_uidlist (const char *path, guint32 *uidvalidity, guint32 *uidnext, GHashTable *entries)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  unsigned int v = 0, n = 0, version = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  if (lines[0] == NULL
+      || sscanf (lines[0], "maillab-uidlist %u %u %u", &version, &v, &n) != 3
+      || version != 1 || v == 0 || n == 0)
+    return FALSE;
+  *uidvalidity = v;
+  *uidnext = n;
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = NULL;
+      UidEntry *e;
+      guint64 uid;
+      char *end;
+
+      if (lines[i][0] == '\0' || strlen (lines[i]) > ML_MAILDIR_MAX_UIDLIST_LINE)
+        continue;
+      words = g_strsplit (lines[i], " ", -1);
+      if (g_strv_length (words) < 2)
+        continue;
+      uid = g_ascii_strtoull (words[0], &end, 10);
+      if (*end != '\0' || uid == 0 || uid > G_MAXUINT32)
+        continue;
+      e = g_new0 (UidEntry, 1);
+      e->uid = uid;
+      e->keywords = g_strdupv (words + 2);
+      g_hash_table_replace (entries, g_strdup (words[1]), e);
+    }
+  return TRUE;
+}
+
+static void
+scan_dir (const char *folder_path, const char *sub, GPtrArray *out)
+{
+  g_autofree char *path = g_build_filename (folder_path, sub, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = NULL;
+      const char *colon;
+      Loaded *l;
+      GStatBuf st;
+      char *contents = NULL;
+      gsize len = 0;
+
+      if (name[0] == '.' || strlen (name) > ML_MAILDIR_MAX_NAME)
+        continue;
+      file = g_build_filename (path, name, NULL);
+      if (g_stat (file, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      if ((guint64) st.st_size > ML_STORE_MAX_MESSAGE_SIZE)
+        {
+          g_warning ("%s: larger than the store takes, left alone", file);
+          continue;
+        }
+      if (!g_file_get_contents (file, &contents, &len, NULL))
+        continue;
+      l = g_new0 (Loaded, 1);
+      colon = strchr (name, ':');
+      l->base = colon ? g_strndup (name, colon - name) : g_strdup (name);
+      l->in_new = strcmp (sub, "new") == 0;
+      l->flags = colon ? ml_maildir_info_to_flags (colon + 1) : 0;
+      l->mtime = st.st_mtime;
+      l->data = g_bytes_new_take (contents, len);
+      g_ptr_array_add (out, l);
+    }
+}
+
+static gint
+compare_by_base (gconstpointer a, gconstpointer b)
+{
+  const Loaded *la = *(const Loaded *const *) a, *lb = *(const Loaded *const *) b;
+
+  return strcmp (la->base, lb->base);
+}
+
+static gint
+compare_by_uid (gconstpointer a, gconstpointer b)
+{
+  const Loaded *la = *(const Loaded *const *) a, *lb = *(const Loaded *const *) b;
+
+  return la->uid < lb->uid ? -1 : la->uid > lb->uid;
+}
+
+static gboolean
+load_folder (MlMaildir *self, MlMailbox *mb, gboolean inbox, GError **error)
+{
+  g_autoptr(GHashTable) entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, uid_entry_free);
+  g_autoptr(GHashTable) used = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func (loaded_free);
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *uidlist = NULL;
+  guint32 uidvalidity = 0, uidnext = 1, next;
+  Folder *f = g_new0 (Folder, 1);
+
+  f->mailbox = mb;
+  f->path = folder_path_for (self, mb);
+  f->uidlist_fd = -1;
+  g_hash_table_insert (self->folders, mb, f);
+  if (!make_folder_dirs (f->path, inbox, error))
+    return FALSE;
+  uidlist = g_build_filename (f->path, ML_MAILDIR_UIDLIST, NULL);
+  if (!read_uidlist (uidlist, &uidvalidity, &uidnext, entries))
+    {
+      g_hash_table_remove_all (entries);
+      uidvalidity = new_uidvalidity (self);
+      uidnext = 1;
+    }
+  else if (uidvalidity > self->last_uidvalidity)
+    self->last_uidvalidity = uidvalidity;
+
+  scan_dir (f->path, "cur", loaded);
+  scan_dir (f->path, "new", loaded);
+  /* Oldest first (the names start with the delivery time), so new UIDs
+   * follow the order mail arrived in. */
+  g_ptr_array_sort (loaded, compare_by_base);
+  next = uidnext;
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      Loaded *l = loaded->pdata[i];
+      UidEntry *e = g_hash_table_lookup (entries, l->base);
+
+      if (e != NULL && !g_hash_table_contains (used, GUINT_TO_POINTER (e->uid)))
+        {
+          l->uid = e->uid;
+          l->keywords = g_strdupv (e->keywords);
+          g_hash_table_add (used, GUINT_TO_POINTER (e->uid));
+          if (e->uid >= next)
+            next = e->uid + 1;
+        }
+    }
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      Loaded *l = loaded->pdata[i];
+
+      if (l->uid == 0)
+        l->uid = next++;
+    }
+  g_ptr_array_sort (loaded, compare_by_uid);
+
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      Loaded *l = loaded->pdata[i];
+      MlMessageFlags flags = l->flags | (l->in_new ? ML_FLAG_RECENT : 0);
+      MsgFile *mf;
+      MlMessage *m;
+      guint32 uid;
+
+      ml_mailbox_restore_uid_state (mb, uidvalidity, l->uid);
+      uid = ml_mailbox_append_full (mb, l->data, flags, (const char *const *) l->keywords,
+                                    l->mtime, NULL);
+      if (uid == 0)   /* keywords the store refuses: keep the message */
+        uid = ml_mailbox_append_full (mb, l->data, flags, NULL, l->mtime, NULL);
+      if (uid == 0)
+        {
+          g_warning ("%s/%s: the store refused it, left on disk", f->path, l->base);
+          continue;
+        }
+      m = ml_mailbox_find_uid (mb, uid);
+      mf = g_new0 (MsgFile, 1);
+      mf->base = g_strdup (l->base);
+      mf->in_new = l->in_new;
+      mf->flags = l->flags;
+      mf->keywords = keywords_string (m);
+      g_hash_table_insert (self->files, m, mf);
+      g_string_append_printf (body, "%u %s%s%s\n", uid, mf->base,
+                              *mf->keywords ? " " : "", mf->keywords);
+      /* The store holds the bytes now; the list need not. */
+      g_clear_pointer (&l->data, g_bytes_unref);
+    }
+  ml_mailbox_restore_uid_state (mb, uidvalidity, next);
+  return uidlist_rewrite (f, uidvalidity, next, body, error);
+}
+
+static gboolean
+address_is_safe (const char *address)
+{
+  return address != NULL && *address != '\0' && *address != '.'
+    && strchr (address, '/') == NULL && strchr (address, '\\') == NULL
+    && strlen (address) <= ML_MAILDIR_MAX_NAME;
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+MlAccount *
+ml_maildir_load_account (MlMaildir *self, const char *address, GError **error)
+{
+  g_autofree char *dir_path = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  MlAccount *account;
+  const char *name;
+  gboolean ok = TRUE;
+
+  if (!address_is_safe (address))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   "“%s” cannot name a maildir", address ? address : "");
+      return NULL;
+    }
+  dir_path = g_build_filename (self->root, address, NULL);
+  if (!make_dir (dir_path, error))
+    return NULL;
+
+  self->loading = TRUE;
+  account = ml_mail_store_find_account (self->store, address);
+  if (account == NULL)
+    account = ml_mail_store_add_account (self->store, address, NULL);
+  dir = g_dir_open (dir_path, 0, error);
+  if (dir == NULL)
+    {
+      self->loading = FALSE;
+      return NULL;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir_path, name, NULL);
+      char *folder = ml_maildir_folder_from_dir_name (name);
+
+      if (folder != NULL && g_file_test (child, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (names, folder);
+      else
+        g_free (folder);
+    }
+  /* Superiors before inferiors, the same order at every start. */
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      MlMailbox *mb = ml_account_find_mailbox (account, names->pdata[i]);
+
+      if (mb == NULL || !ml_mailbox_is_selectable (mb))
+        mb = ml_account_create_mailbox (account, names->pdata[i], ML_SPECIAL_USE_NONE, &local);
+      if (mb == NULL)
+        g_warning ("%s/%s: not a mailbox name the store takes: %s", dir_path,
+                   (char *) names->pdata[i], local->message);
+    }
+  /* A plain copy: g_ptr_array_copy would take the store's free function. */
+  mailboxes = g_ptr_array_new ();
+  for (guint i = 0; i < ml_account_get_mailboxes (account)->len; i++)
+    g_ptr_array_add (mailboxes, ml_account_get_mailboxes (account)->pdata[i]);
+  for (guint i = 0; i < mailboxes->len && ok; i++)
+    {
+      MlMailbox *mb = mailboxes->pdata[i];
+
+      if (ml_mailbox_is_selectable (mb) && !g_hash_table_contains (self->folders, mb))
+        ok = load_folder (self, mb, mb == ml_account_get_inbox (account), error);
+    }
+  self->loading = FALSE;
+  return ok ? account : NULL;
+}
+
+/* ---- the rest ---- */
+
+MlMaildir *
+ml_maildir_new (const char *root, MlMailStore *store, GError **error)
+{
+  MlMaildir *self;
+  char host[256] = "localhost";
+  GString *safe;
+
+  g_return_val_if_fail (root != NULL && store != NULL, NULL);
+  if (!make_dir (root, error))
+    return NULL;
+  self = g_new0 (MlMaildir, 1);
+  self->root = g_canonicalize_filename (root, NULL);
+  self->store = store;
+  self->folders = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, folder_free);
+  self->files = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, msg_file_free);
+  gethostname (host, sizeof host - 1);
+  /* maildir(5): '/' and ':' cannot be in a name's host part. */
+  safe = g_string_new (NULL);
+  for (const char *p = host; *p; p++)
+    {
+      if (*p == '/')
+        g_string_append (safe, "\\057");
+      else if (*p == ':')
+        g_string_append (safe, "\\072");
+      else
+        g_string_append_c (safe, *p);
+    }
+  self->hostname = g_string_free (safe, FALSE);
+  self->listener_id = ml_mail_store_add_listener (store, on_store_change, self);
+  return self;
+}
+
+void
+ml_maildir_free (MlMaildir *self)
+{
+  if (self == NULL)
+    return;
+  ml_mail_store_remove_listener (self->store, self->listener_id);
+  g_hash_table_unref (self->files);
+  g_hash_table_unref (self->folders);
+  g_free (self->hostname);
+  g_free (self->root);
+  g_free (self);
+}
+
+const char *
+ml_maildir_get_root (MlMaildir *self)
+{
+  return self->root;
+}
+
+char *
+ml_maildir_dup_path (MlMaildir *self, MlMessage *message)
+{
+  MsgFile *mf = g_hash_table_lookup (self->files, message);
+  Folder *f = g_hash_table_lookup (self->folders, ml_message_get_mailbox (message));
+  g_autofree char *path = NULL;
+
+  if (mf == NULL || f == NULL)
+    return NULL;
+  path = file_path (f, mf);
+  return g_strdup (path + strlen (self->root) + 1);
+}
+
+guint
+ml_maildir_get_n_errors (MlMaildir *self)
+{
+  return self->n_errors;
+}
+
+void
+ml_maildir_fail_next_writes (MlMaildir *self, guint n)
+{
+  self->fail_writes = n;
+}

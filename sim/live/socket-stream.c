@@ -1,0 +1,338 @@
+/* MlSocketStream: an MlStream over a GSocketConnection. Every GIO operation
+ * in flight holds a reference on the stream, so the owner may drop its own
+ * reference at any time (inside a callback too) and the queued output is
+ * still written and the FIN still sent. */
+#define G_LOG_DOMAIN "ml-socket-stream"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "live/socket-stream.h"
+
+struct _MlSocketStream
+{
+  MlStream           parent_instance;
+  GSocketConnection *connection;
+  GInputStream      *in;
+  GOutputStream     *out;
+  GCancellable      *cancellable;
+  guint8            *read_buffer;
+  GQueue             queue;          /* GBytes* waiting to be written */
+  gsize              head_offset;    /* octets of the queue's head already written */
+  gsize              pending;
+  gboolean           reading;
+  gboolean           writing;
+  gboolean           close_requested;
+  gboolean           write_shut;
+  gboolean           eof;
+  gboolean           released;
+  guint              linger_id;
+  char              *peer_address;
+  guint16            peer_port;
+  guint16            local_port;
+  char              *description;
+};
+
+G_DEFINE_FINAL_TYPE (MlSocketStream, ml_socket_stream, ML_TYPE_STREAM)
+
+static void start_read (MlSocketStream *self);
+static void kick_write (MlSocketStream *self);
+
+/* Lets go of the socket: nothing more is read or written. */
+static void
+release (MlSocketStream *self)
+{
+  if (self->released)
+    return;
+  self->released = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->linger_id, g_source_remove);
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  self->pending = 0;
+  /* Closing a socket does not block; errors here change nothing. */
+  g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+}
+
+static void
+fail (MlSocketStream *self, const GError *error)
+{
+  g_autoptr(MlSocketStream) hold = g_object_ref (self);
+
+  release (self);
+  ml_stream_emit_closed (ML_STREAM (self), error);
+}
+
+static gboolean
+on_linger_timeout (gpointer data)
+{
+  MlSocketStream *self = data;
+
+  self->linger_id = 0;
+  release (self);
+  /* The peer never sent its FIN: for the owner the connection is over. */
+  ml_stream_emit_closed (ML_STREAM (self), NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shut_write_side (MlSocketStream *self)
+{
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+
+  self->write_shut = TRUE;
+  if (self->eof)
+    {
+      release (self);
+      return;
+    }
+  if (!g_socket_shutdown (socket, FALSE, TRUE, &error))
+    {
+      /* ENOTCONN: the peer is already gone. */
+      release (self);
+      ml_stream_emit_closed (ML_STREAM (self), NULL);
+      return;
+    }
+  self->linger_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ML_SOCKET_STREAM_LINGER_MS,
+                                        on_linger_timeout, g_object_ref (self),
+                                        g_object_unref);
+}
+
+static void
+on_write_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(MlSocketStream) self = data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_output_stream_write_finish (G_OUTPUT_STREAM (source), result, &error);
+  GBytes *head;
+
+  self->writing = FALSE;
+  if (self->released)
+    return;
+  if (n < 0)
+    {
+      fail (self, error);
+      return;
+    }
+  head = g_queue_peek_head (&self->queue);
+  self->head_offset += n;
+  self->pending -= n;
+  if (self->head_offset == g_bytes_get_size (head))
+    {
+      g_bytes_unref (g_queue_pop_head (&self->queue));
+      self->head_offset = 0;
+    }
+  if (!self->reading && self->pending < ML_SOCKET_STREAM_LOW_WATER)
+    start_read (self);
+  kick_write (self);
+}
+
+static void
+kick_write (MlSocketStream *self)
+{
+  GBytes *head;
+  gsize size;
+  const guint8 *data;
+
+  if (self->writing || self->released)
+    return;
+  head = g_queue_peek_head (&self->queue);
+  if (head == NULL)
+    {
+      if (self->close_requested && !self->write_shut)
+        shut_write_side (self);
+      return;
+    }
+  data = g_bytes_get_data (head, &size);
+  self->writing = TRUE;
+  g_output_stream_write_async (self->out, data + self->head_offset, size - self->head_offset,
+                               G_PRIORITY_DEFAULT, self->cancellable, on_write_done,
+                               g_object_ref (self));
+}
+
+static void
+on_read_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(MlSocketStream) self = data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  self->reading = FALSE;
+  if (self->released)
+    return;
+  if (n < 0)
+    {
+      fail (self, error);
+      return;
+    }
+  if (n == 0)
+    {
+      /* The peer's FIN: nothing more will come. What is queued still goes
+       * out, then our side closes too. */
+      self->eof = TRUE;
+      self->close_requested = TRUE;
+      if (self->write_shut)
+        release (self);
+      ml_stream_emit_closed (ML_STREAM (self), NULL);
+      kick_write (self);
+      return;
+    }
+  ml_stream_emit_data (ML_STREAM (self), self->read_buffer, n);
+  start_read (self);
+}
+
+static void
+start_read (MlSocketStream *self)
+{
+  if (self->reading || self->eof || self->released)
+    return;
+  if (self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+    return;   /* on_write_done resumes below the low-water mark */
+  self->reading = TRUE;
+  g_input_stream_read_async (self->in, self->read_buffer, ML_SOCKET_STREAM_READ_SIZE,
+                             G_PRIORITY_DEFAULT, self->cancellable, on_read_done,
+                             g_object_ref (self));
+}
+
+static void
+ml_socket_stream_write (MlStream *stream, const guint8 *data, gsize len)
+{
+  MlSocketStream *self = ML_SOCKET_STREAM (stream);
+
+  if (self->released || self->close_requested)
+    return;
+  g_queue_push_tail (&self->queue, g_bytes_new (data, len));
+  self->pending += len;
+  kick_write (self);
+}
+
+static void
+ml_socket_stream_close (MlStream *stream)
+{
+  MlSocketStream *self = ML_SOCKET_STREAM (stream);
+
+  if (self->close_requested)
+    return;
+  self->close_requested = TRUE;
+  kick_write (self);
+}
+
+static const char *
+ml_socket_stream_describe (MlStream *stream)
+{
+  return ML_SOCKET_STREAM (stream)->description;
+}
+
+static void
+ml_socket_stream_finalize (GObject *object)
+{
+  MlSocketStream *self = ML_SOCKET_STREAM (object);
+
+  release (self);
+  g_object_unref (self->cancellable);
+  g_object_unref (self->connection);
+  g_free (self->read_buffer);
+  g_free (self->peer_address);
+  g_free (self->description);
+  G_OBJECT_CLASS (ml_socket_stream_parent_class)->finalize (object);
+}
+
+static void
+ml_socket_stream_class_init (MlSocketStreamClass *klass)
+{
+  MlStreamClass *stream_class = ML_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = ml_socket_stream_finalize;
+  stream_class->write = ml_socket_stream_write;
+  stream_class->close = ml_socket_stream_close;
+  stream_class->describe = ml_socket_stream_describe;
+}
+
+static void
+ml_socket_stream_init (MlSocketStream *self)
+{
+  g_queue_init (&self->queue);
+}
+
+static char *
+dup_address (GSocketAddress *address, guint16 *port_out)
+{
+  GInetSocketAddress *inet;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      *port_out = 0;
+      return g_strdup ("?");
+    }
+  inet = G_INET_SOCKET_ADDRESS (address);
+  *port_out = g_inet_socket_address_get_port (inet);
+  return g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+}
+
+MlSocketStream *
+ml_socket_stream_new (GSocketConnection *connection)
+{
+  MlSocketStream *self;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autofree char *local_address = NULL;
+  GSocket *socket;
+
+  g_return_val_if_fail (G_IS_SOCKET_CONNECTION (connection), NULL);
+  self = g_object_new (ML_TYPE_SOCKET_STREAM, NULL);
+  self->connection = g_object_ref (connection);
+  self->in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  self->out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  self->cancellable = g_cancellable_new ();
+  self->read_buffer = g_malloc (ML_SOCKET_STREAM_READ_SIZE);
+
+  socket = g_socket_connection_get_socket (connection);
+  /* Replies are written whole; Nagle would only hold the last segment of
+   * a pipelined answer back for the peer's delayed ACK. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  local_address = local ? dup_address (local, &self->local_port) : g_strdup ("?");
+  self->peer_address = remote ? dup_address (remote, &self->peer_port) : g_strdup ("?");
+  self->description = g_strdup_printf ("%s:%u ← %s:%u", local_address, self->local_port,
+                                       self->peer_address, self->peer_port);
+  start_read (self);
+  return self;
+}
+
+const char *
+ml_socket_stream_get_peer_address (MlSocketStream *self)
+{
+  g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), NULL);
+  return self->peer_address;
+}
+
+guint16
+ml_socket_stream_get_peer_port (MlSocketStream *self)
+{
+  g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), 0);
+  return self->peer_port;
+}
+
+guint16
+ml_socket_stream_get_local_port (MlSocketStream *self)
+{
+  g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), 0);
+  return self->local_port;
+}
+
+gsize
+ml_socket_stream_get_pending (MlSocketStream *self)
+{
+  g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), 0);
+  return self->pending;
+}
+
+void
+ml_socket_stream_abort (MlSocketStream *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (ML_IS_SOCKET_STREAM (self));
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "connection dropped by the server");
+  fail (self, error);
+}
