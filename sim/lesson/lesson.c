@@ -40,7 +40,12 @@ G_DEFINE_QUARK (ml-lesson-error-quark, ml_lesson_error)
 #define MAX_LOCAL_PART          64    /* RFC 5321 4.5.3.1.1 */
 #define MAX_TXT                 255   /* RFC 1035 3.3.14: one <character-string> */
 #define MAX_BODY_LINE           998   /* RFC 5321 4.5.3.1.6: 1000 with CRLF */
-#define MAX_FIELDS 24  /* the most keys one group (a step) may have */
+#define MAX_FIELDS 40  /* the most keys one group (a step) may have */
+#define MAX_ATTACHMENTS         16    /* files on one message */
+#define MAX_CONSOLE_LINES       200   /* lines one console step types */
+#define MAX_CONSOLE_LINE        998   /* RFC 5321 4.5.3.1.4: 1000 with CRLF; POP3 and
+                                         IMAP lines are held to the same */
+#define MAX_TOKEN               127   /* RFC 6838 4.2: a type or subtype name */
 #define MAX_QUOTED_CHARS        40    /* of a value repeated in a message */
 #define MAX_SUGGEST_LEN         64    /* longer words get no "did you mean" */
 
@@ -1008,7 +1013,7 @@ parse_record_type (Loader *ld, const MlYamlNode *node, const char *path,
 static const char *const action_names[] = {
   "send", "pop3-fetch", "imap-sync", "imap-read", "imap-flag", "imap-move",
   "imap-search", "imap-delete", "imap-idle", "imap-create-folder", "imap-logout",
-  NULL
+  "console", NULL
 };
 
 const char *
@@ -1029,6 +1034,211 @@ parse_action (Loader *ld, const MlYamlNode *node, const char *path,
                      "an action", &i, error))
     return FALSE;
   *(MlLessonActionKind *) dest = (MlLessonActionKind) i;
+  return TRUE;
+}
+
+G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == ML_LESSON_ACTION_CONSOLE + 2);
+
+/* ---- TLS, authentication, console, attachments --------------------------- */
+
+/* Indexed by MlLessonCertificate. */
+static const char *const certificate_names[] = {
+  "valid", "wrong-name", "expired", "self-signed", NULL
+};
+
+static gboolean
+parse_certificate (Loader *ld, const MlYamlNode *node, const char *path,
+                   const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, certificate_names,
+                     G_N_ELEMENTS (certificate_names) - 1, "a kind of certificate", &i, error))
+    return FALSE;
+  *(MlLessonCertificate *) dest = (MlLessonCertificate) i;
+  return TRUE;
+}
+
+/* true/false, kept apart from "not given" so the default can depend on
+ * other keys (plaintext_auth, require_auth). */
+static gboolean
+parse_tristate (Loader *ld, const MlYamlNode *node, const char *path,
+                const Field *field, gpointer dest, GError **error)
+{
+  gboolean value = FALSE;
+
+  if (!parse_bool (ld, node, path, field, &value, error))
+    return FALSE;
+  *(MlLessonTristate *) dest = value ? ML_LESSON_YES : ML_LESSON_NO;
+  return TRUE;
+}
+
+/* The SASL mechanisms the engines implement (RFC 4616, the LOGIN draft,
+ * RFC 7677), as a server lists them in EHLO / CAPA / CAPABILITY. */
+static const char *const mechanism_names[] = { "PLAIN", "LOGIN", "SCRAM-SHA-256", NULL };
+
+static gboolean
+check_mechanism (Loader *ld, const MlYamlNode *node, const char *path,
+                 char **out, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, mechanism_names, G_N_ELEMENTS (mechanism_names) - 1,
+                     "a SASL mechanism this lab implements", &i, error))
+    return FALSE;
+  *out = g_strdup (mechanism_names[i]);
+  return TRUE;
+}
+
+static gboolean
+parse_mechanisms (Loader *ld, const MlYamlNode *node, const char *path,
+                  const Field *field, gpointer dest, GError **error)
+{
+  GStrv *list = dest;
+
+  if (!parse_strv (ld, node, path, field, dest, check_mechanism, error))
+    return FALSE;
+  for (guint i = 0; (*list)[i] != NULL; i++)
+    for (guint j = 0; j < i; j++)
+      if (strcmp ((*list)[i], (*list)[j]) == 0)
+        return fail (ld, node, path, error, "%s is listed twice", (*list)[i]);
+  return TRUE;
+}
+
+/* Indexed by MlLessonTls. */
+static const char *const tls_names[] = { "opportunistic", "none", "required", "implicit", NULL };
+
+static gboolean
+parse_step_tls (Loader *ld, const MlYamlNode *node, const char *path,
+                const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, tls_names, G_N_ELEMENTS (tls_names) - 1,
+                     "a way to use TLS", &i, error))
+    return FALSE;
+  *(MlLessonTls *) dest = (MlLessonTls) i;
+  return TRUE;
+}
+
+/* Indexed by MlLessonAuth; "default" is what leaving the key out means. */
+static const char *const auth_names[] = {
+  "default", "none", "plain", "login", "scram-sha-256", "user", "apop", NULL
+};
+
+static gboolean
+parse_step_auth (Loader *ld, const MlYamlNode *node, const char *path,
+                 const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, auth_names, G_N_ELEMENTS (auth_names) - 1,
+                     "a way to log in", &i, error))
+    return FALSE;
+  *(MlLessonAuth *) dest = (MlLessonAuth) i;
+  return TRUE;
+}
+
+static const char *const console_protocol_names[] = { "smtp", "pop3", "imap", NULL };
+static const MlProtocol console_protocols[] = { ML_PROTO_SMTP, ML_PROTO_POP3, ML_PROTO_IMAP };
+
+static gboolean
+parse_console_protocol (Loader *ld, const MlYamlNode *node, const char *path,
+                        const Field *field, gpointer dest, GError **error)
+{
+  gsize i;
+
+  if (!check_choice (ld, node, path, console_protocol_names,
+                     G_N_ELEMENTS (console_protocol_names) - 1, "a protocol a console "
+                     "step speaks", &i, error))
+    return FALSE;
+  *(MlProtocol *) dest = console_protocols[i];
+  return TRUE;
+}
+
+/* One line the student types: sent as is with CRLF after it, so it may
+ * not hold a line end of its own, and must fit in a command line. */
+static gboolean
+check_console_line (Loader *ld, const MlYamlNode *node, const char *path,
+                    char **out, GError **error)
+{
+  if (!expect_scalar (ld, node, path, error))
+    return FALSE;
+  if (node->len > MAX_CONSOLE_LINE)
+    return fail (ld, node, path, error, "the line is %" G_GSIZE_FORMAT " bytes long; "
+                 "a command line holds at most %u before CRLF (RFC 5321 4.5.3.1.4)",
+                 node->len, MAX_CONSOLE_LINE);
+  for (gsize i = 0; i < node->len; i++)
+    {
+      guchar c = (guchar) node->text[i];
+
+      if (c == '\n' || c == '\r')
+        return fail (ld, node, path, error, "one item is one line; split it into two "
+                     "items of the list");
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        return fail (ld, node, path, error, "contains the control character 0x%02X", c);
+    }
+  *out = g_strndup (node->text, node->len);
+  return TRUE;
+}
+
+static gboolean
+parse_console_lines (Loader *ld, const MlYamlNode *node, const char *path,
+                     const Field *field, gpointer dest, GError **error)
+{
+  if (node->kind == ML_YAML_SEQUENCE && node->items->len > MAX_CONSOLE_LINES)
+    return fail (ld, node, path, error, "a console step types at most %u lines; "
+                 "split it into several steps", MAX_CONSOLE_LINES);
+  return parse_strv (ld, node, path, field, dest, check_console_line, error);
+}
+
+/* RFC 2045 5.1: type "/" subtype, each a token (RFC 6838 4.2 restricts
+ * registered names further; a lesson only needs what a parser accepts). */
+static gboolean
+parse_content_type (Loader *ld, const MlYamlNode *node, const char *path,
+                    const Field *field, gpointer dest, GError **error)
+{
+  g_autofree char *text = NULL;
+  const char *slash;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  slash = strchr (text, '/');
+  if (slash == NULL || slash == text || slash[1] == '\0' ||
+      strchr (slash + 1, '/') != NULL || strlen (text) > 2 * MAX_TOKEN + 1)
+    goto bad;
+  for (const char *p = text; *p; p++)
+    if (p != slash &&
+        ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f || strchr ("()<>@,;:\\\"/[]?=", *p)))
+      goto bad;
+  set_string (dest, g_ascii_strdown (text, -1));
+  return TRUE;
+
+bad:
+  {
+    g_autofree char *q = quote (node);
+    return fail (ld, node, path, error, "%s is not a media type; write type/subtype "
+                 "like application/pdf or text/plain (RFC 2045 5.1)", q);
+  }
+}
+
+/* A file name as Content-Disposition carries it (RFC 2183 2.3): no path,
+ * which a receiver must not honour anyway. */
+static gboolean
+parse_file_name (Loader *ld, const MlYamlNode *node, const char *path,
+                 const Field *field, gpointer dest, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  if (strchr (text, '/') != NULL || strchr (text, '\\') != NULL)
+    {
+      g_autofree char *q = quote (node);
+      return fail (ld, node, path, error, "%s has a directory in it; give the file's "
+                   "name only, like report.pdf (RFC 2183 2.3)", q);
+    }
+  set_string (dest, g_steal_pointer (&text));
   return TRUE;
 }
 
@@ -1128,6 +1338,7 @@ host_free (gpointer data)
   g_strfreev (h->domains);
   g_free (h->relay_to);
   g_free (h->submission);
+  g_strfreev (h->auth_mechanisms);
   g_free (h);
 }
 
@@ -1191,6 +1402,43 @@ account_free (gpointer data)
 }
 
 static gpointer
+attachment_alloc (void)
+{
+  MlLessonAttachment *a = g_new0 (MlLessonAttachment, 1);
+
+  /* RFC 2045 5.2: a body part without Content-Type is text/plain. */
+  a->content_type = g_strdup ("text/plain");
+  a->content = g_strdup ("");
+  return a;
+}
+
+static void
+attachment_free (gpointer data)
+{
+  MlLessonAttachment *a = data;
+
+  g_free (a->name);
+  g_free (a->content_type);
+  g_free (a->content);
+  g_free (a);
+}
+
+/* The list exists only when the key is given, so NULL means "none". */
+static gboolean
+parse_attachments (Loader *ld, const MlYamlNode *node, const char *path,
+                   const Field *field, gpointer dest, GError **error)
+{
+  GPtrArray **slot = dest;
+
+  if (node->kind == ML_YAML_SEQUENCE && node->items->len > MAX_ATTACHMENTS)
+    return fail (ld, node, path, error, "a message in a lesson carries at most %u "
+                 "attachments", MAX_ATTACHMENTS);
+  if (*slot == NULL)
+    *slot = g_ptr_array_new_with_free_func (attachment_free);
+  return parse_list (ld, node, path, field, dest, error);
+}
+
+static gpointer
 step_alloc (void)
 {
   MlLessonStep *s = g_new0 (MlLessonStep, 1);
@@ -1222,6 +1470,9 @@ step_free (gpointer data)
   g_strfreev (s->flags);
   g_free (s->folder);
   g_free (s->criteria);
+  g_free (s->password);
+  g_clear_pointer (&s->attachments, g_ptr_array_unref);
+  g_strfreev (s->lines);
   g_free (s);
 }
 
@@ -1234,6 +1485,14 @@ static const Field host_fields[] = {
   { "domains",    parse_domains,   F (MlLessonHost, domains),    FALSE, 1 },
   { "relay_to",   parse_host_name, F (MlLessonHost, relay_to),   FALSE },
   { "submission", parse_host_name, F (MlLessonHost, submission), FALSE },
+  /* Which roles may carry these is checked in the second pass. */
+  { "starttls",       parse_bool,        F (MlLessonHost, starttls),        FALSE },
+  { "implicit_tls",   parse_bool,        F (MlLessonHost, implicit_tls),    FALSE },
+  { "certificate",    parse_certificate, F (MlLessonHost, certificate),     FALSE },
+  { "auth",           parse_mechanisms,  F (MlLessonHost, auth_mechanisms), FALSE, 1 },
+  { "plaintext_auth", parse_tristate,    F (MlLessonHost, plaintext_auth),  FALSE },
+  { "require_auth",   parse_tristate,    F (MlLessonHost, require_auth),    FALSE },
+  { "strip_starttls", parse_bool,        F (MlLessonHost, strip_starttls),  FALSE },
 };
 
 static const Field link_fields[] = {
@@ -1260,6 +1519,19 @@ static const Field account_fields[] = {
   { "password", parse_line,    F (MlLessonAccount, password), TRUE },
 };
 
+#define ELEMENT(type, fields, prefix) \
+  { fields, G_N_ELEMENTS (fields), prefix##_alloc, prefix##_free, \
+    F (type, line), F (type, column) }
+
+static const Field attachment_fields[] = {
+  { "name",    parse_file_name,    F (MlLessonAttachment, name),         TRUE },
+  { "type",    parse_content_type, F (MlLessonAttachment, content_type), FALSE },
+  { "content", parse_text,         F (MlLessonAttachment, content),      TRUE },
+};
+
+static const ElementType attachment_type = ELEMENT (MlLessonAttachment, attachment_fields,
+                                                    attachment);
+
 static const Field step_fields[] = {
   { "action",    parse_action,    F (MlLessonStep, kind),      TRUE },
   { "narrative", parse_text,      F (MlLessonStep, narrative), FALSE },
@@ -1283,11 +1555,14 @@ static const Field step_fields[] = {
   { "criteria",  parse_line,      F (MlLessonStep, criteria),  FALSE },
   { "expunge",   parse_bool,      F (MlLessonStep, expunge),   FALSE },
   { "timeout",   parse_duration,  F (MlLessonStep, timeout_us), FALSE, 0, ML_LESSON_DEFAULT_IDLE_TIMEOUT_US },
+  { "tls",       parse_step_tls,  F (MlLessonStep, tls),       FALSE },
+  { "auth",      parse_step_auth, F (MlLessonStep, auth),      FALSE },
+  { "password",  parse_line,      F (MlLessonStep, password),  FALSE },
+  { "attachments", parse_attachments, F (MlLessonStep, attachments), FALSE, 1, 0, &attachment_type },
+  { "protocol",  parse_console_protocol, F (MlLessonStep, protocol), FALSE },
+  { "port",      parse_u16,       F (MlLessonStep, port),      FALSE, 1, G_MAXUINT16 },
+  { "lines",     parse_console_lines, F (MlLessonStep, lines), FALSE, 1 },
 };
-
-#define ELEMENT(type, fields, prefix) \
-  { fields, G_N_ELEMENTS (fields), prefix##_alloc, prefix##_free, \
-    F (type, line), F (type, column) }
 
 static const ElementType host_type = ELEMENT (MlLessonHost, host_fields, host);
 static const ElementType link_type = ELEMENT (MlLessonLink, link_fields, link);
@@ -1411,6 +1686,57 @@ resolve_host (Checker *c, const MlYamlNode *at, const char *path, char **ref,
   return TRUE;
 }
 
+/* The TLS and authentication keys of one host (lessons/README.md "hosts"):
+ * each only where the host's roles give it a meaning. */
+static gboolean
+check_host_security (Checker *c, MlLessonHost *h, guint i, GError **error)
+{
+  static const char *const server_keys[] = {
+    "starttls", "implicit_tls", "certificate", "auth", "plaintext_auth",
+  };
+  const MlRole servers = ML_ROLE_MSA | ML_ROLE_MTA | ML_ROLE_MDA;
+  const MlYamlNode *group = g_hash_table_lookup (c->ld->origin, h);
+  g_autofree char *roles = ml_roles_dup_string (h->roles);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (server_keys); k++)
+    {
+      const MlYamlNode *at = ml_yaml_node_lookup (group, server_keys[k]);
+
+      if (at != NULL && !(h->roles & servers))
+        {
+          g_autofree char *path = g_strdup_printf ("hosts[%u].%s", i + 1, server_keys[k]);
+
+          return fail (c->ld, at, path, error, "only a mail server (MSA, MTA or MDA) "
+                       "offers TLS or logins, and this host's roles are %s", roles);
+        }
+    }
+  if (ml_yaml_node_lookup (group, "require_auth") != NULL && !(h->roles & ML_ROLE_MSA))
+    {
+      g_autofree char *path = g_strdup_printf ("hosts[%u].require_auth", i + 1);
+
+      return fail (c->ld, node_of (c->ld, h, "require_auth"), path, error,
+                   "only an MSA requires a login before it takes mail (RFC 6409 4.3), "
+                   "and this host's roles are %s", roles);
+    }
+  if (ml_yaml_node_lookup (group, "strip_starttls") != NULL && !(h->roles & ML_ROLE_ROUTER))
+    {
+      g_autofree char *path = g_strdup_printf ("hosts[%u].strip_starttls", i + 1);
+
+      return fail (c->ld, node_of (c->ld, h, "strip_starttls"), path, error,
+                   "only a router in the path can strip STARTTLS from the replies it "
+                   "forwards, and this host's roles are %s", roles);
+    }
+  if (ml_yaml_node_lookup (group, "certificate") != NULL && !h->starttls && !h->implicit_tls)
+    {
+      g_autofree char *path = g_strdup_printf ("hosts[%u].certificate", i + 1);
+
+      return fail (c->ld, node_of (c->ld, h, "certificate"), path, error,
+                   "the certificate is only shown over TLS; add 'starttls: true' or "
+                   "'implicit_tls: true' to this host");
+    }
+  return TRUE;
+}
+
 static gboolean
 check_hosts (Checker *c, GError **error)
 {
@@ -1503,6 +1829,8 @@ check_hosts (Checker *c, GError **error)
                        "only a mail server (MSA, MTA or MDA) serves domains, and this "
                        "host's roles are %s", roles);
         }
+      if (!check_host_security (c, h, i, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -1685,6 +2013,100 @@ check_retrieval_step (Checker *c, MlLessonStep *s, guint i, GError **error)
     }
 }
 
+/* A key given on a step whose action has no use for it. */
+static gboolean
+refuse_key (Checker *c, MlLessonStep *s, guint i, const char *key, const char *why,
+            GError **error)
+{
+  const MlYamlNode *group = g_hash_table_lookup (c->ld->origin, s);
+  const MlYamlNode *at = ml_yaml_node_lookup (group, key);
+  g_autofree char *path = NULL;
+
+  if (at == NULL)
+    return TRUE;
+  path = g_strdup_printf ("steps[%u].%s", i + 1, key);
+  return fail (c->ld, at, path, error, "a '%s' step has no '%s': %s",
+               ml_lesson_action_to_string (s->kind), key, why);
+}
+
+static gboolean
+check_console_step (Checker *c, MlLessonStep *s, guint i, GError **error)
+{
+  static const char *const client_keys[] = { "tls", "auth", "password" };
+  g_autofree char *path = g_strdup_printf ("steps[%u].server", i + 1);
+  MlLessonHost *server;
+  MlRole needed;
+
+  for (gsize k = 0; k < G_N_ELEMENTS (client_keys); k++)
+    if (!refuse_key (c, s, i, client_keys[k], "at a console the student types "
+                     "STARTTLS and the login as lines", error))
+      return FALSE;
+  if (!require_field (c, s, i, "server", s->server != NULL, error) ||
+      !require_field (c, s, i, "protocol", s->protocol != ML_PROTO_NONE, error) ||
+      !require_field (c, s, i, "lines", s->lines != NULL, error))
+    return FALSE;
+  if (!resolve_host (c, node_of (c->ld, s, "server"), path, &s->server, &server, error))
+    return FALSE;
+  /* SMTP is spoken by an MSA or an MTA; POP3 and IMAP by the MDA that
+   * holds the mailboxes. */
+  needed = s->protocol == ML_PROTO_SMTP ? (ML_ROLE_MSA | ML_ROLE_MTA) : ML_ROLE_MDA;
+  if (!(server->roles & needed))
+    {
+      g_autofree char *roles = ml_roles_dup_string (server->roles);
+
+      return fail (c->ld, node_of (c->ld, s, "server"), path, error,
+                   "'%s' does not speak %s (its roles: %s); %s", server->name,
+                   ml_protocol_to_string (s->protocol), roles,
+                   s->protocol == ML_PROTO_SMTP ? "SMTP is served by an MSA or an MTA"
+                                                : "POP3 and IMAP are served by an MDA");
+    }
+  if (s->port == 0)
+    s->port = s->protocol == ML_PROTO_SMTP ? 25 : s->protocol == ML_PROTO_POP3 ? 110 : 143;
+  return TRUE;
+}
+
+/* tls, auth, password on send, pop3-fetch and imap-* steps. */
+static gboolean
+check_step_security (Checker *c, MlLessonStep *s, guint i, MlLessonHost *server,
+                     GError **error)
+{
+  gboolean pop3 = s->kind == ML_LESSON_ACTION_POP3_FETCH;
+  gboolean send = s->kind == ML_LESSON_ACTION_SEND;
+
+  if ((s->auth == ML_LESSON_AUTH_USER || s->auth == ML_LESSON_AUTH_APOP) && !pop3)
+    {
+      g_autofree char *path = g_strdup_printf ("steps[%u].auth", i + 1);
+
+      return fail (c->ld, node_of (c->ld, s, "auth"), path, error, "'%s' is a POP3 "
+                   "login (RFC 1939 7), and this is a '%s' step; use plain, login or "
+                   "scram-sha-256", s->auth == ML_LESSON_AUTH_USER ? "user" : "apop",
+                   ml_lesson_action_to_string (s->kind));
+    }
+  if (s->auth == ML_LESSON_AUTH_NONE && !send)
+    {
+      g_autofree char *path = g_strdup_printf ("steps[%u].auth", i + 1);
+
+      return fail (c->ld, node_of (c->ld, s, "auth"), path, error, "a mailbox is only "
+                   "read after a login, so 'none' is for send steps only");
+    }
+  if (s->password != NULL && s->auth == ML_LESSON_AUTH_NONE)
+    {
+      g_autofree char *path = g_strdup_printf ("steps[%u].password", i + 1);
+
+      return fail (c->ld, node_of (c->ld, s, "password"), path, error, "with 'auth: none' "
+                   "the client never logs in, so it has no use for a password");
+    }
+  if (s->tls == ML_LESSON_TLS_IMPLICIT && !server->implicit_tls)
+    {
+      g_autofree char *path = g_strdup_printf ("steps[%u].tls", i + 1);
+
+      return fail (c->ld, node_of (c->ld, s, "tls"), path, error, "'%s' does not serve "
+                   "implicit TLS (465, 993, 995; RFC 8314); add 'implicit_tls: true' to it",
+                   server->name);
+    }
+  return TRUE;
+}
+
 static gboolean
 check_steps (Checker *c, GError **error)
 {
@@ -1706,6 +2128,20 @@ check_steps (Checker *c, GError **error)
                      "and only a MUA (a mail program like Alice's laptop) %s",
                      host->name, ml_lesson_action_to_string (s->kind), roles,
                      s->kind == ML_LESSON_ACTION_SEND ? "sends messages" : "reads mail");
+      if (s->kind != ML_LESSON_ACTION_CONSOLE &&
+          (!refuse_key (c, s, i, "protocol", "only a console step names one", error) ||
+           !refuse_key (c, s, i, "port", "only a console step names one", error) ||
+           !refuse_key (c, s, i, "lines", "only a console step types lines", error)))
+        return FALSE;
+      if (s->kind != ML_LESSON_ACTION_SEND &&
+          !refuse_key (c, s, i, "attachments", "only a message being sent has them", error))
+        return FALSE;
+      if (s->kind == ML_LESSON_ACTION_CONSOLE)
+        {
+          if (!check_console_step (c, s, i, error))
+            return FALSE;
+          continue;
+        }
       if (s->kind == ML_LESSON_ACTION_SEND)
         {
           if (host->submission == NULL)
@@ -1714,9 +2150,12 @@ check_steps (Checker *c, GError **error)
           if (!require_field (c, s, i, "from", s->from != NULL, error) ||
               !require_field (c, s, i, "to", s->to != NULL, error))
             return FALSE;
+          if (!check_step_security (c, s, i, lookup_host (c, host->submission), error))
+            return FALSE;
           continue;
         }
-      if (!check_retrieval_step (c, s, i, error))
+      if (!check_retrieval_step (c, s, i, error) ||
+          !check_step_security (c, s, i, lookup_host (c, s->server), error))
         return FALSE;
     }
   return TRUE;
