@@ -2,6 +2,8 @@
 #include "ml-config.h"
 
 #include <stdio.h>
+#include <errno.h>
+#include <string.h>
 #include "cli/cli.h"
 #include "lesson/lesson.h"
 #include "lesson/lessons-dir.h"
@@ -11,6 +13,35 @@
 #include "trace/pcap-writer.h"
 #include "trace/pcapng-writer.h"
 
+/* Where a run's TLS secrets go: the --keylog file (SSLKEYLOGFILE format,
+ * as Wireshark's tls.keylog_file reads it) and the pcapng's Decryption
+ * Secrets Blocks (pcapng 4.7), so `tshark -r out.pcapng` decrypts with
+ * nothing else. */
+typedef struct {
+  FILE           *file;
+  int             file_errno;   /* first write error, 0 if none */
+  MlPcapngWriter *pcapng;
+} KeylogSinks;
+
+static void
+on_keylog_line (const char *line, gpointer user_data)
+{
+  KeylogSinks *sinks = user_data;
+
+  if (sinks->file != NULL && sinks->file_errno == 0
+      && fprintf (sinks->file, "%s\n", line) < 0)
+    sinks->file_errno = errno;
+  if (sinks->pcapng != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s\n", line);
+      g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+      /* Written at once: readers use only secrets that come before the
+       * packets they decrypt, and the records follow this handshake. */
+      ml_pcapng_writer_add_secrets (sinks->pcapng, ML_PCAPNG_SECRETS_TLS_KEY_LOG, bytes);
+    }
+}
+
 int
 ml_cli_run (int argc, char **argv)
 {
@@ -18,12 +49,15 @@ ml_cli_run (int argc, char **argv)
   g_autofree char *pcap_path = NULL;
   g_autofree char *pcapng_path = NULL;
   g_autofree char *json_path = NULL;
+  g_autofree char *keylog_path = NULL;
+  KeylogSinks keylog = { 0 };
   gboolean quiet = FALSE, frames = FALSE, all_hops = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the run (default: the lesson's)", "N" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path, "Write the frames to a pcap file", "FILE" },
     { "pcapng", 0, 0, G_OPTION_ARG_FILENAME, &pcapng_path, "Write a pcapng file with the dialogue as packet comments", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write every trace event as JSON lines", "FILE" },
+    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &keylog_path, "Write the TLS secrets as an NSS key log (SSLKEYLOGFILE)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no transcript", NULL },
     { "frames", 'f', 0, G_OPTION_ARG_NONE, &frames, "Show every frame in the transcript", NULL },
     { "all-hops", 0, 0, G_OPTION_ARG_NONE, &all_hops, "Capture every hop, not only each frame's first", NULL },
@@ -103,10 +137,33 @@ ml_cli_run (int argc, char **argv)
   if (!quiet)
     printf ("# %s — %s\n", lesson->id, lesson->title);
 
+  if (keylog_path && (keylog.file = fopen (keylog_path, "w")) == NULL)
+    {
+      int saved = errno;
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", keylog_path, g_strerror (saved));
+      goto fail;
+    }
+  keylog.pcapng = pcapng;
+
   world = ml_world_new (lesson, seed >= 0 ? (guint32) seed : lesson->seed, trace, &error);
   if (world == NULL)
     goto fail;
+  ml_tls_context_set_keylog_func (ml_world_get_tls (world), on_keylog_line, &keylog);
   ml_world_run (world);
+  if (keylog.file != NULL)
+    {
+      FILE *file = g_steal_pointer (&keylog.file);
+
+      if (fclose (file) != 0 && keylog.file_errno == 0)
+        keylog.file_errno = errno;
+      if (keylog.file_errno != 0)
+        {
+          g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (keylog.file_errno),
+                       "%s: %s", keylog_path, g_strerror (keylog.file_errno));
+          goto fail;
+        }
+    }
 
   if ((transcript && !ml_transcript_writer_close (transcript, &error))
       || (json && !ml_json_writer_close (json, &error))
@@ -116,6 +173,8 @@ ml_cli_run (int argc, char **argv)
   return status;
 
 fail:
+  if (keylog.file != NULL)
+    fclose (keylog.file);
   fprintf (stderr, "maillab-cli run: %s\n", error->message);
   return 1;
 }

@@ -11,6 +11,7 @@
 
 #include "net/network.h"
 #include "proto/engine-event.h"
+#include "tls/tls-context.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +55,25 @@ MlEngineSession *ml_engine_session_connect (MlNetwork         *network,
                                             const MlEngineOps *ops,
                                             MlEngineDoneFunc   done,
                                             gpointer           user_data);
+/* The run's TLS (borrowed; outlives the session). With it, an engine's
+ * START_TLS event is honoured: a server session sends what the engine
+ * wrote so far in the clear (the go-ahead) and answers the handshake; a
+ * client session starts the handshake and verifies the certificate
+ * against the host name it dialled (RFC 7817 3). Without it START_TLS
+ * ends the session, recorded as tls.unavailable. The handshake (start,
+ * version and cipher, or why it failed) is recorded as tls.* notes. */
+void             ml_engine_session_set_tls (MlEngineSession *self, MlTlsContext *tls);
+/* Every session made on @network from now on gets @tls (borrowed) as if
+ * by set_tls: a world registers its TLS once instead of handing it to
+ * each host and device. NULL unregisters; do so before freeing @tls. */
+void             ml_engine_session_register_tls (MlNetwork *network, MlTlsContext *tls);
+/* Implicit TLS (RFC 8314 3.3, ports 465, 993, 995): the handshake runs
+ * first and the engine's first byte is already protected. Call right
+ * after set_tls, before the first pump; the engine's tls_started is not
+ * called (it was made for implicit TLS). */
+void             ml_engine_session_start_tls (MlEngineSession *self);
+/* The session's connection is under TLS. */
+gboolean         ml_engine_session_is_tls  (MlEngineSession *self);
 /* After the owner gave the engine more work (a client action): drain its
  * events and send its output. The session may end inside this call; don't
  * use it afterwards unless it is still known to be alive. */

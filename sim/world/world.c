@@ -8,6 +8,7 @@
 #include "world/session-record.h"
 #include "world/mailbox-services.h"
 #include "world/mua-device.h"
+#include "world/engine-session.h"
 #include "world/console-session.h"
 #include "trace/trace-stats.h"
 #include "net/dns-zone.h"
@@ -29,6 +30,7 @@ struct _MlWorld
   GPtrArray      *store_hosts;   /* char*: the MDA host of each store */
   GPtrArray      *devices;       /* MlMuaDevice*, one per MUA host */
   MlTraceStats   *stats;
+  MlTlsContext   *tls;           /* the run's CA, certificates and key log */
   guint           message_seq;
   gboolean        running;   /* past setup: store changes are events */
   gboolean        finished;
@@ -188,6 +190,30 @@ build_devices (MlWorld *self)
     }
 }
 
+/* One TLS context per run: its CA, each TLS host's certificate in the
+ * variant the lesson asked for, and randomness from the run's seed so
+ * the handshakes repeat byte for byte. */
+static gboolean
+build_tls (MlWorld *self, guint32 seed, GError **error)
+{
+  const MlLesson *lesson = self->lesson;
+
+  self->tls = ml_tls_context_new (lesson->epoch_unix, seed, TRUE, error);
+  if (self->tls == NULL)
+    return FALSE;
+  ml_engine_session_register_tls (self->network, self->tls);
+  for (guint i = 0; i < lesson->hosts->len; i++)
+    {
+      const MlLessonHost *h = lesson->hosts->pdata[i];
+
+      if ((h->starttls || h->implicit_tls)
+          && !ml_tls_context_set_server_certificate (self->tls, h->name,
+                                                     (MlTlsCertVariant) h->certificate, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static MlMuaDevice *
 find_device (MlWorld *self, const char *name)
 {
@@ -304,6 +330,8 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
     }
   if (!ml_network_compute_routes (self->network, error))
     return NULL;
+  if (!build_tls (self, seed, error))
+    return NULL;
   if (!build_dns (self, error))
     return NULL;
   build_stores (self);
@@ -324,7 +352,12 @@ ml_world_free (MlWorld *self)
   g_clear_pointer (&self->stats, ml_trace_stats_free);
   g_clear_pointer (&self->resolvers, g_hash_table_unref);
   g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
+  if (self->tls != NULL && self->network != NULL)
+    ml_engine_session_register_tls (self->network, NULL);
   g_clear_pointer (&self->network, ml_network_free);
+  /* After the network: its sessions (freed with it) hold TLS streams of
+   * this context. */
+  g_clear_pointer (&self->tls, ml_tls_context_free);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->mail_hosts, g_ptr_array_unref);
   g_clear_pointer (&self->zone, ml_dns_zone_free);
@@ -339,6 +372,12 @@ MlNetwork *
 ml_world_get_network (MlWorld *self)
 {
   return self->network;
+}
+
+MlTlsContext *
+ml_world_get_tls (MlWorld *self)
+{
+  return self->tls;
 }
 
 MlMailStore *

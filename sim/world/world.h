@@ -11,6 +11,7 @@
 #include "net/network.h"
 #include "mail/mail-store.h"
 #include "trace/trace.h"
+#include "tls/tls-context.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ MlWorld     *ml_world_new          (const MlLesson *lesson, guint32 seed,
                                     MlTrace *trace, GError **error);
 void         ml_world_free         (MlWorld *self);
 MlNetwork   *ml_world_get_network  (MlWorld *self);
+/* The run's TLS: its CA and key log (ml_tls_context_set_keylog_func
+ * before ml_world_run sees every secret). Borrowed. */
+MlTlsContext *ml_world_get_tls     (MlWorld *self);
 /* The store of the MDA host that serves @domain, or NULL. */
 MlMailStore *ml_world_get_store    (MlWorld *self, const char *domain);
 
