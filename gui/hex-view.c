@@ -20,6 +20,7 @@ struct _MlHexView
   int        char_w;
   int        line_h;
   gboolean   scroll_pending;
+  guint      scroll_tick;
 };
 
 G_DEFINE_FINAL_TYPE (MlHexView, ml_hex_view, GTK_TYPE_WIDGET)
@@ -165,23 +166,28 @@ ml_hex_view_measure (GtkWidget      *widget,
     *minimum = *natural = 2 * PAD + (int) rows * self->line_h;
 }
 
-/* Brings the lit bytes into view in the viewport around the view. The
- * viewport has set its adjustment for the new size by the time it
- * allocates us. */
-static void
-ml_hex_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+/* Brings the lit bytes into view in the viewport around the view, at the
+ * start of the frame after the one that laid us out: the viewport's
+ * adjustment holds the new page size by then, and moving it queues an
+ * allocation of the viewport that this frame's layout pass takes care of.
+ * Moving it from our own size_allocate (inside the viewport's) left the
+ * viewport needing an allocation when it was drawn, and GTK warned
+ * "Trying to snapshot GtkViewport without a current allocation". */
+static gboolean
+scroll_to_highlight (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   MlHexView *self = ML_HEX_VIEW (widget);
   GtkWidget *viewport;
   GtkAdjustment *vadj;
   double top, bottom, value, page;
 
+  self->scroll_tick = 0;
   if (!self->scroll_pending || self->hl_length == 0)
-    return;
+    return G_SOURCE_REMOVE;
   self->scroll_pending = FALSE;
   viewport = gtk_widget_get_ancestor (widget, GTK_TYPE_VIEWPORT);
   if (viewport == NULL || (vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (viewport))) == NULL)
-    return;
+    return G_SOURCE_REMOVE;
   ensure_font (self);
   top = PAD + (double) (self->hl_offset / ML_HEX_BYTES_PER_ROW) * self->line_h;
   bottom = PAD + (double) ((self->hl_offset + self->hl_length - 1) / ML_HEX_BYTES_PER_ROW + 1) * self->line_h;
@@ -191,6 +197,16 @@ ml_hex_view_size_allocate (GtkWidget *widget, int width, int height, int baselin
     gtk_adjustment_set_value (vadj, top - PAD);
   else if (bottom > value + page)
     gtk_adjustment_set_value (vadj, bottom - page + PAD);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ml_hex_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  MlHexView *self = ML_HEX_VIEW (widget);
+
+  if (self->scroll_pending && self->hl_length > 0 && self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (widget, scroll_to_highlight, NULL, NULL);
 }
 
 static void
@@ -246,6 +262,9 @@ ml_hex_view_dispose (GObject *object)
 {
   MlHexView *self = ML_HEX_VIEW (object);
 
+  if (self->scroll_tick)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
   g_clear_pointer (&self->bytes, g_bytes_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
   G_OBJECT_CLASS (ml_hex_view_parent_class)->dispose (object);

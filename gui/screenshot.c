@@ -4,6 +4,7 @@
 #include <adwaita.h>
 #include "screenshot.h"
 #include "window.h"
+#include "topology-view.h"
 #include "lesson/lessons-dir.h"
 
 /* Frames to let pass once the window has a size, so the ladder has
@@ -100,6 +101,31 @@ picture_root (Shot *shot)
   return adw_application_window_get_content (ADW_APPLICATION_WINDOW (shot->window));
 }
 
+/* The topology's host cards and the dots drawn, when that view is shown. */
+static void
+print_topology (Shot *shot)
+{
+  GtkWidget *widget = ml_window_get_view_widget (shot->window, "topology");
+  MlTopologyView *topology;
+  graphene_rect_t bounds;
+
+  if (widget == NULL || g_strcmp0 (ml_window_get_view (shot->window), "topology") != 0
+      || !gtk_widget_compute_bounds (widget, picture_root (shot), &bounds))
+    return;
+  topology = ML_TOPOLOGY_VIEW (widget);
+  printf ("topology %.0f %.0f %.0f %.0f\n", bounds.origin.x, bounds.origin.y,
+          bounds.size.width, bounds.size.height);
+  printf ("packets %u\n", ml_topology_view_get_n_drawn (topology));
+  for (guint i = 0; i < ml_topology_view_get_n_hosts (topology); i++)
+    {
+      graphene_rect_t r;
+
+      if (ml_topology_view_get_host_rect (topology, i, &r))
+        printf ("host %.0f %.0f %.0f %.0f %s\n", bounds.origin.x + r.origin.x, bounds.origin.y + r.origin.y,
+                r.size.width, r.size.height, ml_topology_view_get_host_name (topology, i));
+    }
+}
+
 /* What the tests check the picture against: where the ladder and its
  * lanes are, in the picture's coordinates. */
 static void
@@ -126,6 +152,7 @@ print_layout (Shot *shot)
   printf ("row %" G_GINT64_FORMAT " %.1f %.1f\n", ml_ladder_view_get_highlighted_row (ladder),
           bounds.origin.y + ml_ladder_view_get_row_y (ladder, (guint64) MAX (0, ml_ladder_view_get_highlighted_row (ladder))),
           ml_ladder_view_get_row_height (ladder));
+  print_topology (shot);
   fflush (stdout);
 }
 

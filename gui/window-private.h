@@ -5,6 +5,7 @@
 #include "window.h"
 #include "mailbox-view.h"
 #include "compare-chart.h"
+#include "topology-view.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ struct _MlWindow
   AdwViewStack         *views;
   MlMailboxView        *mailbox_view;
   MlCompareChart       *compare_chart;
+  MlTopologyView       *topology;
 
   MlPlayer             *player;
   MlLesson             *lesson;

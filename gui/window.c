@@ -164,6 +164,7 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
   names = g_strv_builder_end (hosts);
 
   ml_player_set_playing (self->player, FALSE);
+  ml_topology_view_set_lesson (self->topology, lesson);
   ml_player_set_hosts (self->player, (const char * const *) names);
   ml_player_set_trace (self->player, trace);
   show_lesson_title (self);
@@ -272,6 +273,7 @@ ml_window_class_init (MlWindowClass *klass)
   g_type_ensure (ML_TYPE_LESSON_LIST);
   g_type_ensure (ML_TYPE_MAILBOX_VIEW);
   g_type_ensure (ML_TYPE_COMPARE_CHART);
+  g_type_ensure (ML_TYPE_TOPOLOGY_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/maillab/Maillab/window.ui");
   gtk_widget_class_bind_template_child (widget_class, MlWindow, toasts);
@@ -294,6 +296,7 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, views);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, mailbox_view);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, compare_chart);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, topology);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -309,6 +312,7 @@ ml_window_init (MlWindow *self)
   ml_note_view_set_player (self->note, self->player);
   ml_mailbox_view_set_player (self->mailbox_view, self->player);
   ml_compare_chart_set_player (self->compare_chart, self->player);
+  ml_topology_view_set_player (self->topology, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
