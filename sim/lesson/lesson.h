@@ -141,9 +141,30 @@ typedef struct {
   guint    line, column;
 } MlLessonAttachment;
 
+/* A change to the network made just before a step's action (its `faults`
+ * list): a cable cut or mended, a link that starts losing packets, a host
+ * cut off from every link. */
+typedef enum {
+  ML_LESSON_FAULT_LINK = 0,   /* link: [a, b] with up and/or loss */
+  ML_LESSON_FAULT_HOST,       /* host: NAME with up */
+} MlLessonFaultKind;
+
+typedef struct {
+  MlLessonFaultKind kind;
+  char    *a, *b;       /* link: its ends; host: a is the host, b NULL
+                           (spelled as the hosts spell themselves) */
+  MlLessonTristate up;  /* DEFAULT: unchanged */
+  gboolean set_loss;    /* loss was given */
+  double   loss;        /* 0.0 – 1.0 */
+  guint    line, column;
+} MlLessonFault;
+
 typedef struct {
   MlLessonActionKind kind;
-  char    *narrative;   /* shown before the step runs; may be NULL */
+  char    *narrative;   /* shown before the step runs; may be NULL; the
+                           Markdown subset of lessons/README.md */
+  gboolean pause;       /* pause: the player stops after this step */
+  GPtrArray *faults;    /* MlLessonFault*, applied before the action; NULL: none */
   char    *host;        /* the MUA host that acts, spelled as it spells itself */
   /* send */
   char    *from;        /* envelope and From: address */
@@ -181,6 +202,74 @@ typedef struct {
 
 const char *ml_lesson_action_to_string (MlLessonActionKind kind);
 
+/* ---- questions ---------------------------------------------------------- */
+
+typedef enum {
+  ML_LESSON_QUESTION_CHOICE = 0, /* choices + answer (one of the choices) */
+  ML_LESSON_QUESTION_NUMBER,     /* answer (a number) + tolerance */
+  ML_LESSON_QUESTION_TEXT,       /* accept: answers taken, no case, trimmed */
+  ML_LESSON_QUESTION_PREDICT,    /* predict: the next reply, graded on the trace */
+} MlLessonQuestionKind;
+
+typedef struct {
+  char    *id;          /* unique in the lesson; "q1" when not given */
+  MlLessonQuestionKind kind;
+  char    *ask;         /* the question (Markdown subset) */
+  guint    after_step;  /* asked after step N (1-based); 0: before the first.
+                           PREDICT: ignored, asked before its reply */
+  guint    points;      /* default 1 */
+  GStrv    choices;     /* CHOICE */
+  guint    answer_index;/* CHOICE: 0-based index into choices */
+  double   number;      /* NUMBER */
+  double   tolerance;   /* NUMBER: |given - number| <= tolerance; default 0 */
+  GStrv    accept;      /* TEXT */
+  guint    predict_step;    /* PREDICT: the step (1-based) whose reply it is */
+  char    *predict_command; /* PREDICT: the reply to this command (upper
+                               case); NULL: the step's first reply */
+  char    *right;       /* feedback when right; may be NULL */
+  char    *wrong;       /* feedback when wrong; may be NULL */
+  guint    line, column;
+} MlLessonQuestion;
+
+const char *ml_lesson_question_kind_to_string (MlLessonQuestionKind kind);
+
+/* ---- checks ------------------------------------------------------------- */
+
+typedef enum {
+  ML_LESSON_CHECK_MAILBOX_COUNT = 0, /* account, mailbox, count */
+  ML_LESSON_CHECK_FLAG,              /* account, mailbox, subject, flag, present */
+  ML_LESSON_CHECK_DEVICE_COUNT,      /* host, count */
+  ML_LESSON_CHECK_ORDER,             /* protocol, first, then: in every session
+                                        that sent `then`, `first` came earlier */
+  ML_LESSON_CHECK_REPLY,             /* protocol, command, code (or status) */
+  ML_LESSON_CHECK_STATE,             /* protocol, state: a session entered it */
+  ML_LESSON_CHECK_DELETED_KEPT,      /* account, mailbox: a message is \Deleted
+                                        but was not expunged */
+} MlLessonCheckKind;
+
+typedef struct {
+  char    *id;          /* unique in the lesson; "c1" when not given */
+  MlLessonCheckKind kind;
+  char    *description; /* for the student: what was checked */
+  guint    points;      /* default 1 */
+  char    *account;
+  char    *mailbox;     /* default "INBOX" */
+  guint    count;
+  char    *subject;     /* a piece of the Subject: */
+  char    *flag;        /* "\Seen", keywords */
+  gboolean present;     /* FLAG: TRUE has, FALSE lacks (default TRUE) */
+  char    *host;        /* DEVICE_COUNT: the MUA */
+  MlProtocol protocol;  /* ORDER, REPLY, STATE */
+  char    *first, *then;/* ORDER: command verbs, upper case */
+  char    *command;     /* REPLY: verb, upper case */
+  guint    code;        /* REPLY: SMTP code; 0 with status */
+  char    *status;      /* REPLY: "+OK", "-ERR", "OK", "NO", "BAD" */
+  char    *state;       /* STATE: as the engines name it ("update") */
+  guint    line, column;
+} MlLessonCheck;
+
+const char *ml_lesson_check_kind_to_string (MlLessonCheckKind kind);
+
 typedef struct {
   char      *path;      /* the file it came from, or the name given */
   char      *id;        /* file name without ".yaml": "01-smtp-journey" */
@@ -188,6 +277,10 @@ typedef struct {
   char      *level;     /* "beginner", "intermediate", "advanced", or NULL */
   guint      minutes;   /* 0 when not given */
   char      *summary;   /* may be NULL */
+  GStrv      goals;     /* learning goals, one line each; NULL when none */
+  GStrv      prerequisites; /* lesson ids; NULL when none. That they exist is
+                           checked by ml_lesson_check_prerequisites */
+  guint      prerequisites_line, prerequisites_column;
   guint32    seed;      /* default seed; --seed overrides */
   gint64     epoch_unix; /* wall-clock time of virtual time 0 (UTC seconds) */
   GPtrArray *hosts;     /* MlLessonHost* */
@@ -195,6 +288,8 @@ typedef struct {
   GPtrArray *records;   /* MlLessonRecord* */
   GPtrArray *accounts;  /* MlLessonAccount* */
   GPtrArray *steps;     /* MlLessonStep* */
+  GPtrArray *questions; /* MlLessonQuestion*, in file order; never NULL */
+  GPtrArray *checks;    /* MlLessonCheck*, in file order; never NULL */
 } MlLesson;
 
 /* Both return a new lesson (transfer full) or NULL with @error set.
@@ -203,6 +298,11 @@ MlLesson *ml_lesson_load_file (const char *path, GError **error);
 MlLesson *ml_lesson_load_data (const char *data, gsize len,
                                const char *filename, GError **error);
 void      ml_lesson_free      (MlLesson *lesson);
+
+/* TRUE when every prerequisite names a lesson file (ID.yaml) in @dir; else
+ * FALSE with an error at the prerequisite's FILE:LINE:COLUMN. */
+gboolean  ml_lesson_check_prerequisites (const MlLesson *lesson, const char *dir,
+                                         GError **error);
 
 /* Host names compare without regard to case, as DNS names do (borrowed). */
 const MlLessonHost *ml_lesson_find_host (const MlLesson *lesson, const char *name);
