@@ -64,7 +64,12 @@ static const SmtpVerb smtp_table[] = {
   { "STARTTLS", 0, "STARTTLS takes no argument" },
   { "AUTH", 1, "AUTH needs a mechanism: AUTH PLAIN" },
   { "BDAT", 1, "BDAT needs a size: BDAT 120 LAST" },
-  { "ETRN", 1, "ETRN needs a domain: ETRN example.org" },
+};
+
+/* Commands RFC 5321 names but a server need not implement: 502, not 500
+ * (RFC 5321 4.2.4, appendix F). */
+static const char * const smtp_not_implemented[] = {
+  "SEND", "SOML", "SAML", "TURN", "ETRN", "ATRN", NULL,
 };
 
 static char *
@@ -141,6 +146,9 @@ check_smtp (const MlConsoleState *state, const char *line)
   for (gsize i = 0; i < G_N_ELEMENTS (smtp_table); i++)
     if (g_str_equal (smtp_table[i].verb, verb))
       v = &smtp_table[i];
+  if (v == NULL && g_strv_contains (smtp_not_implemented, verb))
+    return hint ("%s is an old or rare command servers seldom implement: expect 502 "
+                 "(RFC 5321 4.2.4, appendix F)", verb);
   if (v == NULL)
     return hint ("%s is not an SMTP command: the server will answer 500 (RFC 5321 4.2.4)", verb);
   if (v->args == 0 && *arg != '\0')
