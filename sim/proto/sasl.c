@@ -443,6 +443,13 @@ ml_sasl_server_get_user (MlSaslServer *self)
   return self->authenticated ? self->user : NULL;
 }
 
+const char *
+ml_sasl_server_get_authcid (MlSaslServer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->user;
+}
+
 static MlSaslStep
 server_fail (MlSaslServer *self, GError **error, MlSaslError code, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
 

@@ -124,6 +124,10 @@ MlSaslStep    ml_sasl_server_step     (MlSaslServer *self,
 /* After SUCCESS: who logged in (the authcid; authzid must be empty or the
  * same, RFC 4616 2). Borrowed. */
 const char   *ml_sasl_server_get_user (MlSaslServer *self);
+/* The identity the client claimed so far, authenticated or not (for a
+ * teaching note such as "PLAIN credentials for alice went in clear").
+ * NULL before the client named one. Borrowed. */
+const char   *ml_sasl_server_get_authcid (MlSaslServer *self);
 /* Replaces the SCRAM server nonce part made from the seed (printable, no
  * ','): for tests that replay a published exchange (RFC 7677 3). */
 void          ml_sasl_server_set_nonce (MlSaslServer *self,

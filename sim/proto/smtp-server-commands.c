@@ -66,6 +66,11 @@ static const MlSmtpCommand smtp_commands[] = {
   { "VRFY", cmd_vrfy, ML_SMTP_ALLOW_ANY, NULL, NULL, "VRFY user-or-mailbox" },
   { "EXPN", cmd_expn, ML_SMTP_ALLOW_ANY, NULL, NULL, "EXPN mailing-list" },
   { "HELP", cmd_help, ML_SMTP_ALLOW_ANY, NULL, NULL, "HELP [command]" },
+  /* RFC 3207 4: STARTTLS may come before EHLO too; the handler refuses it
+   * inside a transaction. AUTH checks its own states (RFC 4954 4). */
+  { "STARTTLS", _ml_smtp_server_cmd_starttls, ML_SMTP_ALLOW_ANY, NULL, NULL, "STARTTLS" },
+  { "AUTH", _ml_smtp_server_cmd_auth, ML_SMTP_ALLOW_ANY, NULL, NULL,
+    "AUTH mechanism [initial-response]" },
   /* Recognised but not implemented: 502, not 500 (RFC 5321 4.2.4). */
   { "SEND", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 821, F.6 */
   { "SOML", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 821, F.6 */
@@ -74,8 +79,6 @@ static const MlSmtpCommand smtp_commands[] = {
   { "ETRN", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 1985 */
   { "ATRN", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 2645 */
   { "BDAT", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 3030 */
-  { "STARTTLS", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },  /* RFC 3207 */
-  { "AUTH", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 4954 */
 };
 
 static const MlSmtpCommand *
@@ -244,6 +247,7 @@ hello (MlSmtpServer *self, const char *args, gboolean esmtp)
         g_string_append (s, "\n8BITMIME");
       if (self->config.offer_enhanced_status_codes)
         g_string_append (s, "\nENHANCEDSTATUSCODES");
+      _ml_smtp_server_append_ehlo_keywords (self, s);
       _ml_smtp_server_reply (self, 250, NULL, s->str);
     }
   else
@@ -272,7 +276,7 @@ static gboolean
 check_mail_params (MlSmtpServer *self, const MlSmtpPath *path,
                    guint64 *size_out, MlSmtpBody *body_out)
 {
-  gboolean seen_size = FALSE, seen_body = FALSE;
+  gboolean seen_size = FALSE, seen_body = FALSE, seen_auth = FALSE;
 
   for (guint i = 0; i < path->params->len; i++)
     {
@@ -321,6 +325,19 @@ check_mail_params (MlSmtpServer *self, const MlSmtpPath *path,
             }
           seen_body = TRUE;
         }
+      else if (g_ascii_strcasecmp (param->keyword, "AUTH") == 0 &&
+               self->esmtp && self->config.auth_mechanisms != 0)
+        {
+          /* RFC 4954 5 */
+          if (seen_auth)
+            {
+              _ml_smtp_server_reply (self, 501, "5.5.4", "Error: duplicate AUTH parameter");
+              return FALSE;
+            }
+          if (!_ml_smtp_server_check_auth_param (self, param->value))
+            return FALSE;
+          seen_auth = TRUE;
+        }
       else
         {
           /* Unknown, or an extension not offered in this session (after
@@ -352,6 +369,8 @@ cmd_mail (MlSmtpServer *self, const char *args)
   MlSmtpBody body = ML_SMTP_BODY_NONE;
   guint code;
 
+  if (!_ml_smtp_server_auth_allows_mail (self))
+    return;
   /* "MAIL FROM:" with no space around the colon (RFC 5321 3.3). */
   if (g_ascii_strncasecmp (args, "FROM:", 5) != 0)
     {
@@ -579,6 +598,16 @@ cmd_expn (MlSmtpServer *self, const char *args)
 
 /* ---- HELP (RFC 5321 4.1.1.8) ---- */
 
+/* Commands this configuration does not implement are not advertised. */
+static gboolean
+command_hidden (MlSmtpServer *self, const MlSmtpCommand *c)
+{
+  return c->func == NULL
+         || (c->func == cmd_expn && !self->config.answer_expn)
+         || (c->func == _ml_smtp_server_cmd_starttls && self->config.tls != ML_SMTP_TLS_STARTTLS)
+         || (c->func == _ml_smtp_server_cmd_auth && self->config.auth_mechanisms == 0);
+}
+
 static void
 cmd_help (MlSmtpServer *self, const char *args)
 {
@@ -592,7 +621,7 @@ cmd_help (MlSmtpServer *self, const char *args)
         {
           const MlSmtpCommand *c = &smtp_commands[i];
 
-          if (c->func == NULL || (c->func == cmd_expn && !self->config.answer_expn))
+          if (command_hidden (self, c))
             continue;
           g_string_append_printf (s, " %s", c->verb);
         }
@@ -601,8 +630,7 @@ cmd_help (MlSmtpServer *self, const char *args)
       return;
     }
   cmd = lookup_command (args);
-  if (cmd == NULL || cmd->syntax == NULL ||
-      (cmd->func == cmd_expn && !self->config.answer_expn))
+  if (cmd == NULL || cmd->syntax == NULL || command_hidden (self, cmd))
     {
       /* RFC 5321 4.3.2 HELP E: 504 for a topic we have nothing on. */
       _ml_smtp_server_reply (self, 504, "5.5.4", "Error: no help on that topic");

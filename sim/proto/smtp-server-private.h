@@ -44,6 +44,21 @@ struct _MlSmtpServer
   guint64            data_lines;
   gboolean           data_too_big;
   gboolean           data_line_too_long;
+
+  /* TLS (RFC 3207): protected now; or 220 sent and the handshake not yet
+   * done, every input byte discarded. */
+  gboolean           tls_active;
+  gboolean           tls_pending;
+  gboolean           tls_unavailable;
+  guint64            tls_discarded;
+  /* AUTH (RFC 4954) */
+  char              *auth_user;
+  MlSaslServer      *sasl;        /* an exchange in progress */
+  MlSaslMechanism    sasl_mechanism;
+  gboolean           sasl_success_sent;  /* SCRAM's v= sent as a 334 */
+  guint              auth_attempts;
+  guint              auth_failures;
+  guint              failure_delay_ms;
 };
 
 /* A reply (RFC 5321 4.2): @text lines separated by "\n". @enhanced is the
@@ -78,6 +93,27 @@ void  _ml_smtp_server_begin_data        (MlSmtpServer *self);
 void  _ml_smtp_server_close             (MlSmtpServer *self, const char *reason);
 void  _ml_smtp_server_push_event        (MlSmtpServer *self, MlEngineEvent *event);
 MlEngineEvent *_ml_smtp_server_event_new (MlEngineEventKind kind, gboolean outgoing);
+
+/* The command line limit now: RFC 5321's, plus RFC 4954 3's 500 for
+ * AUTH= when AUTH is offered. */
+gsize _ml_smtp_server_command_line_max  (MlSmtpServer *self);
+
+/* smtp-server-auth.c: STARTTLS and AUTH (RFC 3207, RFC 4954). */
+void  _ml_smtp_server_cmd_starttls      (MlSmtpServer *self, const char *args);
+void  _ml_smtp_server_cmd_auth          (MlSmtpServer *self, const char *args);
+/* A line of the AUTH exchange (a response to a 334), CRLF removed; a
+ * line over ML_SMTP_MAX_AUTH_LINE has @too_long. */
+void  _ml_smtp_server_auth_line         (MlSmtpServer *self,
+                                         const char   *line,
+                                         gsize         len,
+                                         gboolean      too_long);
+/* EHLO keywords for STARTTLS and AUTH, each on its own "\n" line. */
+void  _ml_smtp_server_append_ehlo_keywords (MlSmtpServer *self, GString *s);
+/* MAIL: 530 when policy wants AUTH first (RFC 4954 6); FALSE if answered. */
+gboolean _ml_smtp_server_auth_allows_mail (MlSmtpServer *self);
+/* MAIL's AUTH= parameter (RFC 4954 5); FALSE if answered (501). */
+gboolean _ml_smtp_server_check_auth_param (MlSmtpServer *self, const char *value);
+void  _ml_smtp_server_auth_clear        (MlSmtpServer *self);
 
 /* smtp-server-commands.c: one complete command line, CRLF removed. */
 void  _ml_smtp_server_dispatch          (MlSmtpServer *self,

@@ -41,6 +41,12 @@ ml_smtp_server_config_init (MlSmtpServerConfig *config)
   config->answer_expn = FALSE;
   config->add_received = TRUE;
   config->id_base = 0;
+  config->tls = ML_SMTP_TLS_NONE;
+  config->auth_mechanisms = 0;
+  config->auth_plaintext_needs_tls = TRUE;
+  config->require_auth = FALSE;
+  config->auth_failure_delay_ms = 1000;
+  config->sasl_nonce_seed = 0;
 }
 
 void
@@ -319,7 +325,7 @@ static void
 end_data_phase (MlSmtpServer *self)
 {
   _ml_smtp_server_reset_transaction (self);
-  ml_line_buffer_set_max (self->input, ML_SMTP_MAX_COMMAND_LINE);
+  ml_line_buffer_set_max (self->input, _ml_smtp_server_command_line_max (self));
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_READY);
 }
 
@@ -331,7 +337,7 @@ _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
   if (self->wants_close)
     return;
   _ml_smtp_server_reset_transaction (self);
-  ml_line_buffer_set_max (self->input, ML_SMTP_MAX_COMMAND_LINE);
+  _ml_smtp_server_auth_clear (self);
   ml_line_buffer_clear (self->input);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_QUIT);
   self->wants_close = TRUE;
@@ -362,7 +368,7 @@ dup_received_header (MlSmtpServer *self, const char *id)
         g_string_append_printf (s, " ([%s%s])", tag, self->peer_address);
     }
   g_string_append_printf (s, "\r\n\tby %s with %s id %s",
-                          self->config.hostname, self->esmtp ? "ESMTP" : "SMTP", id);
+                          self->config.hostname, ml_smtp_server_get_protocol_name (self), id);
   /* A FOR clause names exactly one path (RFC 5321 4.4); listing every
    * recipient would undo Bcc (7.2), so it is left out when there are
    * several. */
@@ -426,7 +432,9 @@ deliver (MlSmtpServer *self)
 
   envelope.id = id;
   envelope.helo_name = self->helo_name;
-  envelope.protocol = self->esmtp ? "ESMTP" : "SMTP";
+  envelope.protocol = ml_smtp_server_get_protocol_name (self);
+  envelope.auth_user = self->auth_user;
+  envelope.tls = self->tls_active;
   envelope.client_name = self->peer_name;
   envelope.client_address = self->peer_address;
   envelope.reverse_path = self->reverse_path;
@@ -577,7 +585,7 @@ command_line (MlSmtpServer *self, MlLineStatus status, const char *line, gsize l
 static void
 process_input (MlSmtpServer *self)
 {
-  while (!self->wants_close)
+  while (!self->wants_close && !self->tls_pending)
     {
       const char *line = NULL;
       gsize len = 0;
@@ -593,6 +601,9 @@ process_input (MlSmtpServer *self)
         break;
       if (self->state == ML_SMTP_SERVER_STATE_DATA)
         data_line (self, status, line, len, flags);
+      else if (self->sasl != NULL)
+        _ml_smtp_server_auth_line (self, line, status == ML_LINE_TOO_LONG ? 0 : len,
+                                   status == ML_LINE_TOO_LONG);
       else
         command_line (self, status, line, len, flags);
     }
@@ -620,7 +631,9 @@ ml_smtp_server_new (const MlSmtpServerConfig *config, const MlSmtpServerPolicy *
   self->policy_data = policy_data;
 
   self->state = ML_SMTP_SERVER_STATE_INIT;
-  self->input = ml_line_buffer_new (ML_SMTP_MAX_COMMAND_LINE);
+  self->input = ml_line_buffer_new (_ml_smtp_server_command_line_max (self));
+  /* RFC 8314 3.3: the owner did the handshake before the first byte. */
+  self->tls_active = self->config.tls == ML_SMTP_TLS_IMPLICIT;
   self->output = g_byte_array_sized_new (512);
   g_queue_init (&self->events);
   self->recipients = g_ptr_array_new_with_free_func (g_free);
@@ -633,6 +646,8 @@ ml_smtp_server_free (MlSmtpServer *self)
   if (self == NULL)
     return;
   _ml_smtp_server_reset_transaction (self);
+  g_clear_pointer (&self->sasl, ml_sasl_server_free);
+  g_free (self->auth_user);
   g_ptr_array_unref (self->recipients);
   g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->output);
@@ -701,6 +716,12 @@ ml_smtp_server_feed (MlSmtpServer *self, const guint8 *data, gsize len)
 
   if (self->wants_close)
     return 0;
+  if (self->tls_pending)
+    {
+      /* RFC 3207 4.2: bytes before the handshake's end are not commands. */
+      self->tls_discarded += len;
+      return len;
+    }
   ml_line_buffer_push (self->input, data, len);
   if (self->state != ML_SMTP_SERVER_STATE_INIT)
     process_input (self);
@@ -721,6 +742,7 @@ ml_smtp_server_take_output (MlSmtpServer *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
+  self->failure_delay_ms = 0;
   return ml_engine_take_bytes (&self->output);
 }
 
@@ -798,5 +820,10 @@ ml_smtp_server_get_protocol_name (MlSmtpServer *self)
   g_return_val_if_fail (self != NULL, NULL);
   if (self->helo_name == NULL)
     return NULL;
-  return self->esmtp ? "ESMTP" : "SMTP";
+  if (!self->esmtp)
+    return "SMTP";
+  /* RFC 3848 2: S for TLS, A for AUTH. */
+  if (self->tls_active)
+    return self->auth_user != NULL ? "ESMTPSA" : "ESMTPS";
+  return self->auth_user != NULL ? "ESMTPA" : "ESMTP";
 }

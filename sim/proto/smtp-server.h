@@ -31,12 +31,37 @@
  *                transaction dropped by a lost connection
  *                (smtp.transaction.aborted)
  *   CLOSE        the engine wants the connection closed (smtp.close)
+ *   START_TLS    after "220 2.0.0 Ready to start TLS" (smtp.starttls)
+ *
+ * STARTTLS (RFC 3207), when config.tls is ML_SMTP_TLS_STARTTLS. On the
+ * START_TLS event the owner writes the output taken so far in the clear,
+ * runs the TLS handshake as server, and then calls
+ * ml_smtp_server_tls_started(); from then on it feeds the decrypted bytes.
+ * Until then the engine takes nothing: any byte fed after the STARTTLS
+ * line, pipelined in the same packet or fed before tls_started(), is
+ * discarded (RFC 3207 4.2 and the STARTTLS command injection bug class,
+ * CVE-2011-0411), with a TRANSACTION event smtp.starttls.discarded. After
+ * tls_started() the session is as before EHLO (RFC 3207 4.2: everything
+ * learnt from the client is forgotten). If the handshake fails, the owner
+ * closes the connection (RFC 3207 4.1). ML_SMTP_TLS_IMPLICIT (RFC 8314
+ * 3.3): the owner runs the handshake before start(); the session is
+ * protected from the first byte and STARTTLS is not offered.
+ *
+ * AUTH (RFC 4954), when config.auth_mechanisms is not 0. Credentials come
+ * from policy.lookup_secret. COMMAND events show AUTH lines and the
+ * client's responses as sent — base64, which is an encoding, not
+ * encryption; a plaintext mechanism completed outside TLS adds a
+ * TRANSACTION event smtp.auth.cleartext saying whose password went in
+ * clear. Each outcome is a TRANSACTION event smtp.auth.<mechanism>. After
+ * a failure (535), ml_smtp_server_failure_delay() says how long the owner
+ * must hold the output before writing it (the engine has no clock).
  */
 #pragma once
 
 #include <glib.h>
 #include "proto/engine-event.h"
 #include "proto/smtp-path.h"
+#include "proto/sasl.h"
 
 G_BEGIN_DECLS
 
@@ -45,8 +70,23 @@ G_BEGIN_DECLS
                                            transparency dot, RFC 5321 4.5.3.1.6 */
 #define ML_SMTP_MAX_REPLY_LINE    512   /* octets incl. CRLF, RFC 5321 4.5.3.1.5 */
 #define ML_SMTP_MIN_RECIPIENTS    100   /* RFC 5321 4.5.3.1.8: at least this many */
+/* RFC 4954 4: a line of the AUTH exchange may be far longer than a
+ * command; 12288 octets is the RFC's "sufficient" buffer. */
+#define ML_SMTP_MAX_AUTH_LINE     12288
+/* RFC 4954 3 (5): the AUTH= parameter lengthens MAIL by 500 characters. */
+#define ML_SMTP_AUTH_PARAM_EXTRA  500
+/* AUTH failures a session gets before a 421 and the close. No RFC sets
+ * it (RFC 4954 4 leaves retrying to the server); Postfix's
+ * smtpd_hard_error_limit is the same idea. */
+#define ML_SMTP_MAX_AUTH_FAILURES 3
 
 typedef struct _MlSmtpServer MlSmtpServer;
+
+typedef enum {
+  ML_SMTP_TLS_NONE = 0,   /* no TLS: STARTTLS is not implemented (502) */
+  ML_SMTP_TLS_STARTTLS,   /* STARTTLS offered in EHLO (RFC 3207) */
+  ML_SMTP_TLS_IMPLICIT,   /* TLS from the first byte (RFC 8314 3.3, port 465) */
+} MlSmtpServerTls;
 
 /* States, in the order a transaction walks them. Names (for explain keys
  * and get_state_name) in brackets. */
@@ -106,6 +146,10 @@ typedef struct {
   guint64     size;            /* octets received, RFC 1870 5: CRLFs
                                   counted, dot-stuffing and the final dot
                                   not; without our Received: header */
+  const char *auth_user;       /* who authenticated (RFC 4954), NULL if
+                                  nobody; protocol is then "ESMTPA" or
+                                  "ESMTPSA" (RFC 3848) */
+  gboolean    tls;             /* the session is under TLS (RFC 3848 "S") */
 } MlSmtpEnvelope;
 
 /* Synchronous decisions; any member may be NULL, which means "accept".
@@ -143,6 +187,9 @@ typedef struct {
    * files it under. NULL callback or NULL result: id_base + n in hex. */
   char *(*new_id)         (MlSmtpServer  *server,
                            gpointer       user_data);
+  /* AUTH: the account behind an authcid (sasl.h), called with the
+   * policy's user_data. NULL: every AUTH fails with 535. */
+  MlSaslLookupFunc lookup_secret;
 } MlSmtpServerPolicy;
 
 typedef struct {
@@ -167,10 +214,28 @@ typedef struct {
    * upper-case hex. One engine serves one connection, so an owner serving
    * many gives each its own base (e.g. connection number << 16). */
   guint64     id_base;
+  MlSmtpServerTls tls;           /* default NONE */
+  /* AUTH (RFC 4954): one bit (1u << MlSaslMechanism) per mechanism to
+   * offer; 0 (the default) means AUTH is not implemented here (502). */
+  guint       auth_mechanisms;
+  /* TRUE (default): PLAIN and LOGIN are neither listed nor accepted
+   * before TLS, as Postfix's smtpd_tls_auth_only; AUTH answers 538
+   * 5.7.11 (RFC 4954 6). FALSE lets a lesson show the risk. */
+  gboolean    auth_plaintext_needs_tls;
+  /* Submission (RFC 6409 4.3, RFC 4954 6): MAIL before AUTH gets 530
+   * 5.7.0. Default FALSE. */
+  gboolean    require_auth;
+  /* How long the owner holds the reply to a failed AUTH (default 1000 ms,
+   * Postfix's smtpd_error_sleep_time): slows password guessing. */
+  guint       auth_failure_delay_ms;
+  /* Seeds SCRAM's server nonce: a simulation passes one from its seeded
+   * RNG so the trace repeats, a live server real random bits. */
+  guint64     sasl_nonce_seed;
 } MlSmtpServerConfig;
 
 /* hostname "localhost", greeting "ESMTP maillab", no size limit, 100
- * recipients, every extension offered, VRFY 252, EXPN 502, Received: on. */
+ * recipients, every extension offered, VRFY 252, EXPN 502, Received: on,
+ * no TLS, no AUTH (plaintext mechanisms only under TLS when turned on). */
 void          ml_smtp_server_config_init (MlSmtpServerConfig *config);
 
 /* @config is copied. @policy is copied and may be NULL (accept everything);
@@ -224,8 +289,27 @@ void          ml_smtp_server_connection_lost (MlSmtpServer *self);
 MlSmtpServerState ml_smtp_server_get_state      (MlSmtpServer *self);
 const char   *ml_smtp_server_get_state_name     (MlSmtpServer *self);  /* static */
 const char   *ml_smtp_server_state_to_string    (MlSmtpServerState state);  /* static */
-/* "ESMTP" after EHLO, "SMTP" after HELO, NULL before either. Static. */
+/* "ESMTP" after EHLO, "SMTP" after HELO, NULL before either; with RFC
+ * 3848's "S" under TLS and "A" once authenticated ("ESMTPSA"). Static. */
 const char   *ml_smtp_server_get_protocol_name  (MlSmtpServer *self);
+
+/* The owner finished the TLS handshake the START_TLS event asked for:
+ * the session starts again before EHLO (RFC 3207 4.2). */
+void          ml_smtp_server_tls_started        (MlSmtpServer *self);
+/* With config.tls STARTTLS: FALSE when the owner cannot do TLS now (no
+ * certificate, the library failed); STARTTLS stays listed and answers
+ * 454 4.7.0 (RFC 3207 4). TRUE by default. */
+void          ml_smtp_server_set_tls_available  (MlSmtpServer *self,
+                                                 gboolean      available);
+/* TRUE under TLS (after tls_started(), or implicit TLS). */
+gboolean      ml_smtp_server_is_tls_active      (MlSmtpServer *self);
+/* The authenticated user (RFC 4954), NULL before a 235. Borrowed. For
+ * Received: "with ESMTPSA" (RFC 3848) and the MSA's sender check. */
+const char   *ml_smtp_server_get_auth_user      (MlSmtpServer *self);
+/* Milliseconds the owner must wait before writing the output queued now:
+ * non-zero right after an AUTH failure (535), 0 otherwise. Ask before
+ * ml_smtp_server_take_output(), which resets it. */
+guint         ml_smtp_server_failure_delay      (MlSmtpServer *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlSmtpServer, ml_smtp_server_free)
 
