@@ -16,9 +16,6 @@ static void cmd_capability   (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_noop         (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_logout       (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_id           (MlImapServer *self, GPtrArray *args, guint first);
-static void cmd_starttls     (MlImapServer *self, GPtrArray *args, guint first);
-static void cmd_authenticate (MlImapServer *self, GPtrArray *args, guint first);
-static void cmd_login        (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_namespace    (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_getquota     (MlImapServer *self, GPtrArray *args, guint first);
 static void cmd_getquotaroot (MlImapServer *self, GPtrArray *args, guint first);
@@ -38,9 +35,9 @@ static const MlImapCommand imap_commands[] = {
   { "LOGOUT",       cmd_logout,            ANY,      ML_IMAP_CMD_NONE },
   { "ID",           cmd_id,                ANY,      ML_IMAP_CMD_NONE },   /* RFC 2971 3.1 */
   /* 6.2 not authenticated */
-  { "STARTTLS",     cmd_starttls,          NOT_AUTH, ML_IMAP_CMD_NONE },
-  { "AUTHENTICATE", cmd_authenticate,      NOT_AUTH, ML_IMAP_CMD_NONE },
-  { "LOGIN",        cmd_login,             NOT_AUTH, ML_IMAP_CMD_NONE },
+  { "STARTTLS",     _ml_imap_cmd_starttls,     NOT_AUTH, ML_IMAP_CMD_NONE },
+  { "AUTHENTICATE", _ml_imap_cmd_authenticate, NOT_AUTH, ML_IMAP_CMD_NONE },
+  { "LOGIN",        _ml_imap_cmd_login,        NOT_AUTH, ML_IMAP_CMD_NONE },
   /* 6.3 authenticated (and selected) */
   { "SELECT",       _ml_imap_cmd_select,      AUTHED, ML_IMAP_CMD_NONE },
   { "EXAMINE",      _ml_imap_cmd_examine,     AUTHED, ML_IMAP_CMD_NONE },
@@ -533,14 +530,6 @@ cmd_id (MlImapServer *self, GPtrArray *args, guint first)
 
 /* ---- not authenticated (RFC 3501 6.2) ---- */
 
-static void
-cmd_starttls (MlImapServer *self, GPtrArray *args, guint first)
-{
-  /* Not advertised (RFC 3501 6.2.1 needs STARTTLS in CAPABILITY first):
-   * to us it is a command we do not offer. */
-  _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "STARTTLS is not available: no TLS configured");
-}
-
 void
 _ml_imap_server_login (MlImapServer *self, MlAccount *account, const char *how)
 {
@@ -548,203 +537,6 @@ _ml_imap_server_login (MlImapServer *self, MlAccount *account, const char *how)
   _ml_imap_server_transaction (self, "imap.transaction.login", "%s logged in (%s)",
                                ml_account_get_address (account), how);
   _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_AUTHENTICATED);
-}
-
-static void
-login_ok (MlImapServer *self, MlAccount *account, const char *how)
-{
-  g_autofree char *caps = NULL;
-  g_autofree char *code = NULL;
-
-  _ml_imap_server_login (self, account, how);
-  /* RFC 3501 7.2.1 allows CAPABILITY in the OK; the list changes with
-   * the state (no AUTH= after login). */
-  caps = _ml_imap_server_dup_capabilities (self);
-  code = g_strconcat ("CAPABILITY ", caps, NULL);
-  _ml_imap_server_complete (self, ML_IMAP_OK, code, "Logged in");
-}
-
-static gboolean
-check_credentials (MlImapServer *self, const char *user, const char *password,
-                   MlAccount **account_out)
-{
-  MlAccount *account = ml_mail_store_find_account (self->store, user);
-
-  *account_out = account;
-  return account != NULL && ml_account_check_password (account, password);
-}
-
-static void
-cmd_login (MlImapServer *self, GPtrArray *args, guint first)
-{
-  const char *user = NULL, *password = NULL;
-  gsize ulen = 0, plen = 0;
-  MlAccount *account = NULL;
-
-  if (!_ml_imap_server_get_astring (self, args, first, &user, &ulen)
-      || !_ml_imap_server_get_astring (self, args, first + 1, &password, &plen)
-      || !_ml_imap_server_no_more_args (self, args, first + 2))
-    return;
-  if (!self->config.allow_plaintext_login)
-    {
-      /* RFC 3501 6.2.3 with LOGINDISABLED; RFC 5530 3 PRIVACYREQUIRED. */
-      _ml_imap_server_complete (self, ML_IMAP_NO, "PRIVACYREQUIRED",
-                                "Plaintext login is disabled");
-      return;
-    }
-  if (strlen (user) != ulen || strlen (password) != plen
-      || !check_credentials (self, user, password, &account))
-    {
-      /* RFC 5530 3: the same answer for a wrong user and a wrong password. */
-      _ml_imap_server_complete (self, ML_IMAP_NO, "AUTHENTICATIONFAILED", "Authentication failed");
-      return;
-    }
-  login_ok (self, account, "LOGIN");
-}
-
-/* RFC 4648 4, strictly: the alphabet, padding only at the end. */
-static guint8 *
-decode_base64 (const char *text, gsize len, gsize *out_len)
-{
-  gsize i, pad = 0;
-
-  if (len % 4 != 0)
-    return NULL;
-  for (i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (c == '=')
-        {
-          if (i < len - 2)
-            return NULL;
-          pad++;
-        }
-      else if (pad > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/'))
-        return NULL;
-    }
-  if (len == 0)
-    {
-      *out_len = 0;
-      return (guint8 *) g_strdup ("");
-    }
-  {
-    g_autofree char *copy = g_strndup (text, len);
-    guint8 *data = g_base64_decode (copy, out_len);
-
-    return data;
-  }
-}
-
-/* RFC 4616 2: message = [authzid] UTF8NUL authcid UTF8NUL passwd */
-static void
-finish_plain (MlImapServer *self, const char *b64, gsize len)
-{
-  gsize n = 0;
-  g_autofree guint8 *data = NULL;
-  const char *authzid, *authcid, *passwd, *end;
-  MlAccount *account = NULL;
-  g_autofree char *zid = NULL, *cid = NULL, *pw = NULL;
-
-  /* RFC 4959 3: "=" is an empty initial response. */
-  if (len == 1 && b64[0] == '=')
-    len = 0;
-  data = decode_base64 (b64, len, &n);
-  if (data == NULL)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Invalid base64");
-      return;
-    }
-  authzid = (const char *) data;
-  end = authzid + n;
-  authcid = memchr (authzid, '\0', n);
-  passwd = authcid != NULL ? memchr (authcid + 1, '\0', (gsize) (end - authcid - 1)) : NULL;
-  if (authcid == NULL || passwd == NULL || memchr (passwd + 1, '\0', (gsize) (end - passwd - 1)) != NULL
-      || authcid + 1 == passwd)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Malformed PLAIN message (RFC 4616 2)");
-      return;
-    }
-  zid = g_strndup (authzid, (gsize) (authcid - authzid));
-  cid = g_strndup (authcid + 1, (gsize) (passwd - authcid - 1));
-  pw = g_strndup (passwd + 1, (gsize) (end - passwd - 1));
-  if (!check_credentials (self, cid, pw, &account))
-    {
-      _ml_imap_server_complete (self, ML_IMAP_NO, "AUTHENTICATIONFAILED", "Authentication failed");
-      return;
-    }
-  /* RFC 4616 2: acting as someone else needs rights nobody has here. */
-  if (zid[0] != '\0' && ml_mail_store_find_account (self->store, zid) != account)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_NO, "AUTHORIZATIONFAILED",
-                                "Not authorized to act as %s", zid);
-      return;
-    }
-  login_ok (self, account, "AUTHENTICATE PLAIN");
-}
-
-static void
-cmd_authenticate (MlImapServer *self, GPtrArray *args, guint first)
-{
-  const MlImapArg *mech = args->len > first ? g_ptr_array_index (args, first) : NULL;
-  const MlImapArg *ir = args->len > first + 1 ? g_ptr_array_index (args, first + 1) : NULL;
-
-  if (mech == NULL || mech->kind != ML_IMAP_TOKEN_ATOM)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Missing mechanism");
-      return;
-    }
-  if (!_ml_imap_server_no_more_args (self, args, first + 2))
-    return;
-  if (ir != NULL && ir->kind != ML_IMAP_TOKEN_ATOM)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Invalid initial response");
-      return;
-    }
-  if (g_ascii_strcasecmp (mech->data, "PLAIN") != 0)
-    {
-      /* RFC 3501 6.2.2: NO for a mechanism we do not support. */
-      _ml_imap_server_complete (self, ML_IMAP_NO, "CANNOT",
-                                "Unsupported authentication mechanism");
-      return;
-    }
-  if (!self->config.allow_plaintext_login)
-    {
-      _ml_imap_server_complete (self, ML_IMAP_NO, "PRIVACYREQUIRED",
-                                "Plaintext authentication is disabled");
-      return;
-    }
-  if (ir != NULL)
-    {
-      /* RFC 4959 3: SASL-IR, no round trip. */
-      finish_plain (self, ir->data, ir->len);
-      return;
-    }
-  /* RFC 4616 2: PLAIN has no challenge, so the server's first is empty. */
-  _ml_imap_server_continuation (self, "");
-  self->auth_pending = TRUE;
-}
-
-void
-_ml_imap_server_auth_response (MlImapServer *self, const char *line, gsize len)
-{
-  MlEngineEvent *event = _ml_imap_server_event_new (ML_ENGINE_EVENT_COMMAND, FALSE);
-
-  event->line = _ml_imap_dup_event_text (line, len);
-  event->verb = g_strdup ("AUTHENTICATE");
-  event->args = g_strdup (event->line);
-  event->explain_key = g_strdup ("imap.authenticate.response");
-  _ml_imap_server_push_event (self, event);
-
-  self->auth_pending = FALSE;
-  if (len == 1 && line[0] == '*')
-    /* RFC 3501 6.2.2: the client cancels with "*", the server says BAD. */
-    _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Authentication cancelled");
-  else if (len > ML_IMAP_MAX_SASL_LINE)
-    _ml_imap_server_complete (self, ML_IMAP_BAD, NULL, "Authentication response too long");
-  else
-    finish_plain (self, line, len);
-  self->command = NULL;
 }
 
 /* ---- NAMESPACE (RFC 2342) and QUOTA (RFC 9208) ---- */

@@ -12,6 +12,8 @@
  *   imap-server-store.c    STORE, COPY, MOVE, UID EXPUNGE
  *   imap-server-search.c   SEARCH and UID SEARCH
  *   imap-server-idle.c     IDLE and DONE
+ *   imap-server-auth.c     STARTTLS, LOGIN, AUTHENTICATE and the login
+ *                          policy (RFC 3501 6.2, RFC 2595, RFC 4959)
  * Not for other modules.
  */
 #pragma once
@@ -99,7 +101,19 @@ struct _MlImapServer
   gconstpointer      saved_actor;
 
   /* Continuations that read a raw line instead of a command. */
-  gboolean           auth_pending;   /* AUTHENTICATE PLAIN awaits a response */
+  gboolean           auth_pending;   /* AUTHENTICATE awaits a response */
+  /* TLS (RFC 3501 6.2.1): on, or asked for with START_TLS and not yet
+   * started (input is dropped meanwhile). */
+  gboolean           tls_active;
+  gboolean           tls_pending;
+  /* AUTHENTICATE in progress; sasl_final: SCRAM's server-final sent as a
+   * last challenge, the empty answer awaited (RFC 4422 3.6). */
+  MlSaslServer      *sasl;
+  MlSaslMechanism    sasl_mechanism;
+  gboolean           sasl_final;
+  guint              auth_attempts;
+  guint              auth_failures;
+  guint              delay_ms;       /* for take_delay_ms() */
   gboolean           idling;         /* IDLE awaits DONE (RFC 2177) */
 };
 
@@ -168,13 +182,27 @@ gboolean _ml_imap_server_is_recent    (MlImapServer *self, guint32 uid);
 void  _ml_imap_server_begin_change    (MlImapServer *self);
 void  _ml_imap_server_end_change      (MlImapServer *self);
 
+/* ---- imap-server-auth.c ---- */
+
+void  _ml_imap_cmd_starttls           (MlImapServer *self, GPtrArray *args, guint first);
+void  _ml_imap_cmd_authenticate       (MlImapServer *self, GPtrArray *args, guint first);
+void  _ml_imap_cmd_login              (MlImapServer *self, GPtrArray *args, guint first);
+/* A line answering an AUTHENTICATE challenge (RFC 3501 6.2.2). */
+void  _ml_imap_server_auth_response   (MlImapServer *self, const char *line, gsize len);
+/* The AUTHENTICATE in progress is over (answered elsewhere). */
+void  _ml_imap_server_end_sasl        (MlImapServer *self);
+/* Plaintext logins allowed now: by configuration, or inside TLS. */
+gboolean _ml_imap_server_plaintext_ok (MlImapServer *self);
+/* STARTTLS, AUTH=… or LOGINDISABLED, for the capability list before
+ * login (RFC 3501 6.2.1, 6.2.3, 7.2.1). */
+void  _ml_imap_server_append_auth_capabilities (MlImapServer *self, GString *caps);
+
 /* ---- imap-server-commands.c ---- */
 
 void  _ml_imap_server_dispatch        (MlImapServer *self, GPtrArray *args);
 /* Before "+": may this literal come? FALSE after answering the command. */
 gboolean _ml_imap_server_check_literal (MlImapServer *self, GPtrArray *args_so_far,
                                         guint64 size, gboolean nonsync);
-void  _ml_imap_server_auth_response   (MlImapServer *self, const char *line, gsize len);
 /* The session's account is @account from now on (RFC 3501 6.2). */
 void  _ml_imap_server_login           (MlImapServer *self, MlAccount *account,
                                        const char *how);

@@ -45,6 +45,8 @@ ml_imap_server_config_init (MlImapServerConfig *config)
   config->hostname = "localhost";
   config->greeting = "IMAP4rev1 maillab ready";
   config->allow_plaintext_login = TRUE;
+  config->sasl_mechanisms = 1u << ML_SASL_PLAIN;
+  config->auth_failure_delay_ms = 1000;
   config->max_append_size = ML_IMAP_MAX_APPEND;
   config->offer_literal_plus = TRUE;
   config->preauth_user = NULL;
@@ -242,7 +244,7 @@ _ml_imap_server_close (MlImapServer *self, const char *reason)
     return;
   _ml_imap_server_drop_view (self);
   self->idling = FALSE;
-  self->auth_pending = FALSE;
+  _ml_imap_server_end_sasl (self);
   _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_LOGOUT);
   self->wants_close = TRUE;
   event = _ml_imap_server_event_new (ML_ENGINE_EVENT_CLOSE, FALSE);
@@ -265,13 +267,8 @@ _ml_imap_server_dup_capabilities (MlImapServer *self)
   g_string_append_printf (s, " APPENDLIMIT=%" G_GUINT64_FORMAT, MIN (limit, (guint64) G_MAXUINT32));
   if (self->state == ML_IMAP_SERVER_STATE_NOT_AUTHENTICATED
       || self->state == ML_IMAP_SERVER_STATE_INIT)
-    {
-      /* RFC 3501 6.2.3 and 7.2.1; RFC 4616 with RFC 3501 6.2.2. */
-      if (self->config.allow_plaintext_login)
-        g_string_append (s, " AUTH=PLAIN");
-      else
-        g_string_append (s, " LOGINDISABLED");
-    }
+    /* RFC 3501 6.2.1, 6.2.3 and 7.2.1; they change with TLS. */
+    _ml_imap_server_append_auth_capabilities (self, s);
   return g_string_free (s, FALSE);
 }
 
@@ -358,7 +355,7 @@ read_raw_line (MlImapServer *self)
   if (status == ML_IMAP_PARSE_ERROR)
     {
       /* The AUTHENTICATE or IDLE in progress ends here, answered. */
-      self->auth_pending = FALSE;
+      _ml_imap_server_end_sasl (self);
       self->idling = FALSE;
       _ml_imap_server_complete (self, ML_IMAP_BAD, "TOOBIG", "Line too long");
       self->command = NULL;
@@ -383,10 +380,31 @@ read_raw_line (MlImapServer *self)
   return TRUE;
 }
 
+/* After STARTTLS's OK: what the client pipelined behind it came in clear
+ * and is dropped, never read as protected input (RFC 3501 6.2.1; RFC 3207
+ * 4.2 names the attack). A fresh parser forgets every buffered byte. */
+static void
+discard_input (MlImapServer *self, const char *when)
+{
+  gsize n = ml_imap_parser_get_buffered (self->parser);
+  MlEngineEvent *event;
+
+  ml_imap_parser_free (self->parser);
+  self->parser = ml_imap_parser_new (ML_IMAP_MAX_LINE, G_MAXUINT32);
+  if (n == 0)
+    return;
+  event = _ml_imap_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
+  event->explain_key = g_strdup ("imap.tls.discarded");
+  event->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octet%s %s discarded", n,
+                                   n == 1 ? "" : "s", when);
+  _ml_imap_server_push_event (self, event);
+}
+
 static void
 process_input (MlImapServer *self)
 {
-  while (!self->wants_close && self->state != ML_IMAP_SERVER_STATE_INIT)
+  while (!self->wants_close && self->state != ML_IMAP_SERVER_STATE_INIT
+         && !self->tls_pending)
     {
       GPtrArray *args = NULL;
       MlImapParseStatus status;
@@ -443,6 +461,8 @@ process_input (MlImapServer *self)
           _ml_imap_server_dispatch (self, args);
           if (!self->skipping)
             ml_imap_parser_reset (self->parser);
+          if (self->tls_pending)
+            discard_input (self, "pipelined after STARTTLS");
           break;
         }
     }
@@ -466,6 +486,7 @@ ml_imap_server_new (MlMailStore *store, const MlImapServerConfig *config)
   if (self->config.max_append_size == 0)
     self->config.max_append_size = ML_IMAP_MAX_APPEND;
   self->store = store;
+  self->tls_active = config->implicit_tls;
   /* Literal sizes are judged per command before "+" (check_literal), so
    * the parser only enforces RFC 3501 9 "number": 32 bits. */
   self->parser = ml_imap_parser_new (ML_IMAP_MAX_LINE, G_MAXUINT32);
@@ -483,6 +504,7 @@ ml_imap_server_free (MlImapServer *self)
     return;
   ml_mail_store_remove_listener (self->store, self->listener_id);
   _ml_imap_server_drop_view (self);
+  _ml_imap_server_end_sasl (self);
   ml_imap_parser_free (self->parser);
   g_string_free (self->output, TRUE);
   g_queue_clear_full (&self->events, ml_engine_event_free);
@@ -552,6 +574,13 @@ ml_imap_server_feed (MlImapServer *self, const guint8 *data, gsize len)
 
   if (self->wants_close)
     return 0;
+  if (self->tls_pending)
+    {
+      /* Only the handshake may come now, and it is the owner's. */
+      ml_imap_parser_feed (self->parser, data, len);
+      discard_input (self, "received in clear before the TLS handshake");
+      return len;
+    }
   ml_imap_parser_feed (self->parser, data, len);
   self->in_feed = TRUE;
   process_input (self);
@@ -637,9 +666,53 @@ ml_imap_server_connection_lost (MlImapServer *self)
    * only added once the command is complete. */
   _ml_imap_server_drop_view (self);
   self->idling = FALSE;
-  self->auth_pending = FALSE;
+  _ml_imap_server_end_sasl (self);
   _ml_imap_server_set_state (self, ML_IMAP_SERVER_STATE_LOGOUT);
   self->wants_close = TRUE;
+}
+
+void
+ml_imap_server_tls_started (MlImapServer *self)
+{
+  MlEngineEvent *event;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->tls_pending);
+
+  self->tls_pending = FALSE;
+  self->tls_active = TRUE;
+  event = _ml_imap_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
+  event->explain_key = g_strdup ("imap.tls.active");
+  event->detail = g_strdup ("TLS active");
+  _ml_imap_server_push_event (self, event);
+  self->in_feed = TRUE;
+  process_input (self);
+  self->in_feed = FALSE;
+}
+
+gboolean
+ml_imap_server_is_tls (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->tls_active;
+}
+
+guint
+ml_imap_server_take_delay_ms (MlImapServer *self)
+{
+  guint delay;
+
+  g_return_val_if_fail (self != NULL, 0);
+  delay = self->delay_ms;
+  self->delay_ms = 0;
+  return delay;
+}
+
+guint
+ml_imap_server_get_n_auth_failures (MlImapServer *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->auth_failures;
 }
 
 MlImapServerState

@@ -19,8 +19,16 @@
  * (RFC 2177), MOVE (RFC 6851), UIDPLUS (RFC 4315), UNSELECT (RFC 3691),
  * NAMESPACE (RFC 2342), SPECIAL-USE (RFC 6154), CHILDREN (RFC 3348), QUOTA
  * (RFC 9208, STORAGE in KiB), APPENDLIMIT (RFC 7889), response codes of
- * RFC 5530. AUTH=PLAIN (RFC 4616). No STARTTLS yet: it is refused with BAD
- * and not advertised.
+ * RFC 5530. STARTTLS (RFC 3501 6.2.1, RFC 2595 3.1) when configured, and
+ * AUTHENTICATE with the mechanisms of sasl.h (PLAIN, LOGIN, SCRAM-SHA-256).
+ *
+ * TLS and logins: after "OK Begin TLS negotiation now" the engine queues a
+ * START_TLS event (imap.starttls.begin), reads nothing until the owner
+ * calls ml_imap_server_tls_started(), and drops whatever the client had
+ * pipelined after STARTTLS (imap.tls.discarded). Capabilities change with
+ * TLS: STARTTLS and LOGINDISABLED go, the plaintext AUTH= appear. A failed
+ * login is NO [AUTHENTICATIONFAILED] (RFC 5530) and asks the owner for a
+ * delay (take_delay_ms(), event imap.auth.failed).
  *
  * Other sessions: changes the store reports for the selected mailbox are
  * held and told only when RFC 3501 allows (7.4.1, 5.2, 5.5): at the end of a
@@ -71,6 +79,7 @@
 #include <glib.h>
 #include "mail/mail-store.h"
 #include "proto/engine-event.h"
+#include "proto/sasl.h"
 
 G_BEGIN_DECLS
 
@@ -89,6 +98,10 @@ G_BEGIN_DECLS
 /* RFC 4616 2: authzid, authcid and passwd up to 255 octets each, so a
  * PLAIN message is at most 767 octets, 1024 in base64. */
 #define ML_IMAP_MAX_SASL_LINE     1024
+/* After a failed login the owner holds the answer back, doubling from
+ * the configured delay up to this (RFC 4954 6 and RFC 5034 8 say why;
+ * RFC 3501 6.2.3 leaves it to the server). */
+#define ML_IMAP_MAX_AUTH_DELAY_MS 16000
 /* Output not yet taken by the owner past which no further pipelined
  * command is started (our own bound, not an RFC's): a client asking for
  * "FETCH 1:* BODY[]" a hundred times in one packet is answered as the owner
@@ -110,10 +123,27 @@ typedef enum {
 typedef struct {
   const char *hostname;               /* in the greeting (copied) */
   const char *greeting;               /* text after the hostname (copied) */
-  /* LOGIN and AUTHENTICATE PLAIN send the password in the clear. FALSE
-   * advertises LOGINDISABLED and refuses both (RFC 3501 6.2.3, 7.2.1;
-   * RFC 8314); the TLS work sets it FALSE until STARTTLS. */
+  /* LOGIN and AUTHENTICATE PLAIN/LOGIN send the password in the clear.
+   * FALSE advertises LOGINDISABLED and refuses them with PRIVACYREQUIRED
+   * until TLS is on (RFC 3501 6.2.3, 7.2.1; RFC 5530 3; RFC 8314); inside
+   * TLS they are always allowed. */
   gboolean    allow_plaintext_login;
+  /* STARTTLS (RFC 3501 6.2.1): advertised before TLS, and answered. */
+  gboolean    offer_starttls;
+  /* TLS from the first octet (993, RFC 8314 3.3): no STARTTLS. */
+  gboolean    implicit_tls;
+  /* AUTHENTICATE: one bit (1u << MlSaslMechanism) per mechanism offered
+   * as AUTH=…; 0 refuses every AUTHENTICATE. */
+  guint       sasl_mechanisms;
+  /* Whose credentials: NULL checks the store's accounts (their password,
+   * with SCRAM keys derived from it). The account logged in is the
+   * store's account of that name. */
+  MlSaslLookupFunc lookup;
+  gpointer    lookup_data;
+  /* Seeds SCRAM's server nonces (seeded RNG in a simulation). */
+  guint64     nonce_seed;
+  /* The delay asked of the owner after the first failed login (ms). */
+  guint       auth_failure_delay_ms;
   guint64     max_append_size;        /* 0: ML_IMAP_MAX_APPEND */
   /* Offered as LITERAL+; FALSE makes every literal synchronizing (a
    * teaching switch: the "+" round trip shows up in the ladder). */
@@ -124,7 +154,9 @@ typedef struct {
 } MlImapServerConfig;
 
 /* hostname "localhost", greeting "IMAP4rev1 maillab ready", plaintext
- * login allowed, APPEND up to ML_IMAP_MAX_APPEND, LITERAL+ offered. */
+ * login allowed, APPEND up to ML_IMAP_MAX_APPEND, LITERAL+ offered; no
+ * STARTTLS, AUTH=PLAIN only, store accounts, a failed login delayed
+ * 1000 ms. */
 void          ml_imap_server_config_init  (MlImapServerConfig *config);
 
 /* @store is borrowed and must outlive the engine; @config is copied. */
@@ -176,6 +208,17 @@ void          ml_imap_server_send_alert   (MlImapServer *self, const char *text)
 /* The peer vanished. Nothing is lost that a command completed; an APPEND
  * whose literal had not all arrived appends nothing. Safe twice. */
 void          ml_imap_server_connection_lost (MlImapServer *self);
+
+/* The handshake START_TLS asked for is done (RFC 3501 6.2.1): input is
+ * read again, as protected. Bytes fed since START_TLS were dropped. */
+void          ml_imap_server_tls_started        (MlImapServer *self);
+/* TRUE once TLS is on (implicit, or after STARTTLS). */
+gboolean      ml_imap_server_is_tls             (MlImapServer *self);
+/* How long the owner should wait before writing the output it takes next
+ * (ms): non-zero right after a failed login, then reset. */
+guint         ml_imap_server_take_delay_ms      (MlImapServer *self);
+/* Failed logins in this session (LOGIN and AUTHENTICATE). */
+guint         ml_imap_server_get_n_auth_failures (MlImapServer *self);
 
 MlImapServerState ml_imap_server_get_state      (MlImapServer *self);
 const char   *ml_imap_server_get_state_name     (MlImapServer *self);      /* static */

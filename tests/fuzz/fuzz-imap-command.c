@@ -146,6 +146,11 @@ new_server (MlMailStore *store)
 
   ml_imap_server_config_init (&config);
   config.hostname = "fuzz.example";
+  /* STARTTLS and every SASL mechanism reachable. TLS never starts here:
+   * after STARTTLS every later byte must be dropped, whole or split. */
+  config.offer_starttls = TRUE;
+  config.sasl_mechanisms = (1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN)
+                           | (1u << ML_SASL_SCRAM_SHA_256);
   server = ml_imap_server_new (store, &config);
   ml_imap_server_set_now (server, 0);
   return server;
