@@ -40,6 +40,7 @@ struct _MlHost
   GPtrArray  *routes;          /* first-hop MlLink* per destination index, or NULL */
   GHashTable *udp;             /* port → UdpBinding*, lookups only */
   MlTcpHost  *tcp;
+  gboolean    strip_starttls;  /* router: the downgrade of lesson 10 */
 };
 
 struct _MlLink
@@ -704,6 +705,80 @@ link_transmit (Packet *packet)
     ml_scheduler_schedule (sched, start - now, packet_on_wire, packet, packet_unref);
 }
 
+/* SMTP's ports, where firewalls' "SMTP fixup" rewrote the STARTTLS
+ * keyword (RFC 3207 6 warns of exactly this). */
+#define STRIP_PORT_SMTP        25
+#define STRIP_PORT_SUBMISSION  587
+#define STRIP_KEYWORD          "STARTTLS"
+#define STRIP_KEYWORD_LEN      8
+
+/* Overwrites every "STARTTLS" (any case) in the TCP payload of @frame
+ * (transfer full) with "XXXXXXXX" and recomputes the TCP checksum (RFC
+ * 9293 3.1, pseudo-header included). The length does not change, so the
+ * sequence numbers of both ends stay right. Returns the frame to send. */
+static GBytes *
+strip_starttls (MlNetwork *net, MlHost *router, GBytes *frame)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (frame, &len);
+  g_autofree guint8 *copy = NULL;
+  gsize ip_off = ML_ETH_HEADER_LEN, ip_hlen, tcp_off, tcp_hlen, payload_off, ip_total;
+  guint16 src_port, dst_port;
+  guint32 sum;
+  guint16 checksum;
+  guint8 pseudo[12];
+  gboolean changed = FALSE;
+
+  if (len < ip_off + ML_IPV4_HEADER_LEN
+      || ((data[12] << 8) | data[13]) != ML_ETHERTYPE_IPV4
+      || data[ip_off + 9] != ML_IP_PROTO_TCP)
+    return frame;
+  ip_hlen = (gsize) (data[ip_off] & 0x0f) * 4;
+  ip_total = ((gsize) data[ip_off + 2] << 8) | data[ip_off + 3];
+  tcp_off = ip_off + ip_hlen;
+  if (ip_hlen < ML_IPV4_HEADER_LEN || ip_off + ip_total > len
+      || ip_total < ip_hlen + ML_TCP_HEADER_LEN)
+    return frame;
+  tcp_hlen = (gsize) (data[tcp_off + 12] >> 4) * 4;
+  payload_off = tcp_off + tcp_hlen;
+  if (tcp_hlen < ML_TCP_HEADER_LEN || payload_off > ip_off + ip_total)
+    return frame;
+  src_port = (guint16) ((data[tcp_off] << 8) | data[tcp_off + 1]);
+  dst_port = (guint16) ((data[tcp_off + 2] << 8) | data[tcp_off + 3]);
+  if (src_port != STRIP_PORT_SMTP && dst_port != STRIP_PORT_SMTP
+      && src_port != STRIP_PORT_SUBMISSION && dst_port != STRIP_PORT_SUBMISSION)
+    return frame;
+
+  copy = g_memdup2 (data, len);
+  for (gsize i = payload_off; i + STRIP_KEYWORD_LEN <= ip_off + ip_total; i++)
+    if (g_ascii_strncasecmp ((const char *) copy + i, STRIP_KEYWORD, STRIP_KEYWORD_LEN) == 0)
+      {
+        memset (copy + i, 'X', STRIP_KEYWORD_LEN);
+        changed = TRUE;
+        i += STRIP_KEYWORD_LEN - 1;
+      }
+  if (!changed)
+    return frame;
+
+  memcpy (pseudo, copy + ip_off + 12, 8);   /* source and destination address */
+  pseudo[8] = 0;
+  pseudo[9] = ML_IP_PROTO_TCP;
+  pseudo[10] = (guint8) ((ip_total - ip_hlen) >> 8);
+  pseudo[11] = (guint8) ((ip_total - ip_hlen) & 0xff);
+  copy[tcp_off + 16] = copy[tcp_off + 17] = 0;
+  sum = ml_inet_checksum_add (0, pseudo, sizeof pseudo);
+  sum = ml_inet_checksum_add (sum, copy + tcp_off, ip_total - ip_hlen);
+  checksum = ml_inet_checksum_finish (sum);
+  copy[tcp_off + 16] = (guint8) (checksum >> 8);
+  copy[tcp_off + 17] = (guint8) (checksum & 0xff);
+
+  _ml_network_note (net, router, "tls.stripped",
+                    "%s overwrote STARTTLS with XXXXXXXX in a segment from port %u to port %u",
+                    router->name, src_port, dst_port);
+  g_bytes_unref (frame);
+  return g_bytes_new_take (g_steal_pointer (&copy), len);
+}
+
 static void
 router_forward (Packet *packet)
 {
@@ -722,6 +797,8 @@ router_forward (Packet *packet)
     }
   next = link_other (link, router);
   frame = ml_frame_forward (packet->frame, router->mac, next->mac);
+  if (frame != NULL && router->strip_starttls)
+    frame = strip_starttls (packet->net, router, frame);
   if (frame == NULL)
     {
       dst = ml_ipv4_to_string (packet->dst_ip);
@@ -751,6 +828,13 @@ router_forward (Packet *packet)
 
 /* ------------------------------------------------------------------ */
 /* hosts                                                                */
+
+void
+ml_host_set_strip_starttls (MlHost *self, gboolean strip)
+{
+  g_return_if_fail (self != NULL);
+  self->strip_starttls = strip;
+}
 
 const char *
 ml_host_get_name (MlHost *self)

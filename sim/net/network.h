@@ -95,6 +95,10 @@ void          ml_link_set_loss           (MlLink *self, double loss);
 const MlLinkConfig *ml_link_get_config   (MlLink *self);
 
 const char   *ml_host_get_name           (MlHost *self);
+/* A router that overwrites "STARTTLS" with "XXXXXXXX" in the TCP payloads
+ * it forwards on ports 25 and 587, as some firewalls' "SMTP fixup" did:
+ * the downgrade attack of RFC 3207 6. Each rewrite is a tls.stripped note. */
+void          ml_host_set_strip_starttls (MlHost *self, gboolean strip);
 guint32       ml_host_get_ipv4           (MlHost *self);
 /* 6 bytes, locally administered (02:…), from the host's index. */
 const guint8 *ml_host_get_mac            (MlHost *self);

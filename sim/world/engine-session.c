@@ -27,6 +27,9 @@ struct _MlEngineSession
   gboolean           implicit_tls;
   gboolean           under_tls;    /* stream is an MlTlsStream */
   MlProtocol         protocol;     /* of the port, for the tls.* notes */
+  /* Output held back after a failed login (take_delay_ms). */
+  GByteArray        *held;
+  guint64            hold_event;   /* 0: not holding */
 };
 
 /* network → its world's MlTlsContext. Worlds may run in several threads
@@ -63,6 +66,9 @@ session_free (MlEngineSession *s)
 {
   if (s->pump_event != 0)
     ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->pump_event);
+  if (s->hold_event != 0)
+    ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->hold_event);
+  g_clear_pointer (&s->held, g_byte_array_unref);
   ml_stream_set_callbacks (s->stream, NULL, NULL, NULL, NULL);
   g_object_unref (s->stream);
   s->ops->free (s->engine);
@@ -82,6 +88,18 @@ session_report (MlEngineSession *s, const GError *error)
 
 static void begin_tls (MlEngineSession *s);
 
+static void
+hold_over (gpointer data)
+{
+  MlEngineSession *s = data;
+  g_autoptr(GByteArray) held = g_steal_pointer (&s->held);
+
+  s->hold_event = 0;
+  if (held->len > 0 && !ml_stream_is_closed (s->stream))
+    ml_stream_write (s->stream, held->data, held->len);
+  ml_engine_session_pump (s);
+}
+
 void
 ml_engine_session_pump (MlEngineSession *s)
 {
@@ -98,11 +116,28 @@ ml_engine_session_pump (MlEngineSession *s)
         begin_tls (s);
     }
   out = s->ops->take_output (s->engine);
-  if (out != NULL && !ml_stream_is_closed (s->stream))
+  if (s->hold_event == 0 && s->ops->take_delay_ms != NULL)
+    {
+      guint delay_ms = s->ops->take_delay_ms (s->engine);
+
+      if (delay_ms > 0)
+        {
+          s->held = g_byte_array_new ();
+          s->hold_event = ml_scheduler_schedule (ml_network_get_scheduler (s->network),
+                                                 (guint64) delay_ms * 1000, hold_over, s, NULL);
+        }
+    }
+  if (s->hold_event != 0)
+    {
+      /* Everything after the failure waits its turn, in order. */
+      if (out != NULL)
+        g_byte_array_append (s->held, g_bytes_get_data (out, NULL), (guint) g_bytes_get_size (out));
+    }
+  else if (out != NULL && !ml_stream_is_closed (s->stream))
     ml_stream_write_bytes (s->stream, out);
   if (s->pump_hook != NULL)
     s->pump_hook (s->engine, s->pump_hook_data);
-  if (s->ops->finished (s->engine) && !s->closing)
+  if (s->hold_event == 0 && s->ops->finished (s->engine) && !s->closing)
     {
       /* The FIN follows the last output (RFC 9293 3.10.4). */
       s->closing = TRUE;
@@ -354,6 +389,15 @@ begin_tls (MlEngineSession *s)
 
   if (s->under_tls)
     return;
+  if (s->hold_event != 0)
+    {
+      /* Held output belongs before the go-ahead, in the clear. */
+      ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->hold_event);
+      s->hold_event = 0;
+      if (s->held->len > 0 && !ml_stream_is_closed (s->stream))
+        ml_stream_write (s->stream, s->held->data, s->held->len);
+      g_clear_pointer (&s->held, g_byte_array_unref);
+    }
   /* RFC 3207 4 and RFC 2595 4: the server's go-ahead is the last byte in
    * the clear; the handshake starts right after it. */
   clear = s->ops->take_output (s->engine);

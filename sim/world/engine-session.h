@@ -28,6 +28,12 @@ typedef struct {
    * engine that never asks. If the handshake fails the connection is
    * closed and connection_lost() is called instead. */
   void     (*tls_started)     (gpointer engine);
+  /* After a failed login the engine asks its owner to hold the answer
+   * back (RFC 4954 6, RFC 5034 8: slow password guessing); it has no
+   * clock. Returns the delay asked since the last call, in ms, or 0.
+   * May be NULL. The session holds the output (and the close) that
+   * long in virtual time. */
+  guint    (*take_delay_ms)   (gpointer engine);
 } MlEngineOps;
 
 typedef struct _MlEngineSession MlEngineSession;

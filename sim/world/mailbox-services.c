@@ -6,10 +6,13 @@
 #include "proto/imap-server.h"
 
 typedef struct {
-  MlNetwork   *network;
-  MlMailStore *store;
-  char        *host_name;
-  guint        connections;  /* gives each POP3 greeting its own timestamp */
+  MlNetwork      *network;
+  MlMailStore    *store;
+  char           *host_name;
+  guint           connections;  /* gives each POP3 greeting its own timestamp */
+  MlHostSecurity  security;
+  gboolean        implicit;     /* this listener is 995 / 993 */
+  guint64         nonce_seed;
 } Service;
 
 static void
@@ -30,9 +33,11 @@ static gboolean pop3_done (gpointer e)                         { return ml_pop3_
 static void     pop3_lost (gpointer e)                         { ml_pop3_server_connection_lost (e); }
 static void     pop3_now  (gpointer e, gint64 t)               { ml_pop3_server_set_now (e, t); }
 static void     pop3_free (gpointer e)                         { ml_pop3_server_free (e); }
+static void     pop3_tls  (gpointer e)                         { ml_pop3_server_tls_started (e); }
+static guint    pop3_delay (gpointer e)                        { return ml_pop3_server_take_delay_ms (e); }
 
 static const MlEngineOps pop3_server_ops = {
-  pop3_feed, pop3_next, pop3_take, pop3_done, pop3_lost, pop3_now, pop3_free,
+  pop3_feed, pop3_next, pop3_take, pop3_done, pop3_lost, pop3_now, pop3_free, pop3_tls, pop3_delay,
 };
 
 static void
@@ -46,8 +51,15 @@ on_pop3_accept (MlHost *host, MlStream *stream, gpointer user_data)
   ml_pop3_server_config_init (&config);
   config.hostname = svc->host_name;
   config.session_id = ++svc->connections;
+  config.offer_stls = svc->security.starttls && !svc->implicit;
+  config.implicit_tls = svc->implicit;
+  config.allow_plaintext_auth = svc->security.plaintext_auth;
+  config.sasl_mechanisms = svc->security.sasl_mechanisms;
+  config.nonce_seed = svc->nonce_seed + svc->connections;
   engine = ml_pop3_server_new (svc->store, &config);
   session = ml_engine_session_serve (svc->network, stream, svc->host_name, engine, &pop3_server_ops);
+  if (svc->implicit)
+    ml_engine_session_start_tls (session);
   ml_pop3_server_start (engine);
   ml_engine_session_pump (session);
 }
@@ -92,21 +104,47 @@ on_imap_accept (MlHost *host, MlStream *stream, gpointer user_data)
 }
 
 static Service *
-service_new (MlNetwork *network, MlHost *host, MlMailStore *store)
+service_new (MlNetwork *network, MlHost *host, MlMailStore *store,
+             const MlHostSecurity *security, gboolean implicit, guint64 nonce_seed)
 {
   Service *svc = g_new0 (Service, 1);
 
   svc->network = network;
   svc->store = store;
   svc->host_name = g_strdup (ml_host_get_name (host));
+  svc->security = *security;
+  svc->implicit = implicit;
+  svc->nonce_seed = nonce_seed;
   return svc;
+}
+
+gboolean
+ml_mailbox_services_start_secure (MlNetwork *network, MlHost *host, MlMailStore *store,
+                                  const MlHostSecurity *security, guint64 nonce_seed,
+                                  GError **error)
+{
+  if (!ml_host_tcp_listen (host, ML_PORT_POP3, on_pop3_accept,
+                           service_new (network, host, store, security, FALSE, nonce_seed),
+                           service_free, error)
+      || !ml_host_tcp_listen (host, ML_PORT_IMAP, on_imap_accept,
+                              service_new (network, host, store, security, FALSE, nonce_seed),
+                              service_free, error))
+    return FALSE;
+  if (!security->implicit_tls)
+    return TRUE;
+  return ml_host_tcp_listen (host, ML_PORT_POP3S, on_pop3_accept,
+                             service_new (network, host, store, security, TRUE, nonce_seed),
+                             service_free, error)
+      && ml_host_tcp_listen (host, ML_PORT_IMAPS, on_imap_accept,
+                             service_new (network, host, store, security, TRUE, nonce_seed),
+                             service_free, error);
 }
 
 gboolean
 ml_mailbox_services_start (MlNetwork *network, MlHost *host, MlMailStore *store, GError **error)
 {
-  return ml_host_tcp_listen (host, ML_PORT_POP3, on_pop3_accept,
-                             service_new (network, host, store), service_free, error)
-      && ml_host_tcp_listen (host, ML_PORT_IMAP, on_imap_accept,
-                             service_new (network, host, store), service_free, error);
+  MlHostSecurity security;
+
+  ml_host_security_from_lesson (&security, NULL);
+  return ml_mailbox_services_start_secure (network, host, store, &security, 0, error);
 }

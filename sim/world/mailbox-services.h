@@ -7,6 +7,7 @@
 
 #include "net/network.h"
 #include "mail/mail-store.h"
+#include "world/host-security.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,15 @@ gboolean ml_mailbox_services_start (MlNetwork   *network,
                                     MlHost      *host,
                                     MlMailStore *store,
                                     GError     **error);
+/* The same with the host's TLS and login policy (@security copied): STLS
+ * and STARTTLS offered, 995 and 993 with implicit TLS (RFC 8314 3.1,
+ * 3.2), the SASL mechanisms, plaintext logins only where allowed.
+ * @nonce_seed seeds SCRAM's server nonces (the run's RNG). */
+gboolean ml_mailbox_services_start_secure (MlNetwork            *network,
+                                           MlHost               *host,
+                                           MlMailStore          *store,
+                                           const MlHostSecurity *security,
+                                           guint64               nonce_seed,
+                                           GError              **error);
 
 G_END_DECLS

@@ -209,9 +209,52 @@ static gboolean pop3_done (gpointer e)                         { return ml_pop3_
 static void     pop3_lost (gpointer e)                         { ml_pop3_client_connection_lost (e); }
 static void     pop3_free (gpointer e)                         { ml_pop3_client_free (e); }
 
+static void     pop3_tls  (gpointer e)                         { ml_pop3_client_tls_started (e); }
+
 static const MlEngineOps pop3_client_ops = {
-  pop3_feed, pop3_next, pop3_take, pop3_done, pop3_lost, NULL, pop3_free,
+  pop3_feed, pop3_next, pop3_take, pop3_done, pop3_lost, NULL, pop3_free, pop3_tls,
 };
+
+/* The step's tls and auth keys (lesson.h) as the POP3 client's settings. */
+static void
+pop3_security_from_step (MlPop3ClientConfig *config, const MlLessonStep *step)
+{
+  switch (step->tls)
+    {
+    case ML_LESSON_TLS_NONE:     config->tls = ML_POP3_CLIENT_TLS_NONE; break;
+    case ML_LESSON_TLS_REQUIRED: config->tls = ML_POP3_CLIENT_TLS_REQUIRED; break;
+    case ML_LESSON_TLS_IMPLICIT: config->tls = ML_POP3_CLIENT_TLS_IMPLICIT; break;
+    case ML_LESSON_TLS_OPPORTUNISTIC:
+    default:                     config->tls = ML_POP3_CLIENT_TLS_OPPORTUNISTIC; break;
+    }
+  switch (step->auth)
+    {
+    case ML_LESSON_AUTH_USER:
+      config->auth = ML_POP3_CLIENT_AUTH_USER;
+      break;
+    case ML_LESSON_AUTH_APOP:
+      config->auth = ML_POP3_CLIENT_AUTH_APOP;
+      break;
+    case ML_LESSON_AUTH_PLAIN:
+      config->auth = ML_POP3_CLIENT_AUTH_SASL;
+      config->sasl_mechanism = ML_SASL_PLAIN;
+      break;
+    case ML_LESSON_AUTH_LOGIN:
+      config->auth = ML_POP3_CLIENT_AUTH_SASL;
+      config->sasl_mechanism = ML_SASL_LOGIN;
+      break;
+    case ML_LESSON_AUTH_SCRAM_SHA_256:
+      config->auth = ML_POP3_CLIENT_AUTH_SASL;
+      config->sasl_mechanism = ML_SASL_SCRAM_SHA_256;
+      break;
+    case ML_LESSON_AUTH_DEFAULT:
+    case ML_LESSON_AUTH_NONE:
+    default:
+      /* lesson.h: pop3 logs in with USER/PASS unless told otherwise. */
+      config->auth = ML_POP3_CLIENT_AUTH_AUTO;
+      break;
+    }
+}
 
 typedef struct {
   MlMuaDevice        *device;
@@ -274,6 +317,7 @@ pop3_connect (MlMuaDevice *self, guint32 ip, gpointer data)
   GHashTableIter iter;
   gpointer key;
   g_autofree char *prefix = g_strconcat (step->account, "\n", NULL);
+  MlEngineSession *session;
 
   if (ip == 0)
     {
@@ -293,11 +337,17 @@ pop3_connect (MlMuaDevice *self, guint32 ip, gpointer data)
 
   ml_pop3_client_config_init (&config);
   config.user = step->account;
-  config.password = account_password (self, step->account);
+  config.password = step->password ? step->password : account_password (self, step->account);
   config.keep = step->keep;
   config.known_uidls = (const char * const *) known->pdata;
-  ml_engine_session_connect (self->network, self->host, ip, ML_PORT_POP3,
-                             ml_pop3_client_new (&config), &pop3_client_ops, on_pop3_done, job);
+  config.nonce_seed = ml_host_get_index (self->host) + 1;
+  pop3_security_from_step (&config, step);
+  session = ml_engine_session_connect (self->network, self->host, ip,
+                                       step->tls == ML_LESSON_TLS_IMPLICIT ? ML_PORT_POP3S : ML_PORT_POP3,
+                                       ml_pop3_client_new (&config), &pop3_client_ops,
+                                       on_pop3_done, job);
+  if (step->tls == ML_LESSON_TLS_IMPLICIT)
+    ml_engine_session_start_tls (session);
 }
 
 static void

@@ -31,6 +31,7 @@ struct _MlWorld
   GPtrArray      *devices;       /* MlMuaDevice*, one per MUA host */
   MlTraceStats   *stats;
   MlTlsContext   *tls;           /* the run's CA, certificates and key log */
+  guint32         seed;
   guint           message_seq;
   gboolean        running;   /* past setup: store changes are events */
   gboolean        finished;
@@ -242,6 +243,7 @@ build_mail_hosts (MlWorld *self, GError **error)
     {
       const MlLessonHost *h = lesson->hosts->pdata[i];
       MlMailHostConfig config = { 0 };
+      MlHostSecurity security;
       MlMailHost *mh;
 
       if (!(h->roles & (ML_ROLE_MSA | ML_ROLE_MTA | ML_ROLE_MDA)))
@@ -260,10 +262,14 @@ build_mail_hosts (MlWorld *self, GError **error)
                        lesson->path, h->line, h->column, h->name);
           return FALSE;
         }
+      ml_host_security_from_lesson (&security, h);
       mh = ml_mail_host_new (&config);
       g_ptr_array_add (self->mail_hosts, mh);
+      /* SCRAM nonces from the seed without drawing from the run's RNG,
+       * so adding AUTH to a lesson moves no ISN or DNS id. */
       if (config.store != NULL &&
-          !ml_mailbox_services_start (self->network, config.host, config.store, error))
+          !ml_mailbox_services_start_secure (self->network, config.host, config.store, &security,
+                                             ((guint64) self->seed << 32) | (i + 1), error))
         return FALSE;
 
       /* Who may relay through this host's port 25: the MSAs of its own
@@ -288,6 +294,7 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
 
   g_mime_init ();
   self->lesson = lesson;
+  self->seed = seed;
   self->trace = g_object_ref (trace);
   self->network = ml_network_new (seed, trace);
   self->dns_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) ml_dns_server_free);
@@ -306,11 +313,17 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
   ml_network_set_port_protocol (self->network, 587, ML_PROTO_SMTP);
   ml_network_set_port_protocol (self->network, ML_PORT_POP3, ML_PROTO_POP3);
   ml_network_set_port_protocol (self->network, ML_PORT_IMAP, ML_PROTO_IMAP);
+  ml_network_set_port_protocol (self->network, ML_PORT_SUBMISSIONS, ML_PROTO_SMTP);
+  ml_network_set_port_protocol (self->network, ML_PORT_POP3S, ML_PROTO_POP3);
+  ml_network_set_port_protocol (self->network, ML_PORT_IMAPS, ML_PROTO_IMAP);
 
   for (guint i = 0; i < lesson->hosts->len; i++)
     {
       const MlLessonHost *h = lesson->hosts->pdata[i];
-      ml_network_add_host (self->network, h->name, h->ipv4, h->roles);
+      MlHost *host = ml_network_add_host (self->network, h->name, h->ipv4, h->roles);
+
+      if (host != NULL && h->strip_starttls)
+        ml_host_set_strip_starttls (host, TRUE);
     }
   for (guint i = 0; i < lesson->links->len; i++)
     {
