@@ -96,8 +96,12 @@ on_imap_accept (MlHost *host, MlStream *stream, gpointer user_data)
 
   ml_imap_server_config_init (&config);
   config.hostname = svc->host_name;
+  /* Inside implicit TLS a password is protected (RFC 8314 3.2). */
+  config.allow_plaintext_login = svc->security.plaintext_auth || svc->implicit;
   engine = ml_imap_server_new (svc->store, &config);
   session = ml_engine_session_serve (svc->network, stream, svc->host_name, engine, &imap_server_ops);
+  if (svc->implicit)
+    ml_engine_session_start_tls (session);
   ml_imap_server_set_wakeup (engine, on_imap_wakeup, session);
   ml_imap_server_start (engine);
   ml_engine_session_pump (session);
