@@ -14,6 +14,7 @@ struct _MlMailboxView {
   MlPlayer       *player;
   MlMailboxModel *model;
   GPtrArray      *texts;       /* of char *, one per column */
+  char           *placeholder; /* said in place of "nothing stored yet" */
 };
 
 G_DEFINE_FINAL_TYPE (MlMailboxView, ml_mailbox_view, GTK_TYPE_WIDGET)
@@ -115,7 +116,7 @@ rebuild (MlMailboxView *self)
       add_column (self, title, body);
     }
   if (hosts->len == 0)
-    add_column (self, "Server", "nothing stored yet");
+    add_column (self, "Server", self->placeholder ? self->placeholder : "nothing stored yet");
 
   devices = ml_mailbox_model_get_devices (self->model);
   for (guint i = 0; i < devices->len; i++)
@@ -161,6 +162,16 @@ ml_mailbox_view_set_player (MlMailboxView *self, MlPlayer *player)
   on_trace_changed (self);
 }
 
+void
+ml_mailbox_view_set_placeholder (MlMailboxView *self, const char *text)
+{
+  g_return_if_fail (ML_IS_MAILBOX_VIEW (self));
+
+  g_free (self->placeholder);
+  self->placeholder = g_strdup (text);
+  rebuild (self);
+}
+
 guint
 ml_mailbox_view_get_n_columns (MlMailboxView *self)
 {
@@ -202,6 +213,7 @@ ml_mailbox_view_finalize (GObject *object)
   MlMailboxView *self = ML_MAILBOX_VIEW (object);
 
   g_ptr_array_unref (self->texts);
+  g_free (self->placeholder);
   G_OBJECT_CLASS (ml_mailbox_view_parent_class)->finalize (object);
 }
 

@@ -12,6 +12,9 @@ G_DECLARE_FINAL_TYPE (MlMailboxView, ml_mailbox_view, ML, MAILBOX_VIEW, GtkWidge
 
 GtkWidget *ml_mailbox_view_new        (void);
 void       ml_mailbox_view_set_player (MlMailboxView *self, MlPlayer *player);
+/* What the server column says when no store changed (a capture has
+ * none); NULL for the default "nothing stored yet". Copied. */
+void       ml_mailbox_view_set_placeholder (MlMailboxView *self, const char *text);
 /* Number of columns shown (servers' mailboxes + devices). */
 guint      ml_mailbox_view_get_n_columns (MlMailboxView *self);
 /* The text of column @i (borrowed until the next position change). */

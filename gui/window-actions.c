@@ -97,6 +97,46 @@ win_open (GtkWidget *widget, const char *action, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
+static void
+on_capture_chooser_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path)
+        ml_window_open_capture (self, path);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+win_open_capture (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new ("Open Capture", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  gtk_file_filter_set_name (filter, "Captures (pcap, pcapng)");
+  gtk_file_filter_add_pattern (filter, "*.pcap");
+  gtk_file_filter_add_pattern (filter, "*.pcapng");
+  gtk_file_filter_add_pattern (filter, "*.cap");
+  gtk_file_filter_add_mime_type (filter, "application/vnd.tcpdump.pcap");
+  gtk_file_filter_add_mime_type (filter, "application/x-pcapng");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_capture_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
 /* Both exports share the window's one chooser; its data says which. */
 static void
 on_export_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
@@ -188,6 +228,7 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "player.toggle-mode", NULL, player_mode);
   gtk_widget_class_install_action (widget_class, "win.lessons", NULL, win_lessons);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, win_open);
+  gtk_widget_class_install_action (widget_class, "win.open-capture", NULL, win_open_capture);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, win_zoom_in);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, win_zoom_out);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, win_zoom_reset);
@@ -195,6 +236,7 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, win_export_transcript);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, GDK_CONTROL_MASK, "win.zoom-in", NULL);

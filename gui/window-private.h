@@ -28,6 +28,8 @@ struct _MlWindow
   GtkStack             *stack;
   MlLessonList         *lesson_list;
   GtkSpinner           *spinner;
+  AdwStatusPage        *loading_page;
+  GtkProgressBar       *progress;
   MlLadderView         *ladder;
   MlNoteView           *note;
   MlPacketView         *packet;
@@ -38,6 +40,8 @@ struct _MlWindow
 
   MlPlayer             *player;
   MlLesson             *lesson;
+  char                 *capture_path; /* the capture shown, NULL for a lesson */
+  char                 *pending_capture; /* the capture being read */
   MlExplainCatalog     *catalog;
   GCancellable         *loading;
   GtkFileChooserNative *chooser;

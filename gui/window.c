@@ -4,6 +4,7 @@
 #include <string.h>
 #include "window-private.h"
 #include "lesson-run.h"
+#include "capture-open.h"
 #include "lesson/lessons-dir.h"
 
 G_DEFINE_FINAL_TYPE (MlWindow, ml_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -11,8 +12,14 @@ G_DEFINE_FINAL_TYPE (MlWindow, ml_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   LESSON_LOADED,
   LESSON_FAILED,
+  CAPTURE_LOADED,
+  CAPTURE_FAILED,
   N_SIGNALS
 };
+
+/* What the Mailboxes view says for a capture. */
+#define ML_WINDOW_CAPTURE_MAILBOXES \
+  "A capture holds the frames, not the mail stores: what the mailboxes held is not in the file."
 
 static guint signals[N_SIGNALS];
 
@@ -112,6 +119,19 @@ show_lesson_title (MlWindow *self)
   g_autofree char *number = NULL;
   const char *dash;
 
+  if (self->capture_path != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (self->capture_path);
+      g_autofree char *title = g_strdup_printf ("maillab — %s", base);
+      MlTrace *trace = ml_player_get_trace (self->player);
+      g_autofree char *sub = g_strdup_printf ("Capture · %" G_GUINT64_FORMAT " events",
+                                              trace ? ml_trace_get_length (trace) : 0);
+
+      adw_window_title_set_title (self->window_title, base);
+      adw_window_title_set_subtitle (self->window_title, sub);
+      gtk_window_set_title (GTK_WINDOW (self), title);
+      return;
+    }
   if (self->lesson == NULL)
     {
       adw_window_title_set_title (self->window_title, "maillab");
@@ -157,7 +177,9 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   g_clear_pointer (&self->lesson, ml_lesson_free);
+  g_clear_pointer (&self->capture_path, g_free);
   self->lesson = lesson;
+  ml_mailbox_view_set_placeholder (self->mailbox_view, NULL);
   hosts = g_strv_builder_new ();
   for (guint i = 0; i < lesson->hosts->len; i++)
     g_strv_builder_add (hosts, ((MlLessonHost *) lesson->hosts->pdata[i])->name);
@@ -182,8 +204,90 @@ ml_window_open_lesson (MlWindow *self, const char *path)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   self->loading = g_cancellable_new ();
+  adw_status_page_set_title (self->loading_page, "Running the lesson…");
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
   gtk_stack_set_visible_child_name (self->stack, "loading");
   ml_lesson_run_async (path, self->loading, on_lesson_run, g_object_ref (self));
+}
+
+static void
+on_capture_progress (double fraction, gpointer user_data)
+{
+  MlWindow *self = user_data;
+  g_autofree char *text = g_strdup_printf ("%.0f %%", fraction * 100);
+
+  gtk_progress_bar_set_fraction (self->progress, fraction);
+  gtk_progress_bar_set_text (self->progress, text);
+}
+
+static void
+on_capture_open (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(MlWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) warning = NULL;
+  g_autoptr(MlTrace) trace = NULL;
+
+  trace = ml_capture_open_finish (result, &warning, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->loading);
+  if (trace == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("The capture could not be opened: %s", error->message);
+
+      gtk_stack_set_visible_child_name (self->stack, "start");
+      toast (self, message);
+      g_signal_emit (self, signals[CAPTURE_FAILED], 0, message);
+      return;
+    }
+  if (warning)
+    {
+      g_autofree char *message = g_strdup_printf ("Only part of the capture could be read: %s", warning->message);
+
+      toast (self, message);
+    }
+
+  g_clear_pointer (&self->lesson, ml_lesson_free);
+  g_free (self->capture_path);
+  self->capture_path = g_steal_pointer (&self->pending_capture);
+  ml_player_set_playing (self->player, FALSE);
+  /* A capture names no network: the views that need one say so. */
+  ml_topology_view_set_lesson (self->topology, NULL);
+  ml_mailbox_view_set_placeholder (self->mailbox_view, ML_WINDOW_CAPTURE_MAILBOXES);
+  ml_player_set_hosts (self->player, NULL);
+  ml_player_set_trace (self->player, trace);
+  show_lesson_title (self);
+  gtk_stack_set_visible_child_name (self->stack, "lesson");
+  g_signal_emit (self, signals[CAPTURE_LOADED], 0);
+}
+
+void
+ml_window_open_capture (MlWindow *self, const char *path)
+{
+  g_return_if_fail (ML_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->loading)
+    g_cancellable_cancel (self->loading);
+  g_clear_object (&self->loading);
+  self->loading = g_cancellable_new ();
+  adw_status_page_set_title (self->loading_page, "Reading the capture…");
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  gtk_progress_bar_set_text (self->progress, "0 %");
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+  g_free (self->pending_capture);
+  self->pending_capture = g_strdup (path);
+  ml_capture_open_async (path, self->loading, on_capture_progress, self,
+                         on_capture_open, g_object_ref (self));
+}
+
+const char *
+ml_window_get_capture_path (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
+  return self->capture_path;
 }
 
 void
@@ -247,6 +351,8 @@ ml_window_finalize (GObject *object)
   /* The views borrowed the catalog; they are gone by now. */
   g_clear_object (&self->player);
   g_clear_pointer (&self->lesson, ml_lesson_free);
+  g_clear_pointer (&self->capture_path, g_free);
+  g_clear_pointer (&self->pending_capture, g_free);
   g_clear_pointer (&self->catalog, ml_explain_catalog_free);
   G_OBJECT_CLASS (ml_window_parent_class)->finalize (object);
 }
@@ -265,6 +371,12 @@ ml_window_class_init (MlWindowClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[LESSON_FAILED] =
     g_signal_new ("lesson-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[CAPTURE_LOADED] =
+    g_signal_new ("capture-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CAPTURE_FAILED] =
+    g_signal_new ("capture-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (ML_TYPE_LADDER_VIEW);
@@ -290,6 +402,8 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_list);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, progress);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, ladder);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, note);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, packet);

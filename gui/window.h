@@ -21,6 +21,13 @@ MlWindow       *ml_window_new               (GtkApplication *application);
 /* Runs the lesson in @path off the main thread and shows it; emits
  * "lesson-loaded" or "lesson-failed" (const char *message) when done. */
 void            ml_window_open_lesson       (MlWindow *self, const char *path);
+/* Reads the pcap or pcapng file in @path off the main thread, with a
+ * progress bar, and shows its trace in the same views (the topology and
+ * mailboxes say a capture has none); emits "capture-loaded" or
+ * "capture-failed" (const char *message). */
+void            ml_window_open_capture      (MlWindow *self, const char *path);
+/* The capture shown (borrowed), NULL when a lesson is. */
+const char     *ml_window_get_capture_path  (MlWindow *self);
 /* Back to the lesson list. */
 void            ml_window_show_lessons      (MlWindow *self);
 
