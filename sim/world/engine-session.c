@@ -115,7 +115,8 @@ ml_engine_session_pump (MlEngineSession *s)
       if (start_tls)
         begin_tls (s);
     }
-  out = s->ops->take_output (s->engine);
+  /* Before take_output: an engine may forget the delay once its output
+   * is taken (smtp-server.h). */
   if (s->hold_event == 0 && s->ops->take_delay_ms != NULL)
     {
       guint delay_ms = s->ops->take_delay_ms (s->engine);
@@ -127,6 +128,7 @@ ml_engine_session_pump (MlEngineSession *s)
                                                  (guint64) delay_ms * 1000, hold_over, s, NULL);
         }
     }
+  out = s->ops->take_output (s->engine);
   if (s->hold_event != 0)
     {
       /* Everything after the failure waits its turn, in order. */
