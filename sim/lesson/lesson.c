@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "lesson/lesson.h"
+#include "lesson/lesson-private.h"
 #include "lesson/yaml-node.h"
 
 G_DEFINE_QUARK (ml-lesson-error-quark, ml_lesson_error)
@@ -49,38 +50,9 @@ G_DEFINE_QUARK (ml-lesson-error-quark, ml_lesson_error)
 #define MAX_QUOTED_CHARS        40    /* of a value repeated in a message */
 #define MAX_SUGGEST_LEN         64    /* longer words get no "did you mean" */
 
-typedef struct {
-  const char *filename;
-  MlLesson   *lesson;
-  GHashTable *origin;   /* element struct -> its mapping node (borrowed) */
-} Loader;
-
-typedef struct _Field Field;
-typedef struct _ElementType ElementType;
-
-typedef gboolean (*FieldParse) (Loader           *ld,
-                                const MlYamlNode *node,
-                                const char       *path,
-                                const Field      *field,
-                                gpointer          dest,
-                                GError          **error);
-
-struct _Field {
-  const char        *key;
-  FieldParse         parse;
-  gsize              offset;
-  gboolean           required;
-  guint64            min, max;   /* numbers; number of items in lists */
-  const ElementType *element;    /* lists of groups */
-};
-
-struct _ElementType {
-  const Field   *fields;
-  gsize          n_fields;
-  gpointer     (*alloc) (void);
-  GDestroyNotify free;
-  gsize          line_offset, column_offset;
-};
+typedef MlLessonLoader Loader;
+typedef MlLessonField Field;
+typedef MlLessonElementType ElementType;
 
 /* ---- messages ---------------------------------------------------------- */
 
@@ -93,6 +65,30 @@ fail (const Loader     *ld,
       ...) G_GNUC_PRINTF (5, 6);
 
 static gboolean
+fail_valist (const Loader     *ld,
+             const MlYamlNode *at,
+             const char       *path,
+             GError          **error,
+             const char       *format,
+             va_list           args) G_GNUC_PRINTF (5, 0);
+
+static gboolean
+fail_valist (const Loader     *ld,
+             const MlYamlNode *at,
+             const char       *path,
+             GError          **error,
+             const char       *format,
+             va_list           args)
+{
+  g_autofree char *msg = g_strdup_vprintf (format, args);
+
+  g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_INVALID, "%s:%u:%u: %s%s%s",
+               ld->filename, at ? at->line : 1, at ? at->column : 1,
+               path ? path : "", path ? ": " : "", msg);
+  return FALSE;
+}
+
+static gboolean
 fail (const Loader     *ld,
       const MlYamlNode *at,
       const char       *path,
@@ -101,14 +97,26 @@ fail (const Loader     *ld,
       ...)
 {
   va_list args;
-  g_autofree char *msg = NULL;
 
   va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
+  fail_valist (ld, at, path, error, format, args);
   va_end (args);
-  g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_INVALID, "%s:%u:%u: %s%s%s",
-               ld->filename, at ? at->line : 1, at ? at->column : 1,
-               path ? path : "", path ? ": " : "", msg);
+  return FALSE;
+}
+
+gboolean
+_ml_lesson_fail (const Loader     *ld,
+                 const MlYamlNode *at,
+                 const char       *path,
+                 GError          **error,
+                 const char       *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fail_valist (ld, at, path, error, format, args);
+  va_end (args);
   return FALSE;
 }
 
@@ -1009,6 +1017,50 @@ parse_record_type (Loader *ld, const MlYamlNode *node, const char *path,
   return TRUE;
 }
 
+static gboolean
+check_one_line (Loader *ld, const MlYamlNode *node, const char *path,
+                char **out, GError **error)
+{
+  return check_line (ld, node, path, out, error);
+}
+
+static gboolean
+parse_goals (Loader *ld, const MlYamlNode *node, const char *path,
+             const Field *field, gpointer dest, GError **error)
+{
+  return parse_strv (ld, node, path, field, dest, check_one_line, error);
+}
+
+/* A lesson id is a file name without ".yaml": lower-case letters, digits
+ * and '-', so it names the same file on every system. */
+static gboolean
+check_lesson_id (Loader *ld, const MlYamlNode *node, const char *path,
+                 char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!check_line (ld, node, path, &text, error))
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '-')
+      {
+        g_autofree char *q = quote (node);
+        return fail (ld, node, path, error, "%s is not a lesson id; write the file name "
+                     "without .yaml, like 01-smtp-journey", q);
+      }
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_prerequisites (Loader *ld, const MlYamlNode *node, const char *path,
+                     const Field *field, gpointer dest, GError **error)
+{
+  ld->lesson->prerequisites_line = node->line;
+  ld->lesson->prerequisites_column = node->column;
+  return parse_strv (ld, node, path, field, dest, check_lesson_id, error);
+}
+
 /* Indexed by MlLessonActionKind. */
 static const char *const action_names[] = {
   "send", "pop3-fetch", "imap-sync", "imap-read", "imap-flag", "imap-move",
@@ -1473,6 +1525,7 @@ step_free (gpointer data)
   g_free (s->password);
   g_clear_pointer (&s->attachments, g_ptr_array_unref);
   g_strfreev (s->lines);
+  g_clear_pointer (&s->faults, g_ptr_array_unref);
   g_free (s);
 }
 
@@ -1535,6 +1588,8 @@ static const ElementType attachment_type = ELEMENT (MlLessonAttachment, attachme
 static const Field step_fields[] = {
   { "action",    parse_action,    F (MlLessonStep, kind),      TRUE },
   { "narrative", parse_text,      F (MlLessonStep, narrative), FALSE },
+  { "pause",     parse_bool,      F (MlLessonStep, pause),     FALSE },
+  { "faults",    _ml_lesson_parse_faults, F (MlLessonStep, faults), FALSE, 1, 0, &_ml_lesson_fault_type },
   { "host",      parse_host_name, F (MlLessonStep, host),      TRUE },
   /* Which of these an action needs is checked in the second pass. */
   { "from",      parse_address,   F (MlLessonStep, from),      FALSE },
@@ -1575,6 +1630,8 @@ static const Field lesson_fields[] = {
   { "level",    parse_level, F (MlLesson, level),      FALSE },
   { "minutes",  parse_uint,  F (MlLesson, minutes),    FALSE, 1, MAX_MINUTES },
   { "summary",  parse_text,  F (MlLesson, summary),    FALSE },
+  { "goals",    parse_goals, F (MlLesson, goals),      FALSE, 1 },
+  { "prerequisites", parse_prerequisites, F (MlLesson, prerequisites), FALSE, 1 },
   { "seed",     parse_uint,  F (MlLesson, seed),       FALSE, 0, G_MAXUINT32 },
   { "epoch",    parse_epoch, F (MlLesson, epoch_unix), FALSE },
   { "hosts",    parse_list,  F (MlLesson, hosts),      TRUE,  1, 0, &host_type },
@@ -1582,6 +1639,8 @@ static const Field lesson_fields[] = {
   { "dns",      parse_list,  F (MlLesson, records),    FALSE, 0, 0, &record_type },
   { "accounts", parse_list,  F (MlLesson, accounts),   FALSE, 0, 0, &account_type },
   { "steps",    parse_list,  F (MlLesson, steps),      TRUE,  1, 0, &step_type },
+  { "questions", parse_list, F (MlLesson, questions),  FALSE, 0, 0, &_ml_lesson_question_type },
+  { "checks",   parse_list,  F (MlLesson, checks),     FALSE, 0, 0, &_ml_lesson_check_type },
 };
 
 #undef F
@@ -2170,7 +2229,8 @@ check_lesson (Loader *ld, GError **error)
   c.hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ok = check_hosts (&c, error) && check_links (&c, error) &&
        check_records (&c, error) && check_accounts (&c, error) &&
-       check_steps (&c, error);
+       check_steps (&c, error) && _ml_lesson_check_faults (ld, error) &&
+       _ml_lesson_check_questions (ld, error) && _ml_lesson_check_checks (ld, error);
   g_hash_table_unref (c.hosts);
   return ok;
 }
@@ -2187,6 +2247,10 @@ ml_lesson_free (MlLesson *lesson)
   g_free (lesson->title);
   g_free (lesson->level);
   g_free (lesson->summary);
+  g_strfreev (lesson->goals);
+  g_strfreev (lesson->prerequisites);
+  g_clear_pointer (&lesson->questions, g_ptr_array_unref);
+  g_clear_pointer (&lesson->checks, g_ptr_array_unref);
   g_clear_pointer (&lesson->hosts, g_ptr_array_unref);
   g_clear_pointer (&lesson->links, g_ptr_array_unref);
   g_clear_pointer (&lesson->records, g_ptr_array_unref);
@@ -2221,6 +2285,8 @@ lesson_new (const char *filename)
   lesson->records = g_ptr_array_new_with_free_func (record_free);
   lesson->accounts = g_ptr_array_new_with_free_func (account_free);
   lesson->steps = g_ptr_array_new_with_free_func (step_free);
+  lesson->questions = g_ptr_array_new_with_free_func (_ml_lesson_question_free);
+  lesson->checks = g_ptr_array_new_with_free_func (_ml_lesson_check_free);
   return lesson;
 }
 
@@ -2347,4 +2413,120 @@ ml_lesson_find_host (const MlLesson *lesson, const char *name)
         return h;
     }
   return NULL;
+}
+
+/* ---- for the other parts of the loader (lesson-private.h) ---------------- */
+
+char *
+_ml_lesson_quote (const MlYamlNode *node)
+{
+  return quote (node);
+}
+
+char *
+_ml_lesson_did_you_mean (const char *word, const char *const *candidates, gsize n)
+{
+  return did_you_mean (word, candidates, n);
+}
+
+const MlYamlNode *
+_ml_lesson_node_of (const Loader *ld, gconstpointer element, const char *key)
+{
+  return node_of (ld, element, key);
+}
+
+gboolean
+_ml_lesson_check_choice (Loader *ld, const MlYamlNode *node, const char *path,
+                         const char *const *choices, gsize n, const char *what,
+                         gsize *index_out, GError **error)
+{
+  return check_choice (ld, node, path, choices, n, what, index_out, error);
+}
+
+gboolean
+_ml_lesson_resolve_host (Loader *ld, const MlYamlNode *at, const char *path,
+                         char **ref, const MlLessonHost **host_out, GError **error)
+{
+  const MlLessonHost *host = ml_lesson_find_host (ld->lesson, *ref);
+
+  if (host == NULL)
+    {
+      GPtrArray *hosts = ld->lesson->hosts;
+      g_autofree const char **names = g_new0 (const char *, hosts->len + 1);
+      g_autofree char *hint = NULL;
+
+      for (guint i = 0; i < hosts->len; i++)
+        names[i] = ((MlLessonHost *) hosts->pdata[i])->name;
+      hint = did_you_mean (*ref, names, hosts->len);
+      return fail (ld, at, path, error, "'%s' is not one of the hosts%s", *ref, hint);
+    }
+  if (strcmp (*ref, host->name) != 0)
+    set_string (ref, g_strdup (host->name));
+  *host_out = host;
+  return TRUE;
+}
+
+gboolean
+_ml_lesson_check_flag (Loader *ld, const MlYamlNode *node, const char *path,
+                       char **out, GError **error)
+{
+  return check_flag (ld, node, path, out, error);
+}
+
+#define EXPORT_PARSER(name) \
+  gboolean \
+  _ml_lesson_##name (Loader *ld, const MlYamlNode *node, const char *path, \
+                     const Field *field, gpointer dest, GError **error) \
+  { \
+    return name (ld, node, path, field, dest, error); \
+  }
+
+EXPORT_PARSER (parse_line)
+EXPORT_PARSER (parse_text)
+EXPORT_PARSER (parse_uint)
+EXPORT_PARSER (parse_bool)
+EXPORT_PARSER (parse_tristate)
+EXPORT_PARSER (parse_list)
+EXPORT_PARSER (parse_host_name)
+EXPORT_PARSER (parse_address)
+EXPORT_PARSER (parse_loss)
+EXPORT_PARSER (parse_between)
+
+/* A list of one-line texts ("accept", "choices"). */
+gboolean
+_ml_lesson_parse_lines (Loader *ld, const MlYamlNode *node, const char *path,
+                        const Field *field, gpointer dest, GError **error)
+{
+  return parse_strv (ld, node, path, field, dest, check_one_line, error);
+}
+
+gboolean
+ml_lesson_check_prerequisites (const MlLesson *lesson, const char *dir, GError **error)
+{
+  g_return_val_if_fail (lesson != NULL, FALSE);
+  g_return_val_if_fail (dir != NULL, FALSE);
+
+  for (guint i = 0; lesson->prerequisites != NULL && lesson->prerequisites[i] != NULL; i++)
+    {
+      g_autofree char *file = g_strconcat (lesson->prerequisites[i], ".yaml", NULL);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      if (strcmp (lesson->prerequisites[i], lesson->id) == 0)
+        {
+          g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_INVALID,
+                       "%s:%u:%u: prerequisites[%u]: a lesson cannot come before itself",
+                       lesson->path, lesson->prerequisites_line,
+                       lesson->prerequisites_column, i + 1);
+          return FALSE;
+        }
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, ML_LESSON_ERROR, ML_LESSON_ERROR_INVALID,
+                       "%s:%u:%u: prerequisites[%u]: there is no lesson '%s' (no %s)",
+                       lesson->path, lesson->prerequisites_line,
+                       lesson->prerequisites_column, i + 1, lesson->prerequisites[i], path);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }

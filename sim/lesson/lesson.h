@@ -214,6 +214,7 @@ typedef enum {
 typedef struct {
   char    *id;          /* unique in the lesson; "q1" when not given */
   MlLessonQuestionKind kind;
+  char    *answer;      /* the key as written (CHOICE, NUMBER); NULL otherwise */
   char    *ask;         /* the question (Markdown subset) */
   guint    after_step;  /* asked after step N (1-based); 0: before the first.
                            PREDICT: ignored, asked before its reply */
