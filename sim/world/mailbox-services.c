@@ -73,9 +73,11 @@ static gboolean imap_done (gpointer e)                         { return ml_imap_
 static void     imap_lost (gpointer e)                         { ml_imap_server_connection_lost (e); }
 static void     imap_now  (gpointer e, gint64 t)               { ml_imap_server_set_now (e, t); }
 static void     imap_free (gpointer e)                         { ml_imap_server_free (e); }
+static void     imap_tls  (gpointer e)                         { ml_imap_server_tls_started (e); }
+static guint    imap_delay (gpointer e)                        { return ml_imap_server_take_delay_ms (e); }
 
 static const MlEngineOps imap_server_ops = {
-  imap_feed, imap_next, imap_take, imap_done, imap_lost, imap_now, imap_free,
+  imap_feed, imap_next, imap_take, imap_done, imap_lost, imap_now, imap_free, imap_tls, imap_delay,
 };
 
 /* Another session changed the mailbox this one has selected (IDLE push):
@@ -96,8 +98,14 @@ on_imap_accept (MlHost *host, MlStream *stream, gpointer user_data)
 
   ml_imap_server_config_init (&config);
   config.hostname = svc->host_name;
-  /* Inside implicit TLS a password is protected (RFC 8314 3.2). */
-  config.allow_plaintext_login = svc->security.plaintext_auth || svc->implicit;
+  config.allow_plaintext_login = svc->security.plaintext_auth;
+  config.offer_starttls = svc->security.starttls && !svc->implicit;
+  config.implicit_tls = svc->implicit;
+  /* A host with neither TLS nor an auth key keeps the engine's default
+   * (AUTH=PLAIN), as lessons 05 and 06 were recorded with. */
+  if (svc->security.sasl_mechanisms != 0)
+    config.sasl_mechanisms = svc->security.sasl_mechanisms;
+  config.nonce_seed = svc->nonce_seed + ++svc->connections;
   engine = ml_imap_server_new (svc->store, &config);
   session = ml_engine_session_serve (svc->network, stream, svc->host_name, engine, &imap_server_ops);
   if (svc->implicit)
