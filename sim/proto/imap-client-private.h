@@ -5,6 +5,7 @@
  * imap-client-model.c  the selected mailbox's model, from untagged data
  * imap-client-actions.c the lesson actions, each a small step machine
  * imap-client-local.c  the device's local copy (MlImapLocalStore)
+ * imap-client-auth.c   STARTTLS, the login choice, AUTHENTICATE
  */
 #pragma once
 
@@ -31,6 +32,7 @@ typedef enum {
   CMD_CREATE,
   CMD_IDLE,
   CMD_LOGOUT,
+  CMD_STARTTLS,      /* RFC 3501 6.2.1 */
   CMD_N_KINDS
 } ImapCmdKind;
 
@@ -115,6 +117,12 @@ struct _MlImapClient
   gboolean              idling;     /* "+" came */
   gboolean              done_sent;
   gboolean              stop_idle;  /* DONE as soon as "+" comes */
+
+  /* TLS (RFC 3501 6.2.1): on; STARTTLS's OK came and the handshake is
+   * the owner's (input dropped meanwhile). */
+  gboolean              tls_active;
+  gboolean              tls_pending;
+  MlSaslClient         *sasl;       /* AUTHENTICATE SCRAM-SHA-256 in progress */
 };
 
 /* ---- imap-client.c, for the actions ---- */
@@ -142,6 +150,24 @@ void         _ml_imap_client_protocol_error (MlImapClient *self, const char *why
 void         _ml_imap_client_session_done   (MlImapClient *self);
 /* Drops @action's commands not sent yet (it failed). */
 void         _ml_imap_client_drop_queued (MlImapClient *self, ImapAction *action);
+
+void         _ml_imap_client_queue_session (MlImapClient *self, ImapCommand *cmd);
+/* Login impossible or refused: every action fails, LOGOUT. */
+void         _ml_imap_client_give_up_login (MlImapClient *self, const char *why);
+/* A line after "+" in AUTHENTICATE (RFC 3501 6.2.2), with its event. */
+void         _ml_imap_client_send_sasl_line (MlImapClient *self, ImapCommand *cmd,
+                                             const char *line, const char *key);
+
+/* ---- imap-client-auth.c ---- */
+
+/* Capabilities are known and the client is not logged in: STARTTLS if
+ * the TLS mode wants it, else LOGIN or AUTHENTICATE. */
+void         _ml_imap_client_begin_login      (MlImapClient *self);
+void         _ml_imap_client_on_starttls_done (MlImapClient *self, const MlImapResponse *r);
+void         _ml_imap_client_on_login_done    (MlImapClient *self, const MlImapResponse *r);
+/* "+" while AUTHENTICATE @cmd is in flight and has nothing queued. */
+void         _ml_imap_client_sasl_challenge   (MlImapClient *self, ImapCommand *cmd,
+                                               const MlImapResponse *r);
 
 /* ---- imap-client-model.c ---- */
 

@@ -291,6 +291,17 @@ transmit (MlImapClient *self, ImapCommand *cmd)
     command_sent (self, cmd);
 }
 
+/* RFC 3501 6.2.1: nothing may follow STARTTLS before its completion and
+ * the handshake. */
+static gboolean
+starttls_in_flight (MlImapClient *self)
+{
+  for (GList *l = self->in_flight.head; l != NULL; l = l->next)
+    if (((ImapCommand *) l->data)->kind == CMD_STARTTLS)
+      return TRUE;
+  return FALSE;
+}
+
 /* Sends what RFC 3501 5.5 lets go out now. */
 static void
 flush (MlImapClient *self)
@@ -301,11 +312,13 @@ flush (MlImapClient *self)
     {
       /* RFC 3501 5.5: continuations are negotiated before any other
        * command; RFC 2177 3: during IDLE only DONE. */
-      if (self->sending != NULL || self->idle_cmd != NULL)
+      if (self->sending != NULL || self->idle_cmd != NULL || self->tls_pending
+          || starttls_in_flight (self))
         break;
       if (!g_queue_is_empty (&self->in_flight)
           && (!self->config.use_pipelining || cmd->kind == CMD_IDLE || cmd->kind == CMD_LOGOUT
-              || cmd->kind == CMD_LOGIN || cmd->kind == CMD_AUTHENTICATE))
+              || cmd->kind == CMD_LOGIN || cmd->kind == CMD_AUTHENTICATE
+              || cmd->kind == CMD_STARTTLS))
         break;
       g_queue_pop_head (&self->outbox);
       transmit (self, cmd);
@@ -373,8 +386,9 @@ _ml_imap_client_send_done (MlImapClient *self)
   ev->explain_key = g_strdup ("imap.done");
 }
 
-static void
-send_sasl_line (MlImapClient *self, ImapCommand *cmd, const char *line, const char *key)
+void
+_ml_imap_client_send_sasl_line (MlImapClient *self, ImapCommand *cmd, const char *line,
+                                const char *key)
 {
   MlEngineEvent *ev;
 
@@ -424,8 +438,8 @@ _ml_imap_client_protocol_error (MlImapClient *self, const char *why)
 
 /* ---- logging in ---- */
 
-static void
-queue_session (MlImapClient *self, ImapCommand *cmd)
+void
+_ml_imap_client_queue_session (MlImapClient *self, ImapCommand *cmd)
 {
   _ml_imap_client_queue (self, NULL, cmd);
 }
@@ -434,72 +448,15 @@ static void
 queue_logout (MlImapClient *self)
 {
   if (!self->logout_sent && !self->done)
-    queue_session (self, _ml_imap_command_new (CMD_LOGOUT, "LOGOUT"));
+    _ml_imap_client_queue_session (self, _ml_imap_command_new (CMD_LOGOUT, "LOGOUT"));
 }
 
-static void
-give_up_login (MlImapClient *self, const char *why)
+void
+_ml_imap_client_give_up_login (MlImapClient *self, const char *why)
 {
   _ml_imap_client_note (self, "imap.client.login-failed", g_strdup (why));
   _ml_imap_client_fail_all (self, ML_IMAP_STATUS_NONE, why);
   queue_logout (self);
-}
-
-static void
-start_login (MlImapClient *self)
-{
-  gboolean plain = self->config.auth == ML_IMAP_CLIENT_AUTH_PLAIN;
-  gboolean plain_offered = has_cap (self, "AUTH=PLAIN");
-  ImapCommand *cmd;
-
-  if (self->username == NULL || self->password == NULL)
-    {
-      give_up_login (self, "no user name or password to log in with");
-      return;
-    }
-  /* RFC 3501 6.2.3: LOGINDISABLED means LOGIN must not be tried. */
-  if (plain && !plain_offered)
-    plain = FALSE;
-  if (!plain && has_cap (self, "LOGINDISABLED"))
-    {
-      if (!plain_offered)
-        {
-          give_up_login (self, "the server refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN");
-          return;
-        }
-      plain = TRUE;
-    }
-
-  if (!plain)
-    {
-      cmd = _ml_imap_command_new (CMD_LOGIN, "LOGIN");
-      _ml_imap_command_add_string (self, cmd, self->username, TRUE);
-      _ml_imap_command_add_string (self, cmd, self->password, TRUE);
-    }
-  else
-    {
-      /* RFC 4616 2: [authzid] NUL authcid NUL passwd, in base64. */
-      gsize ulen = strlen (self->username), plen = strlen (self->password);
-      g_autofree guchar *msg = g_malloc (ulen + plen + 2);
-      g_autofree char *b64 = NULL;
-
-      msg[0] = '\0';
-      memcpy (msg + 1, self->username, ulen);
-      msg[ulen + 1] = '\0';
-      memcpy (msg + ulen + 2, self->password, plen);
-      b64 = g_base64_encode (msg, ulen + plen + 2);
-      cmd = _ml_imap_command_new (CMD_AUTHENTICATE, "AUTHENTICATE");
-      _ml_imap_command_add (cmd, " PLAIN");
-      /* RFC 4959 3: the initial response in the command saves a round trip. */
-      if (self->config.use_sasl_ir && has_cap (self, "SASL-IR"))
-        {
-          _ml_imap_command_add (cmd, " ");
-          _ml_imap_command_add (cmd, b64);
-        }
-      else
-        cmd->sasl = g_steal_pointer (&b64);
-    }
-  queue_session (self, cmd);
 }
 
 static void
@@ -532,7 +489,7 @@ on_greeting (MlImapClient *self, const MlImapResponse *r)
       self->authenticated = TRUE;
       _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_AUTHENTICATED);
       if (self->caps == NULL)
-        queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
+        _ml_imap_client_queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
       else
         _ml_imap_client_proceed (self);
       return;
@@ -540,9 +497,9 @@ on_greeting (MlImapClient *self, const MlImapResponse *r)
   _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_NOT_AUTHENTICATED);
   /* RFC 3501 7.1: without [CAPABILITY] in the greeting, ask. */
   if (self->caps == NULL)
-    queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
+    _ml_imap_client_queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
   else
-    start_login (self);
+    _ml_imap_client_begin_login (self);
 }
 
 /* ---- responses ---- */
@@ -554,25 +511,14 @@ on_session_command (MlImapClient *self, ImapCommand *cmd, const MlImapResponse *
     {
     case CMD_CAPABILITY:
       if (!self->authenticated)
-        start_login (self);
+        _ml_imap_client_begin_login (self);
       break;
     case CMD_LOGIN:
     case CMD_AUTHENTICATE:
-      if (r->status != ML_IMAP_STATUS_OK)
-        {
-          g_autofree char *why = g_strdup_printf ("login refused: %s %s", ml_imap_status_to_string (r->status),
-                                                  r->text);
-
-          give_up_login (self, why);
-          break;
-        }
-      self->authenticated = TRUE;
-      _ml_imap_client_note (self, "imap.client.logged-in", g_strdup_printf ("logged in as %s", self->username));
-      _ml_imap_client_set_state (self, ML_IMAP_CLIENT_STATE_AUTHENTICATED);
-      /* RFC 9051 6.2.3: capabilities may change at login; ask unless the
-       * OK said them. */
-      if (r->code == NULL || r->code->kind != ML_IMAP_CODE_CAPABILITY)
-        queue_session (self, _ml_imap_command_new (CMD_CAPABILITY, "CAPABILITY"));
+      _ml_imap_client_on_login_done (self, r);
+      break;
+    case CMD_STARTTLS:
+      _ml_imap_client_on_starttls_done (self, r);
       break;
     case CMD_LOGOUT:
       _ml_imap_client_session_done (self);
@@ -655,7 +601,7 @@ on_tagged (MlImapClient *self, const MlImapResponse *r)
 }
 
 static void
-on_continuation (MlImapClient *self)
+on_continuation (MlImapClient *self, const MlImapResponse *r)
 {
   ImapCommand *cmd = self->sending;
 
@@ -677,7 +623,7 @@ on_continuation (MlImapClient *self)
           g_autofree char *line = g_steal_pointer (&cmd->sasl);
 
           self->sending = NULL;
-          send_sasl_line (self, cmd, line, "imap.authenticate.response");
+          _ml_imap_client_send_sasl_line (self, cmd, line, "imap.authenticate.response");
         }
       flush (self);
       return;
@@ -694,9 +640,7 @@ on_continuation (MlImapClient *self)
   for (GList *l = self->in_flight.head; l != NULL; l = l->next)
     if (((ImapCommand *) l->data)->kind == CMD_AUTHENTICATE)
       {
-        /* PLAIN is one step (RFC 4616); a further challenge is not for
-         * us. RFC 3501 6.2.2: "*" cancels the exchange. */
-        send_sasl_line (self, l->data, "*", "imap.authenticate.cancel");
+        _ml_imap_client_sasl_challenge (self, l->data, r);
         return;
       }
   _ml_imap_client_protocol_error (self, "a continuation request (\"+\") when no command waits for one (RFC 3501 7.5)");
@@ -735,7 +679,7 @@ handle_response (MlImapClient *self, const MlImapResponse *r)
   switch (r->kind)
     {
     case ML_IMAP_RESPONSE_KIND_CONTINUATION:
-      on_continuation (self);
+      on_continuation (self, r);
       break;
     case ML_IMAP_RESPONSE_KIND_TAGGED:
       on_tagged (self, r);
@@ -759,8 +703,12 @@ ml_imap_client_feed (MlImapClient *self, const guint8 *data, gsize len)
 
   if (self->done)
     return 0;
+  if (self->tls_pending)
+    /* After STARTTLS's OK only the handshake may come (RFC 3501 6.2.1);
+     * anything else came in clear and is not a response. */
+    return len;
   ml_imap_response_parser_push (self->parser, data, len);
-  while (!self->done)
+  while (!self->done && !self->tls_pending)
     {
       g_autoptr(MlImapResponse) r = NULL;
       g_autoptr(GError) error = NULL;
@@ -791,6 +739,7 @@ ml_imap_client_new (const MlImapClientConfig *config, MlImapLocalStore *local)
   self->password = g_strdup (self->config.password);
   self->config.username = self->username;
   self->config.password = self->password;
+  self->tls_active = self->config.tls == ML_IMAP_CLIENT_TLS_IMPLICIT;
   self->state = ML_IMAP_CLIENT_STATE_GREETING;
   self->parser = ml_imap_response_parser_new ();
   self->out = g_byte_array_new ();
@@ -813,6 +762,7 @@ ml_imap_client_free (MlImapClient *self)
     return;
   g_free (self->username);
   g_free (self->password);
+  g_clear_pointer (&self->sasl, ml_sasl_client_free);
   ml_imap_response_parser_free (self->parser);
   g_byte_array_unref (self->out);
   g_queue_clear_full (&self->events, ml_engine_event_free);

@@ -37,7 +37,14 @@
  *            "imap.client.action.failed", detail = the result's detail;
  *            and "imap.client.logged-in", ".login-failed", ".alert" (RFC
  *            3501 7.1 ALERT), ".uidvalidity-changed",
- *            ".malformed-response".
+ *            ".malformed-response", ".tls-active".
+ *   START_TLS  "imap.client.starttls": STARTTLS was answered OK; the owner
+ *            runs the handshake and calls ml_imap_client_tls_started().
+ *
+ * TLS (RFC 3501 6.2.1): in the opportunistic and required modes the client
+ * sends STARTTLS when CAPABILITY lists it (required: LOGOUT, no credential,
+ * when it does not), forgets the capabilities after the handshake and asks
+ * CAPABILITY again before logging in.
  *   CLOSE    "imap.client.close": done, close once the output is written.
  */
 #pragma once
@@ -45,6 +52,7 @@
 #include <glib.h>
 #include "proto/engine-event.h"
 #include "proto/imap-response.h"
+#include "proto/sasl.h"
 
 G_BEGIN_DECLS
 
@@ -66,7 +74,16 @@ G_BEGIN_DECLS
 typedef enum {
   ML_IMAP_CLIENT_AUTH_LOGIN = 0,  /* LOGIN user password (RFC 3501 6.2.3) */
   ML_IMAP_CLIENT_AUTH_PLAIN,      /* AUTHENTICATE PLAIN (RFC 4616, RFC 3501 6.2.2) */
+  ML_IMAP_CLIENT_AUTH_SCRAM_SHA_256, /* AUTHENTICATE SCRAM-SHA-256 (RFC 7677):
+                                        fails when not offered */
 } MlImapClientAuth;
+
+typedef enum {
+  ML_IMAP_CLIENT_TLS_NONE = 0,       /* never STARTTLS */
+  ML_IMAP_CLIENT_TLS_OPPORTUNISTIC,  /* STARTTLS when offered, else on in clear */
+  ML_IMAP_CLIENT_TLS_REQUIRED,       /* STARTTLS or LOGOUT before any credential */
+  ML_IMAP_CLIENT_TLS_IMPLICIT,       /* TLS from the first octet (993, RFC 8314) */
+} MlImapClientTls;
 
 typedef struct {
   const char       *username;          /* copied by _new() */
@@ -86,9 +103,12 @@ typedef struct {
                                           password, mailbox) as a literal,
                                           where a quoted string would do: to
                                           show literals in a lesson */
+  MlImapClientTls   tls;
+  guint64           nonce_seed;        /* SCRAM's client nonce */
 } MlImapClientConfig;
 
-/* Everything TRUE except literal_strings and fetch_envelope; LOGIN. */
+/* Everything TRUE except literal_strings and fetch_envelope; LOGIN; no
+ * TLS. */
 void ml_imap_client_config_init (MlImapClientConfig *config);
 
 /* RFC 3501 3, plus the waits a teacher wants to see. */
@@ -246,6 +266,10 @@ void          ml_imap_client_connection_lost (MlImapClient *self);
 void          ml_imap_client_stop_idle    (MlImapClient *self);
 /* IDLE accepted ("+") and DONE not sent yet. */
 gboolean      ml_imap_client_is_idling    (MlImapClient *self);
+/* The handshake START_TLS asked for is done: the client asks CAPABILITY
+ * again (RFC 3501 6.2.1). Bytes fed since START_TLS were dropped. */
+void          ml_imap_client_tls_started  (MlImapClient *self);
+gboolean      ml_imap_client_is_tls       (MlImapClient *self);
 MlImapClientState ml_imap_client_get_state (MlImapClient *self);
 guint         ml_imap_client_get_n_actions (MlImapClient *self);
 /* Borrowed; valid until the client is freed. NULL for a bad index. */

@@ -53,6 +53,12 @@ typedef struct {
   GRand            *rand;
   Split             split;
   guint             wakeups;
+  /* Fake TLS: each side asked with START_TLS; the "handshake" is the two
+   * tls_started() calls once both have (sim/tls/ has the real one). */
+  gboolean          server_wants_tls;
+  gboolean          client_wants_tls;
+  guint             handshakes;
+  guint             commands_in_clear;  /* client lines before it */
 } Link;
 
 typedef struct {
@@ -144,6 +150,8 @@ drain (Link *l)
         }
       else if (ev.kind == ML_ENGINE_EVENT_REPLY)
         g_ptr_array_add (l->client_replies, g_strdup (ev.line));
+      else if (ev.kind == ML_ENGINE_EVENT_START_TLS)
+        l->client_wants_tls = TRUE;
       ml_engine_event_clear (&ev);
     }
   while (ml_imap_server_next_event (l->server, &ev))
@@ -152,7 +160,18 @@ drain (Link *l)
         g_ptr_array_add (l->server_commands, g_strdup (ev.line));
       else if (ev.kind == ML_ENGINE_EVENT_REPLY)
         g_ptr_array_add (l->server_replies, g_strdup (ev.line));
+      else if (ev.kind == ML_ENGINE_EVENT_START_TLS)
+        l->server_wants_tls = TRUE;
       ml_engine_event_clear (&ev);
+    }
+  if (l->server_wants_tls && l->client_wants_tls)
+    {
+      l->server_wants_tls = l->client_wants_tls = FALSE;
+      l->handshakes++;
+      l->commands_in_clear = l->client_commands->len;
+      ml_imap_server_tls_started (l->server);
+      ml_imap_client_tls_started (l->client);
+      drain (l);
     }
 }
 
@@ -491,6 +510,145 @@ test_login_refused (void)
   ml_mail_store_free (w.store);
 }
 
+/* ---- STARTTLS and AUTHENTICATE (RFC 3501 6.2, RFC 2595 3.1) ---- */
+
+static void
+tls_server_config (MlImapServerConfig *sc, guint64 seed)
+{
+  ml_imap_server_config_init (sc);
+  sc->hostname = "mail.b.example";
+  sc->offer_starttls = TRUE;
+  sc->allow_plaintext_login = FALSE;
+  sc->sasl_mechanisms = (1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN)
+                        | (1u << ML_SASL_SCRAM_SHA_256);
+  sc->nonce_seed = seed;
+}
+
+static void
+tls_client_config (MlImapClientConfig *cc, MlImapClientTls tls, MlImapClientAuth auth)
+{
+  ml_imap_client_config_init (cc);
+  cc->username = BOB;
+  cc->password = BOB_PASS;
+  cc->tls = tls;
+  cc->auth = auth;
+  cc->nonce_seed = 17;
+}
+
+static void
+run_starttls (Split split, guint32 seed, MlImapClientAuth auth, gboolean sasl_ir)
+{
+  World w;
+  Link l;
+  MlImapClientConfig cc;
+  MlImapServerConfig sc;
+
+  world_init (&w);
+  tls_client_config (&cc, ML_IMAP_CLIENT_TLS_REQUIRED, auth);
+  cc.use_sasl_ir = sasl_ir;
+  tls_server_config (&sc, seed);
+  link_init (&l, &w, split, seed, &cc, &sc);
+  assert_ok (&l, act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE));
+  g_assert_cmpuint (l.handshakes, ==, 1);
+  g_assert_true (ml_imap_client_is_tls (l.client));
+  g_assert_true (ml_imap_server_is_tls (l.server));
+  /* In clear: STARTTLS alone; then CAPABILITY again (RFC 3501 6.2.1). */
+  g_assert_cmpuint (l.commands_in_clear, ==, 1);
+  g_assert_cmpstr (l.client_commands->pdata[0], ==, "a1 STARTTLS");
+  g_assert_cmpstr (l.client_commands->pdata[1], ==, "a2 CAPABILITY");
+  g_assert_cmpuint (ml_imap_client_get_local (l.client, "INBOX")->messages->len, ==, 2);
+  logout (&l);
+  link_clear (&l);
+  ml_mail_store_free (w.store);
+}
+
+static void
+test_starttls_logins (void)
+{
+  static const MlImapClientAuth auths[] = {
+    ML_IMAP_CLIENT_AUTH_LOGIN, ML_IMAP_CLIENT_AUTH_PLAIN, ML_IMAP_CLIENT_AUTH_SCRAM_SHA_256,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (auths); i++)
+    {
+      run_starttls (SPLIT_WHOLE, 40 + i, auths[i], TRUE);
+      run_starttls (SPLIT_BYTES, 50 + i, auths[i], FALSE);
+      run_starttls (SPLIT_RANDOM, 60 + i, auths[i], i % 2 == 0);
+    }
+}
+
+/* No STARTTLS on offer (a server without it, or a man in the middle who
+ * removed it): the client that requires TLS logs out without a word of
+ * its password; the opportunistic one logs in in clear. */
+static void
+test_starttls_missing (void)
+{
+  World w;
+  Link l;
+  MlImapClientConfig cc;
+  guint i;
+
+  world_init (&w);
+  tls_client_config (&cc, ML_IMAP_CLIENT_TLS_REQUIRED, ML_IMAP_CLIENT_AUTH_LOGIN);
+  link_init (&l, &w, SPLIT_WHOLE, 70, &cc, NULL);
+  i = act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE);
+  g_assert_false (ml_imap_client_get_result (l.client, i)->ok);
+  g_assert_cmpstr (ml_imap_client_get_result (l.client, i)->text, ==,
+                   "TLS required but the server does not offer STARTTLS");
+  g_assert_cmpuint (l.client_commands->len, ==, 1);
+  g_assert_cmpstr (l.client_commands->pdata[0], ==, "a1 LOGOUT");
+  link_clear (&l);
+
+  tls_client_config (&cc, ML_IMAP_CLIENT_TLS_OPPORTUNISTIC, ML_IMAP_CLIENT_AUTH_LOGIN);
+  link_init (&l, &w, SPLIT_RANDOM, 71, &cc, NULL);
+  assert_ok (&l, act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE));
+  g_assert_cmpuint (l.handshakes, ==, 0);
+  g_assert_cmpstr (l.client_commands->pdata[0], ==, "a1 LOGIN " BOB " " BOB_PASS);
+  logout (&l);
+  link_clear (&l);
+  ml_mail_store_free (w.store);
+}
+
+/* SCRAM keeps the password without TLS; a wrong one fails, with the
+ * server's delay, and the account stays usable. */
+static void
+test_scram_in_clear (void)
+{
+  World w;
+  Link l;
+  MlImapClientConfig cc;
+  MlImapServerConfig sc;
+  guint i;
+
+  world_init (&w);
+  tls_client_config (&cc, ML_IMAP_CLIENT_TLS_NONE, ML_IMAP_CLIENT_AUTH_SCRAM_SHA_256);
+  tls_server_config (&sc, 80);
+  link_init (&l, &w, SPLIT_RANDOM, 80, &cc, &sc);
+  assert_ok (&l, act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE));
+  g_assert_cmpuint (l.handshakes, ==, 0);
+  g_assert_true (g_str_has_prefix (l.client_commands->pdata[0], "a1 AUTHENTICATE SCRAM-SHA-256 "));
+  logout (&l);
+  link_clear (&l);
+
+  cc.password = "guess";
+  link_init (&l, &w, SPLIT_WHOLE, 81, &cc, &sc);
+  i = act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE);
+  g_assert_false (ml_imap_client_get_result (l.client, i)->ok);
+  g_assert_cmpuint (ml_imap_server_get_n_auth_failures (l.server), ==, 1);
+  g_assert_cmpuint (ml_imap_server_take_delay_ms (l.server), ==, 1000);
+  g_assert_true (ml_imap_client_is_done (l.client));
+  link_clear (&l);
+
+  /* PLAIN is not offered before TLS: the client does not try LOGIN. */
+  tls_client_config (&cc, ML_IMAP_CLIENT_TLS_NONE, ML_IMAP_CLIENT_AUTH_PLAIN);
+  link_init (&l, &w, SPLIT_WHOLE, 82, &cc, &sc);
+  i = act (&l, ML_IMAP_ACTION_SYNC, NULL, TRUE);
+  g_assert_cmpstr (ml_imap_client_get_result (l.client, i)->text, ==,
+                   "the server refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN");
+  link_clear (&l);
+  ml_mail_store_free (w.store);
+}
+
 /* ---- two devices, one account ---- */
 
 static void
@@ -609,6 +767,9 @@ main (int argc, char **argv)
   g_test_add_func ("/imap-pair/move-by-copy", test_move_by_copy);
   g_test_add_func ("/imap-pair/literals-and-plain", test_literals_and_plain);
   g_test_add_func ("/imap-pair/login-refused", test_login_refused);
+  g_test_add_func ("/imap-pair/starttls/logins", test_starttls_logins);
+  g_test_add_func ("/imap-pair/starttls/missing", test_starttls_missing);
+  g_test_add_func ("/imap-pair/sasl/scram-in-clear", test_scram_in_clear);
   g_test_add_func ("/imap-pair/two-devices/whole", test_two_devices_whole);
   g_test_add_func ("/imap-pair/two-devices/bytes", test_two_devices_bytes);
   g_test_add_func ("/imap-pair/two-devices/random", test_two_devices_random);
