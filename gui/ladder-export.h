@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 #include "trace/trace.h"
+#include "ladder-view.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,24 @@ MlLadderExportFormat ml_ladder_export_format_for_path (const char *path);
 gboolean ml_ladder_export_widget (GtkWidget             *widget,
                                   const char            *path,
                                   MlLadderExportFormat   format,
+                                  GError               **error);
+
+/* Limits of a whole-ladder export. Cairo's image surfaces stop at 32767
+ * pixels a side; an SVG that tall is already more than a viewer likes. */
+#define ML_LADDER_EXPORT_MAX_HEIGHT     32000
+#define ML_LADDER_EXPORT_MAX_PAGES      2000
+#define ML_LADDER_EXPORT_MIN_WIDTH      800
+#define ML_LADDER_EXPORT_MIN_PAGE_ROWS  8
+
+/* Draws the WHOLE ladder of the current mode, not only the rows in view,
+ * into @path: one tall picture for PNG and SVG, landscape pages with the
+ * lane names on each for PDF (slides and handouts). @pages_out (may be
+ * NULL) gets the pages written. FALSE with G_IO_ERROR_NO_SPACE when the
+ * ladder is longer than the limits above. */
+gboolean ml_ladder_export_all    (MlLadderView          *ladder,
+                                  const char            *path,
+                                  MlLadderExportFormat   format,
+                                  guint                 *pages_out,
                                   GError               **error);
 
 /* One line per event (ml_transcript_format_event) into @path. */

@@ -32,6 +32,9 @@ struct _MlLadderView
 
   GtkAdjustment *hadjustment;
   GtkAdjustment *vadjustment;
+  /* While a page is drawn for export: the scroll position it stands for. */
+  gboolean       page_override;
+  double         page_v;
   guint          hscroll_policy : 1;
   guint          vscroll_policy : 1;
 
@@ -249,12 +252,16 @@ lane_content_x (MlLadderView *self, guint lane)
 static double
 hvalue (MlLadderView *self)
 {
+  if (self->page_override)
+    return 0;
   return self->hadjustment ? gtk_adjustment_get_value (self->hadjustment) : 0;
 }
 
 static double
 vvalue (MlLadderView *self)
 {
+  if (self->page_override)
+    return self->page_v;
   return self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0;
 }
 
@@ -572,11 +579,8 @@ draw_header (MlLadderView *self, GtkSnapshot *snapshot, const MlLadderLanes *lan
 }
 
 static void
-ml_ladder_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+draw_content (MlLadderView *self, GtkSnapshot *snapshot, int width, int height)
 {
-  MlLadderView *self = ML_LADDER_VIEW (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
   MlTrace *trace = current_trace (self);
   const MlStepIndex *index = current_index (self);
   const MlLadderLanes *lanes;
@@ -639,6 +643,47 @@ ml_ladder_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gtk_snapshot_pop (snapshot);
 
   draw_header (self, snapshot, lanes, width);
+}
+
+static void
+ml_ladder_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  draw_content (ML_LADDER_VIEW (widget), snapshot,
+                gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+}
+
+void
+ml_ladder_view_get_page_metrics (MlLadderView *self, double *content_width,
+                                 double *header_height, double *row_height)
+{
+  g_return_if_fail (ML_IS_LADDER_VIEW (self));
+
+  ensure_metrics (self);
+  ensure_lanes (self);
+  layout_lanes (self, MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1));
+  if (content_width)
+    *content_width = self->content_w;
+  if (header_height)
+    *header_height = self->header_h;
+  if (row_height)
+    *row_height = self->row_h;
+}
+
+void
+ml_ladder_view_snapshot_page (MlLadderView *self, GtkSnapshot *snapshot,
+                              guint64 first_row, int width, int height)
+{
+  g_return_if_fail (ML_IS_LADDER_VIEW (self));
+  g_return_if_fail (snapshot != NULL);
+
+  ensure_metrics (self);
+  /* Lanes spread over the page as they would over a window this wide. */
+  layout_lanes (self, width);
+  self->page_override = TRUE;
+  self->page_v = (double) first_row * self->row_h;
+  draw_content (self, snapshot, width, height);
+  self->page_override = FALSE;
+  layout_lanes (self, MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1));
 }
 
 /* ---- layout ------------------------------------------------------------- */

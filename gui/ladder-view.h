@@ -40,4 +40,13 @@ gint64      ml_ladder_view_get_row_at_y   (MlLadderView *self, double y);
 double      ml_ladder_view_get_row_y      (MlLadderView *self, guint64 row);
 double      ml_ladder_view_get_row_height (MlLadderView *self);
 
+/* For drawing the whole ladder (ladder-export): the width the lanes need
+ * at least, the lane header's height and a row's height, in pixels. */
+void        ml_ladder_view_get_page_metrics (MlLadderView *self, double *content_width,
+                                             double *header_height, double *row_height);
+/* Draws the header and the rows from @first_row on, as the widget would
+ * scrolled there, onto a @width × @height page (not scrolled sideways). */
+void        ml_ladder_view_snapshot_page  (MlLadderView *self, GtkSnapshot *snapshot,
+                                           guint64 first_row, int width, int height);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "window-private.h"
 #include "lesson/lessons-dir.h"
 #include "ladder-export.h"
+#include "capture-export.h"
 
 static void
 player_play_pause (GtkWidget *widget, const char *action, GVariant *param)
@@ -137,57 +138,91 @@ win_open_capture (GtkWidget *widget, const char *action, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-/* Both exports share the window's one chooser; its data says which. */
+/* What an export writes; the window's one chooser carries it as data. */
+typedef enum {
+  EXPORT_LADDER = 1,
+  EXPORT_TRANSCRIPT,
+  EXPORT_CAPTURE,
+} ExportKind;
+
+static gboolean
+export_to (MlWindow *self, ExportKind kind, const char *path, GError **error)
+{
+  MlTrace *trace = ml_player_get_trace (self->player);
+
+  if (trace == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "Nothing to export");
+      return FALSE;
+    }
+  switch (kind)
+    {
+    case EXPORT_TRANSCRIPT:
+      return ml_transcript_export (trace, path, error);
+    case EXPORT_CAPTURE:
+      /* A lesson's frames carry its virtual time from its epoch; a
+       * capture's times are its own. */
+      return ml_capture_export (trace, self->lesson ? self->lesson->epoch_unix * G_USEC_PER_SEC : 0,
+                                path, ml_capture_export_format_for_path (path), error);
+    case EXPORT_LADDER:
+    default:
+      return ml_ladder_export_all (self->ladder, path, ml_ladder_export_format_for_path (path),
+                                   NULL, error);
+    }
+}
+
 static void
 on_export_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
 {
-  gboolean transcript = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "ml-transcript"));
+  ExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "ml-export"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
-      MlTrace *trace = ml_player_get_trace (self->player);
-      gboolean ok = FALSE;
+      gboolean ok = path && export_to (self, kind, path, &error);
+      g_autofree char *message = ok ? g_strdup_printf ("Exported to %s", path)
+                                    : g_strdup (error ? error->message : "Nothing to export");
 
-      if (path && transcript && trace)
-        ok = ml_transcript_export (trace, path, &error);
-      else if (path && !transcript)
-        ok = ml_ladder_export_widget (GTK_WIDGET (self->ladder), path,
-                                      ml_ladder_export_format_for_path (path), &error);
-      adw_toast_overlay_add_toast (self->toasts,
-                                   adw_toast_new (ok ? "Exported" : error ? error->message : "Nothing to export"));
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
     }
   g_clear_object (&self->chooser);
 }
 
 static void
-start_export (MlWindow *self, gboolean transcript)
+start_export (MlWindow *self, ExportKind kind)
 {
+  static const char * const titles[] = { NULL, "Export Ladder", "Export Transcript", "Export Capture" };
+  static const char * const names[] = { NULL, "ladder.pdf", "transcript.txt", "lesson.pcapng" };
+
   if (self->chooser || ml_player_get_trace (self->player) == NULL)
     return;
-  self->chooser = gtk_file_chooser_native_new (transcript ? "Export Transcript" : "Export Ladder",
-                                               GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               "_Export", "_Cancel");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser),
-                                     transcript ? "transcript.txt" : "ladder.png");
-  g_object_set_data (G_OBJECT (self->chooser), "ml-transcript", GINT_TO_POINTER (transcript));
+  self->chooser = gtk_file_chooser_native_new (titles[kind], GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), names[kind]);
+  g_object_set_data (G_OBJECT (self->chooser), "ml-export", GINT_TO_POINTER (kind));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
 static void
+win_export_capture (GtkWidget *widget, const char *action, GVariant *param)
+{
+  start_export (ML_WINDOW (widget), EXPORT_CAPTURE);
+}
+
+static void
 win_export_ladder (GtkWidget *widget, const char *action, GVariant *param)
 {
-  start_export (ML_WINDOW (widget), FALSE);
+  start_export (ML_WINDOW (widget), EXPORT_LADDER);
 }
 
 static void
 win_export_transcript (GtkWidget *widget, const char *action, GVariant *param)
 {
-  start_export (ML_WINDOW (widget), TRUE);
+  start_export (ML_WINDOW (widget), EXPORT_TRANSCRIPT);
 }
 
 static void
@@ -234,6 +269,7 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, win_zoom_reset);
   gtk_widget_class_install_action (widget_class, "win.export-ladder", NULL, win_export_ladder);
   gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, win_export_transcript);
+  gtk_widget_class_install_action (widget_class, "win.export-capture", NULL, win_export_capture);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-capture", NULL);
