@@ -100,9 +100,10 @@ ensure_palette (MlTopologyView *self)
   load_color (context, "error_color", "#c01c28", &p->error);
   load_color (context, "blue_3", "#3584e4", &p->dot[ML_TOPOLOGY_DOT_SMTP]);
   load_color (context, "orange_3", "#ff7800", &p->dot[ML_TOPOLOGY_DOT_POP3]);
-  load_color (context, "purple_2", "#c061cb", &p->dot[ML_TOPOLOGY_DOT_IMAP]);
+  /* The same colours as the Compare chart's lines. */
+  load_color (context, "green_4", "#2ec27e", &p->dot[ML_TOPOLOGY_DOT_IMAP]);
   load_color (context, "yellow_5", "#e5a50a", &p->dot[ML_TOPOLOGY_DOT_DNS]);
-  load_color (context, "green_4", "#2ec27e", &p->dot[ML_TOPOLOGY_DOT_OTHER]);
+  load_color (context, "purple_2", "#c061cb", &p->dot[ML_TOPOLOGY_DOT_OTHER]);
   p->dot[ML_TOPOLOGY_DOT_TCP] = with_alpha (&p->fg, 0.45f);
   p->dim = with_alpha (&p->fg, 0.65f);
   p->line = with_alpha (&p->fg, 0.30f);
