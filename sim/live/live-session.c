@@ -249,9 +249,10 @@ ml_live_session_pump (MlLiveSession *self)
         self->tls_pending = TRUE;
       ml_engine_event_clear (&ev);
     }
-  out = self->ops->engine.take_output (self->engine);
+  /* Asked before take_output(), which resets it (smtp-server.h). */
   if (self->ops->take_delay_ms)
     delay = self->ops->take_delay_ms (self->engine);
+  out = self->ops->engine.take_output (self->engine);
   if (delay > 0 && !self->closing)
     {
       /* RFC 4954 6, RFC 5034 8: slow down password guessing. Nothing the
@@ -417,6 +418,9 @@ ml_live_session_shutdown (MlLiveSession *self)
     self->ops->say_goodbye (self->engine, TRUE);
   else
     self->ops->engine.connection_lost (self->engine);
+  /* The goodbye needs a moment to be read, not the peer's FIN. */
+  if (ML_IS_SOCKET_STREAM (self->base))
+    ml_socket_stream_set_linger (ML_SOCKET_STREAM (self->base), ML_LIVE_SHUTDOWN_LINGER_MS);
   ml_live_session_pump (self);
   begin_close (self);
 }

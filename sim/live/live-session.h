@@ -36,6 +36,9 @@ G_BEGIN_DECLS
  * take to leave before the connection is dropped (a peer that does not
  * read must not keep a descriptor). */
 #define ML_LIVE_CLOSE_GRACE_MS   10000
+/* A stopping server waits this long for each client to close after the
+ * goodbye, well inside ML_MAIL_SERVER_STOP_GRACE_MS. */
+#define ML_LIVE_SHUTDOWN_LINGER_MS 1000
 
 typedef struct {
   MlEngineOps engine;

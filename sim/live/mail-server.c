@@ -106,9 +106,12 @@ smtp_goodbye (gpointer e, gboolean shutting_down)
     ml_smtp_server_shutdown (e, "4.4.2", "Timeout exceeded, closing transmission channel");
 }
 
+static void     smtp_tls  (gpointer e)                         { ml_smtp_server_tls_started (e); }
+static guint    smtp_delay (gpointer e)                        { return ml_smtp_server_failure_delay (e); }
+
 static const MlLiveEngineOps smtp_ops = {
-  { smtp_feed, smtp_next, smtp_take, smtp_done, smtp_lost, smtp_now, smtp_free, NULL },
-  smtp_goodbye, NULL,
+  { smtp_feed, smtp_next, smtp_take, smtp_done, smtp_lost, smtp_now, smtp_free, smtp_tls },
+  smtp_goodbye, smtp_delay,
 };
 
 static gsize    pop3_feed (gpointer e, const guint8 *d, gsize n) { return ml_pop3_server_feed (e, d, n); }
@@ -144,9 +147,12 @@ imap_goodbye (gpointer e, gboolean shutting_down)
                                             : "Autologout; idle for too long");
 }
 
+static void     imap_tls  (gpointer e)                         { ml_imap_server_tls_started (e); }
+static guint    imap_delay (gpointer e)                        { return ml_imap_server_take_delay_ms (e); }
+
 static const MlLiveEngineOps imap_ops = {
-  { imap_feed, imap_next, imap_take, imap_done, imap_lost, imap_now, imap_free, NULL },
-  imap_goodbye, NULL,
+  { imap_feed, imap_next, imap_take, imap_done, imap_lost, imap_now, imap_free, imap_tls },
+  imap_goodbye, imap_delay,
 };
 
 /* ---- SMTP policy: local domains only ---- */
@@ -261,9 +267,31 @@ accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope, GBytes *me
     }
 }
 
+static gboolean
+smtp_lookup (const char *authcid, MlSaslSecret *secret_out, gpointer user_data)
+{
+  return ml_users_lookup (authcid, secret_out, ((Listener *) user_data)->server->users);
+}
+
 static const MlSmtpServerPolicy smtp_policy = {
-  NULL, check_recipient, accept_message, NULL, NULL,
+  NULL, check_recipient, accept_message, NULL, NULL, smtp_lookup,
 };
+
+/* What every engine offers: SCRAM-SHA-256 always, PLAIN and LOGIN as each
+ * engine's plaintext policy allows. */
+#define LIVE_SASL_MECHANISMS ((1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN) \
+                              | (1u << ML_SASL_SCRAM_SHA_256))
+
+static guint64
+random_seed (void)
+{
+  guint64 seed = 0;
+
+  /* SCRAM nonces must be unpredictable on a real server (RFC 5802 5.1). */
+  if (RAND_bytes ((unsigned char *) &seed, sizeof seed) != 1)
+    seed = g_get_real_time () ^ ((guint64) g_random_int () << 32);
+  return seed;
+}
 
 /* ---- sessions ---- */
 
@@ -348,7 +376,6 @@ new_engine (MlMailServer *self, Listener *listener, guint conn_id, const char *p
     case ML_LIVE_SERVICE_POP3S:
       {
         MlPop3ServerConfig config;
-        guint64 seed = 0;
 
         ml_pop3_server_config_init (&config);
         config.hostname = self->hostname;
@@ -358,12 +385,10 @@ new_engine (MlMailServer *self, Listener *listener, guint conn_id, const char *p
         config.offer_apop = FALSE;
         config.offer_stls = self->tls_ctx != NULL && !implicit;
         config.implicit_tls = implicit;
-        config.sasl_mechanisms = (1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN)
-                                 | (1u << ML_SASL_SCRAM_SHA_256);
+        config.sasl_mechanisms = LIVE_SASL_MECHANISMS;
         config.lookup = ml_users_lookup;
         config.lookup_data = self->users;
-        RAND_bytes ((unsigned char *) &seed, sizeof seed);
-        config.nonce_seed = seed;
+        config.nonce_seed = random_seed ();
         config.auth_failure_delay_ms = self->config.auth_failure_delay_ms;
         *ops_out = &pop3_ops;
         *timeout_out = self->config.pop3_timeout_ms;
@@ -376,6 +401,13 @@ new_engine (MlMailServer *self, Listener *listener, guint conn_id, const char *p
 
         ml_imap_server_config_init (&config);
         config.hostname = self->hostname;
+        config.offer_starttls = self->tls_ctx != NULL && !implicit;
+        config.implicit_tls = implicit;
+        config.sasl_mechanisms = LIVE_SASL_MECHANISMS;
+        config.lookup = ml_users_lookup;
+        config.lookup_data = self->users;
+        config.nonce_seed = random_seed ();
+        config.auth_failure_delay_ms = self->config.auth_failure_delay_ms;
         *ops_out = &imap_ops;
         *timeout_out = self->config.imap_timeout_ms;
         return ml_imap_server_new (self->store, &config);
@@ -391,6 +423,15 @@ new_engine (MlMailServer *self, Listener *listener, guint conn_id, const char *p
         /* Each connection its own ids, distinct across restarts too. */
         config.id_base = ((guint64) (g_get_real_time () / G_USEC_PER_SEC) << 24)
                          + ((guint64) conn_id << 8);
+        if (implicit)
+          config.tls = ML_SMTP_TLS_IMPLICIT;
+        else if (self->tls_ctx != NULL)
+          config.tls = ML_SMTP_TLS_STARTTLS;
+        config.auth_mechanisms = LIVE_SASL_MECHANISMS;
+        config.auth_failure_delay_ms = self->config.auth_failure_delay_ms;
+        config.sasl_nonce_seed = random_seed ();
+        /* RFC 6409 4.3: the submission port takes mail only after AUTH. */
+        config.require_auth = service == ML_LIVE_SERVICE_SUBMISSION;
         smtp = ml_smtp_server_new (&config, &smtp_policy, listener);
         ml_smtp_server_set_peer (smtp, NULL, peer_address);
         *ops_out = &smtp_ops;

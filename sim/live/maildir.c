@@ -177,17 +177,34 @@ keywords_string (MlMessage *m)
   return g_strjoinv (" ", (char **) kw);
 }
 
-/* A new UIDVALIDITY: the time, as Dovecot does, and never one this
- * process gave already (RFC 3501 2.3.1.1). */
+/* A new UIDVALIDITY: the time, as Dovecot does, and never one given
+ * before, even by an earlier run in the same second (RFC 3501 2.3.1.1):
+ * the last one is kept in ROOT/maillab-uidvalidity. */
 static guint32
 new_uidvalidity (MlMaildir *self)
 {
   guint32 v = (guint32) time (NULL);
+  g_autofree char *path = g_build_filename (self->root, ML_MAILDIR_UIDVALIDITY_FILE, NULL);
+  g_autofree char *text = NULL;
 
   if (v <= self->last_uidvalidity)
     v = self->last_uidvalidity + 1;
   self->last_uidvalidity = v;
+  text = g_strdup_printf ("%u\n", v);
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT
+                                 | G_FILE_SET_CONTENTS_DURABLE, 0600, NULL))
+    self->n_errors++;
   return v;
+}
+
+static void
+read_last_uidvalidity (MlMaildir *self)
+{
+  g_autofree char *path = g_build_filename (self->root, ML_MAILDIR_UIDVALIDITY_FILE, NULL);
+  g_autofree char *text = NULL;
+
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    self->last_uidvalidity = (guint32) MIN (g_ascii_strtoull (text, NULL, 10), G_MAXUINT32);
 }
 
 /* ---- small file helpers ---- */
@@ -855,6 +872,17 @@ load_folder (MlMaildir *self, MlMailbox *mb, gboolean inbox, GError **error)
    * follow the order mail arrived in. */
   g_ptr_array_sort (loaded, compare_by_base);
   next = uidnext;
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    /* Lines of messages expunged since the last start still count: their
+     * UIDs are never given again (RFC 3501 2.3.1.1). */
+    g_hash_table_iter_init (&iter, entries);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (((UidEntry *) value)->uid >= next)
+        next = ((UidEntry *) value)->uid + 1;
+  }
   for (guint i = 0; i < loaded->len; i++)
     {
       Loaded *l = loaded->pdata[i];
@@ -1025,6 +1053,7 @@ ml_maildir_new (const char *root, MlMailStore *store, GError **error)
         g_string_append_c (safe, *p);
     }
   self->hostname = g_string_free (safe, FALSE);
+  read_last_uidvalidity (self);
   self->listener_id = ml_mail_store_add_listener (store, on_store_change, self);
   return self;
 }

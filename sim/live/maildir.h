@@ -28,7 +28,9 @@
  * is gone is a message expunged. On start the file is read, files without
  * a line get UIDs after every known one, and the file is rewritten whole
  * (temporary name, fsync, rename) without the dead lines. If it is lost,
- * UIDVALIDITY changes and every message gets a new UID (RFC 3501 2.3.1.1).
+ * UIDVALIDITY changes and every message gets a new UID (RFC 3501 2.3.1.1);
+ * ROOT/maillab-uidvalidity remembers the last one given, so a new one is
+ * always higher.
  *
  * Delivery (ml_maildir_deliver) writes tmp/ → fsync → rename into new/ →
  * fsync of new/ before it returns TRUE: the caller answers 250 only then.
@@ -51,6 +53,9 @@ G_BEGIN_DECLS
 #define ML_MAILDIR_MAX_NAME          255
 
 #define ML_MAILDIR_UIDLIST "maillab-uidlist"
+/* ROOT/maillab-uidvalidity: the last UIDVALIDITY given, so a folder made
+ * again never gets an old one back. */
+#define ML_MAILDIR_UIDVALIDITY_FILE "maillab-uidvalidity"
 
 typedef struct _MlMaildir MlMaildir;
 

@@ -26,6 +26,7 @@ struct _MlSocketStream
   gboolean           eof;
   gboolean           released;
   guint              linger_id;
+  guint              linger_ms;
   char              *peer_address;
   guint16            peer_port;
   guint16            local_port;
@@ -92,7 +93,7 @@ shut_write_side (MlSocketStream *self)
       ml_stream_emit_closed (ML_STREAM (self), NULL);
       return;
     }
-  self->linger_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ML_SOCKET_STREAM_LINGER_MS,
+  self->linger_id = g_timeout_add_full (G_PRIORITY_DEFAULT, self->linger_ms,
                                         on_linger_timeout, g_object_ref (self),
                                         g_object_unref);
 }
@@ -251,6 +252,7 @@ static void
 ml_socket_stream_init (MlSocketStream *self)
 {
   g_queue_init (&self->queue);
+  self->linger_ms = ML_SOCKET_STREAM_LINGER_MS;
 }
 
 static char *
@@ -325,6 +327,19 @@ ml_socket_stream_get_pending (MlSocketStream *self)
 {
   g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), 0);
   return self->pending;
+}
+
+void
+ml_socket_stream_set_linger (MlSocketStream *self, guint ms)
+{
+  g_return_if_fail (ML_IS_SOCKET_STREAM (self));
+  self->linger_ms = ms;
+  if (self->linger_id != 0)
+    {
+      g_source_remove (self->linger_id);
+      self->linger_id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_linger_timeout,
+                                            g_object_ref (self), g_object_unref);
+    }
 }
 
 void

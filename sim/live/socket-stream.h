@@ -45,6 +45,9 @@ guint16         ml_socket_stream_get_peer_port    (MlSocketStream *self);
 guint16         ml_socket_stream_get_local_port   (MlSocketStream *self);
 /* Octets queued and not yet taken by the kernel. */
 gsize           ml_socket_stream_get_pending      (MlSocketStream *self);
+/* How long to wait for the peer's FIN after ours (default
+ * ML_SOCKET_STREAM_LINGER_MS); a stopping server waits less. */
+void            ml_socket_stream_set_linger       (MlSocketStream *self, guint ms);
 /* Drops the connection now: queued output is discarded, the closed callback
  * runs with G_IO_ERROR_CANCELLED (a shutdown that cannot wait). */
 void            ml_socket_stream_abort            (MlSocketStream *self);
