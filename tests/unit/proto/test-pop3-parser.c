@@ -439,6 +439,35 @@ test_timestamp (void)
   g_assert_null (e);
 }
 
+/* RFC 5034 4: "+" SP base64 during AUTH; never taken for a multi-line
+ * "+OK", even when the command would have one. */
+static void
+test_response_challenge (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MlPop3Response) empty = NULL;
+  g_autoptr(MlPop3Response) full = NULL;
+  g_autoptr(MlPop3Response) bare = NULL;
+  g_autoptr(MlPop3Response) ok = NULL;
+
+  push (f, "+ \r\n+ VXNlcm5hbWU6\r\n+\r\n+OK\r\n");
+  empty = next_done (f, TRUE);
+  g_assert_true (empty->challenge);
+  g_assert_false (empty->ok);
+  g_assert_false (empty->multiline);
+  g_assert_cmpstr (empty->text, ==, "");
+  g_assert_cmpstr (empty->raw, ==, "+ ");
+  g_assert_null (empty->resp_code);
+  full = next_done (f, FALSE);
+  g_assert_true (full->challenge);
+  g_assert_cmpstr (full->text, ==, "VXNlcm5hbWU6");
+  bare = next_done (f, FALSE);
+  g_assert_true (bare->challenge);
+  g_assert_cmpstr (bare->text, ==, "");
+  ok = next_done (f, FALSE);
+  g_assert_false (ok->challenge);
+  g_assert_true (ok->ok);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -454,6 +483,7 @@ main (int argc, char *argv[])
 #define ADD(path, func) \
   g_test_add ((path), Fixture, NULL, fixture_setup, (func), fixture_teardown)
   ADD ("/pop3-parser/response/single", test_response_single);
+  ADD ("/pop3-parser/response/challenge", test_response_challenge);
   ADD ("/pop3-parser/response/multiline-unstuffs", test_response_multiline_unstuffs);
   ADD ("/pop3-parser/response/multiline-empty", test_response_multiline_empty);
   ADD ("/pop3-parser/response/lines", test_response_lines);
