@@ -29,6 +29,7 @@ typedef struct {
   MlImapClient     *client;      /* borrowed from the session */
   GPtrArray        *queued;      /* MlImapAction* waiting for the connection */
   gboolean          connecting;
+  const MlLessonStep *opener;    /* the step that connects: its tls, auth, password */
   guint64           idle_since;  /* virtual µs; 0 when not idling */
   guint64           idle_timeout;
   guint             reported;    /* actions whose results were noted */
@@ -368,10 +369,33 @@ static GBytes  *imap_take (gpointer e)                         { return ml_imap_
 static gboolean imap_done (gpointer e)                         { return ml_imap_client_is_done (e); }
 static void     imap_lost (gpointer e)                         { ml_imap_client_connection_lost (e); }
 static void     imap_free (gpointer e)                         { ml_imap_client_free (e); }
+static void     imap_tls  (gpointer e)                         { ml_imap_client_tls_started (e); }
 
 static const MlEngineOps imap_client_ops = {
-  imap_feed, imap_next, imap_take, imap_done, imap_lost, NULL, imap_free,
+  imap_feed, imap_next, imap_take, imap_done, imap_lost, NULL, imap_free, imap_tls,
 };
+
+/* The connecting step's tls and auth keys (lesson.h) as the IMAP client's
+ * settings; LOGIN unless told otherwise. */
+static void
+imap_security_from_step (MlImapClientConfig *config, const MlLessonStep *step)
+{
+  switch (step->tls)
+    {
+    case ML_LESSON_TLS_NONE:     config->tls = ML_IMAP_CLIENT_TLS_NONE; break;
+    case ML_LESSON_TLS_REQUIRED: config->tls = ML_IMAP_CLIENT_TLS_REQUIRED; break;
+    case ML_LESSON_TLS_IMPLICIT: config->tls = ML_IMAP_CLIENT_TLS_IMPLICIT; break;
+    case ML_LESSON_TLS_OPPORTUNISTIC:
+    default:                     config->tls = ML_IMAP_CLIENT_TLS_OPPORTUNISTIC; break;
+    }
+  switch (step->auth)
+    {
+    case ML_LESSON_AUTH_PLAIN:         config->auth = ML_IMAP_CLIENT_AUTH_PLAIN; break;
+    case ML_LESSON_AUTH_SCRAM_SHA_256: config->auth = ML_IMAP_CLIENT_AUTH_SCRAM_SHA_256; break;
+    case ML_LESSON_AUTH_LOGIN:
+    default:                           config->auth = ML_IMAP_CLIENT_AUTH_LOGIN; break;
+    }
+}
 
 static void
 imap_action_free (MlImapAction *a)
@@ -463,6 +487,7 @@ imap_connect (MlMuaDevice *self, guint32 ip, gpointer data)
 {
   ImapLink *link = data;
   MlImapClientConfig config;
+  gboolean implicit = FALSE;
 
   link->connecting = FALSE;
   if (ip == 0)
@@ -473,9 +498,20 @@ imap_connect (MlMuaDevice *self, guint32 ip, gpointer data)
   ml_imap_client_config_init (&config);
   config.username = link->account;
   config.password = account_password (self, link->account);
+  config.nonce_seed = ml_host_get_index (self->host) + 1;
+  if (link->opener != NULL)
+    {
+      imap_security_from_step (&config, link->opener);
+      if (link->opener->password != NULL)
+        config.password = link->opener->password;
+      implicit = link->opener->tls == ML_LESSON_TLS_IMPLICIT;
+    }
   link->client = ml_imap_client_new (&config, link->local);
-  link->session = ml_engine_session_connect (self->network, self->host, ip, ML_PORT_IMAP,
+  link->session = ml_engine_session_connect (self->network, self->host, ip,
+                                             implicit ? ML_PORT_IMAPS : ML_PORT_IMAP,
                                              link->client, &imap_client_ops, on_imap_done, link);
+  if (implicit)
+    ml_engine_session_start_tls (link->session);
   ml_engine_session_set_pump_hook (link->session, on_imap_pumped, link);
   imap_flush (link);
 }
@@ -549,6 +585,7 @@ start_imap (MlMuaDevice *self, const MlLessonStep *step)
           return;
         }
       link->connecting = TRUE;
+      link->opener = step;
       resolve_server (self, step->server, imap_connect, link);
     }
 }
