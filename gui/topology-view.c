@@ -23,6 +23,7 @@
 #define BADGE_SCALE   0.95
 #define CARD_PAD      12.0
 #define CARD_RADIUS   12.0
+#define CARD_GAP      14.0
 
 typedef struct {
   double            x, y;
@@ -59,6 +60,7 @@ struct _MlTopologyView
   Palette           palette;
   gboolean          palette_valid;
   GArray           *cards;         /* graphene_rect_t per host, for cards_w × cards_h */
+  double            text_scale;    /* < 1 when the cards would not fit side by side */
   int               cards_w, cards_h;
 };
 
@@ -192,8 +194,8 @@ host_card (MlTopologyView *self, guint i, graphene_rect_t *rect,
 {
   const MlTopologyHost *h = g_ptr_array_index (self->layout->hosts, i);
   g_autofree char *badge_text = dup_badge_text (h);
-  PangoLayout *name = make_layout (self, h->name, NAME_SCALE, TRUE);
-  PangoLayout *badge = make_layout (self, badge_text, BADGE_SCALE, FALSE);
+  PangoLayout *name = make_layout (self, h->name, NAME_SCALE * self->text_scale, TRUE);
+  PangoLayout *badge = make_layout (self, badge_text, BADGE_SCALE * self->text_scale, FALSE);
   int nw, nh, bw, bh;
   double cx, cy, w, ht;
 
@@ -222,9 +224,33 @@ card_rects (MlTopologyView *self)
 
   if (self->cards->len != self->layout->hosts->len || w != self->cards_w || h != self->cards_h)
     {
-      g_array_set_size (self->cards, self->layout->hosts->len);
-      for (guint i = 0; i < self->layout->hosts->len; i++)
+      guint n = self->layout->hosts->len;
+      double fit = 1.0, span = MAX (w - 2 * MARGIN, 1);
+
+      g_array_set_size (self->cards, n);
+      /* Measured at full size first; when two cards of one row would
+       * touch, every card's type shrinks alike (never below
+       * ML_TOPOLOGY_MIN_TEXT_SCALE) so a narrow window still shows all. */
+      self->text_scale = 1.0;
+      for (guint i = 0; i < n; i++)
         host_card (self, i, &g_array_index (self->cards, graphene_rect_t, i), NULL, NULL);
+      for (guint i = 0; i < n; i++)
+        for (guint j = i + 1; j < n; j++)
+          {
+            const MlTopologyHost *a = g_ptr_array_index (self->layout->hosts, i);
+            const MlTopologyHost *b = g_ptr_array_index (self->layout->hosts, j);
+            double need = (g_array_index (self->cards, graphene_rect_t, i).size.width
+                           + g_array_index (self->cards, graphene_rect_t, j).size.width) / 2 + CARD_GAP;
+
+            if (a->y == b->y)
+              fit = MIN (fit, fabs (a->x - b->x) * span / need);
+          }
+      if (fit < 1.0)
+        {
+          self->text_scale = MAX (fit, ML_TOPOLOGY_MIN_TEXT_SCALE);
+          for (guint i = 0; i < n; i++)
+            host_card (self, i, &g_array_index (self->cards, graphene_rect_t, i), NULL, NULL);
+        }
       self->cards_w = w;
       self->cards_h = h;
     }
@@ -469,6 +495,8 @@ host_is_busy (MlTopologyView *self, const char *name)
 static void
 draw_hosts (MlTopologyView *self, cairo_t *cr)
 {
+  /* Fixes the type's scale for this size. */
+  card_rects (self);
   for (guint i = 0; i < self->layout->hosts->len; i++)
     {
       const MlTopologyHost *h = g_ptr_array_index (self->layout->hosts, i);
@@ -1006,6 +1034,7 @@ ml_topology_view_init (MlTopologyView *self)
   GtkWidget *label = gtk_label_new ("");
 
   self->cards = g_array_new (FALSE, TRUE, sizeof (graphene_rect_t));
+  self->text_scale = 1.0;
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * one in this long, when the virtual gap is at most ML_TOPOLOGY_GLIDE_MAX_US. */
 #define ML_TOPOLOGY_GLIDE_MS     450
 #define ML_TOPOLOGY_GLIDE_MAX_US 500000
+/* The host cards' type shrinks to fit a narrow view, down to this. */
+#define ML_TOPOLOGY_MIN_TEXT_SCALE 0.55
 
 /* What colour a frame gets. */
 typedef enum {
