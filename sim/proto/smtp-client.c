@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include "proto/smtp-client.h"
+#include "proto/smtp-client-auth.h"
 
 typedef enum {
   CMD_GREETING = 0,  /* not a command: the reply the connection opens with */
@@ -19,6 +20,8 @@ typedef enum {
   CMD_DATA,
   CMD_CONTENT,       /* the content and its final "." */
   CMD_QUIT,
+  CMD_STARTTLS,      /* RFC 3207; smtp-client-auth.c decides */
+  CMD_AUTH,          /* RFC 4954: the AUTH line and each response line */
 } CmdKind;
 
 typedef struct {
@@ -67,6 +70,7 @@ struct _MlSmtpClient
   guint               next_message;  /* first message not started */
   Message            *cur;           /* the open transaction, or NULL */
   MlSmtpCapabilities *caps;
+  MlSmtpClientSecurity *sec;         /* STARTTLS and AUTH (smtp-client-auth.c) */
 
   gboolean            greeted;       /* EHLO or HELO answered 250 */
   gboolean            pipelining;    /* offered and wanted */
@@ -102,6 +106,8 @@ static void on_rcpt     (MlSmtpClient *self, const Pending *cmd, const MlSmtpRep
 static void on_data     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_content  (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_quit     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
+static void on_starttls (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
+static void on_auth     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 
 /* Indexed by CmdKind: the state the client is in while it waits for the
  * command's reply, and what it does with the reply. */
@@ -118,6 +124,8 @@ static const struct {
   [CMD_DATA]     = { ML_SMTP_CLIENT_STATE_DATA,     on_data },
   [CMD_CONTENT]  = { ML_SMTP_CLIENT_STATE_CONTENT,  on_content },
   [CMD_QUIT]     = { ML_SMTP_CLIENT_STATE_QUIT,     on_quit },
+  [CMD_STARTTLS] = { ML_SMTP_CLIENT_STATE_STARTTLS, on_starttls },
+  [CMD_AUTH]     = { ML_SMTP_CLIENT_STATE_AUTH,     on_auth },
 };
 
 static const char * const state_names[] = {
@@ -132,6 +140,8 @@ static const char * const state_names[] = {
   [ML_SMTP_CLIENT_STATE_CONTENT]  = "content",
   [ML_SMTP_CLIENT_STATE_QUIT]     = "quit",
   [ML_SMTP_CLIENT_STATE_DONE]     = "done",
+  [ML_SMTP_CLIENT_STATE_STARTTLS] = "starttls",
+  [ML_SMTP_CLIENT_STATE_AUTH]     = "auth",
 };
 
 const char *
@@ -677,6 +687,121 @@ on_greeting (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
   refuse_session (self, reply, "the server refused the session in its greeting");
 }
 
+/* ---- STARTTLS and AUTH (RFC 3207, RFC 4954; smtp-client-auth.c) ---- */
+
+/* The client will not go on with this server: a TRANSACTION event says
+ * why, every message gets a local temporary result, then QUIT. */
+static void
+give_up (MlSmtpClient *self, const char *why, const char *explain_key)
+{
+  Verdict v = { ML_SMTP_OUTCOME_TEMPORARY, 451, "4.7.0", why, TRUE, TRUE };
+  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_CLIENT_TO_SERVER, TRUE);
+
+  ev->explain_key = g_strdup (explain_key);
+  ev->detail = g_strdup (why);
+  fail_session (self, &v, why);
+  send_quit (self);
+}
+
+/* A line of the AUTH exchange after the AUTH command: base64 as the wire
+ * carries it, no verb (RFC 4954 4). */
+static void
+send_auth_response (MlSmtpClient *self, char *line /* steals */)
+{
+  MlEngineEvent *ev;
+
+  g_byte_array_append (self->out, (const guint8 *) line, (guint) strlen (line));
+  g_byte_array_append (self->out, (const guint8 *) "\r\n", 2);
+  pending_push (self, CMD_AUTH, 0, FALSE);
+  ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev->explain_key = g_strdup ("smtp.auth.response");
+  ev->line = line;
+}
+
+/* After a 250 to EHLO: STARTTLS, AUTH, or nothing more (FALSE). */
+static gboolean
+secure_step (MlSmtpClient *self)
+{
+  g_autofree char *line = NULL, *why = NULL;
+  const char *key = NULL;
+
+  switch (_ml_smtp_client_security_after_ehlo (self->sec, self->caps, &line, &why, &key))
+    {
+    case ML_SMTP_SECURE_STARTTLS:
+      send_command (self, CMD_STARTTLS, 0, g_strdup ("STARTTLS"));
+      return TRUE;
+    case ML_SMTP_SECURE_AUTH:
+      send_command (self, CMD_AUTH, 0, g_steal_pointer (&line));
+      return TRUE;
+    case ML_SMTP_SECURE_GIVE_UP:
+      give_up (self, why, key);
+      return TRUE;
+    case ML_SMTP_SECURE_GO_ON:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+on_starttls (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
+{
+  g_autofree char *why = NULL;
+  const char *key = NULL;
+
+  if (reply->code == 220)
+    {
+      MlEngineEvent *ev;
+
+      /* RFC 3207 4: go ahead. Whatever else the server sent in clear
+       * after this reply is dropped, never read as protected (4.2). */
+      _ml_smtp_client_security_tls_pending (self->sec);
+      ml_smtp_reply_parser_reset (self->parser);
+      set_state (self, ML_SMTP_CLIENT_STATE_STARTTLS);
+      ev = push_event (self, ML_ENGINE_EVENT_START_TLS, ML_DIR_CLIENT_TO_SERVER, TRUE);
+      ev->explain_key = g_strdup ("smtp.starttls");
+      ev->detail = g_strdup ("TLS handshake as client");
+      return;
+    }
+  if (_ml_smtp_client_security_starttls_refused (self->sec, &why, &key) == ML_SMTP_SECURE_GIVE_UP)
+    {
+      give_up (self, why, key);
+      return;
+    }
+  if (secure_step (self))
+    return;
+  self->greeted = TRUE;
+  proceed (self);
+}
+
+static void
+on_auth (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
+{
+  g_autofree char *line = NULL, *why = NULL;
+
+  switch (_ml_smtp_client_security_auth_reply (self->sec, reply, &line, &why))
+    {
+    case ML_SMTP_AUTH_STEP_RESPOND:
+      send_auth_response (self, g_steal_pointer (&line));
+      return;
+    case ML_SMTP_AUTH_STEP_DONE:
+      self->greeted = TRUE;
+      proceed (self);
+      return;
+    case ML_SMTP_AUTH_STEP_FAILED:
+    default:
+      break;
+    }
+  if (reply->code / 100 == 4 || reply->code / 100 == 5)
+    {
+      /* RFC 4954 6: 535 means these credentials will not do; mail for
+       * this account cannot go through this server now. */
+      fail_session_with_reply (self, reply, refusal_outcome (reply), FALSE, why);
+      send_quit (self);
+      return;
+    }
+  give_up (self, why, "smtp.client.auth.failed");
+}
+
 static void
 on_ehlo (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
 {
@@ -688,6 +813,8 @@ on_ehlo (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
       self->caps = ml_smtp_capabilities_parse (reply);
       self->pipelining = self->config.use_pipelining
                          && ml_smtp_capabilities_has (self->caps, ML_SMTP_EXT_PIPELINING);
+      if (secure_step (self))
+        return;
       self->greeted = TRUE;
       proceed (self);
       return;
@@ -960,7 +1087,8 @@ handle_reply (MlSmtpClient *self, const MlSmtpReply *reply)
   if (!pending_is_empty (self))
     set_state (self, commands[g_array_index (self->pending, Pending, self->pending_head).kind].state);
   commands[cmd.kind].handler (self, &cmd, reply);
-  if (!self->done && pending_is_empty (self))
+  /* While TLS is being set up the client stays in STARTTLS. */
+  if (!self->done && pending_is_empty (self) && !_ml_smtp_client_security_is_pending (self->sec))
     set_state (self, ML_SMTP_CLIENT_STATE_READY);
 }
 
@@ -972,9 +1100,15 @@ ml_smtp_client_feed (MlSmtpClient *self, const guint8 *data, gsize len)
 
   if (self->done)
     return 0;
+  if (_ml_smtp_client_security_is_pending (self->sec))
+    {
+      /* RFC 3207 4.2: nothing from the server counts before TLS is up. */
+      _ml_smtp_client_security_discard (self->sec, len);
+      return len;
+    }
 
   ml_smtp_reply_parser_push (self->parser, data, len);
-  while (!self->done)
+  while (!self->done && !_ml_smtp_client_security_is_pending (self->sec))
     {
       g_autoptr(MlSmtpReply) reply = NULL;
       g_autoptr(GError) error = NULL;
@@ -1010,6 +1144,9 @@ ml_smtp_client_new (const MlSmtpClientConfig *config)
   self->pending = g_array_new (FALSE, FALSE, sizeof (Pending));
   self->messages = g_ptr_array_new ();
   self->caps = ml_smtp_capabilities_new ();
+  self->sec = _ml_smtp_client_security_new (&self->config);
+  self->config.user = NULL;
+  self->config.password = NULL;
 
   /* RFC 5321 3.1: the server speaks first. */
   pending_push (self, CMD_GREETING, 0, FALSE);
@@ -1049,6 +1186,7 @@ ml_smtp_client_free (MlSmtpClient *self)
     message_free (g_ptr_array_index (self->messages, i));
   g_ptr_array_unref (self->messages);
   ml_smtp_capabilities_free (self->caps);
+  _ml_smtp_client_security_free (self->sec);
   g_free (self->end_enhanced);
   g_free (self->end_text);
   g_free (self);
@@ -1225,4 +1363,46 @@ ml_smtp_client_get_capabilities (MlSmtpClient *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->caps;
+}
+
+void
+ml_smtp_client_tls_started (MlSmtpClient *self)
+{
+  guint64 discarded;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (_ml_smtp_client_security_is_pending (self->sec));
+
+  discarded = _ml_smtp_client_security_tls_started (self->sec);
+  if (discarded > 0)
+    {
+      MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
+
+      ev->explain_key = g_strdup ("smtp.starttls.discarded");
+      ev->detail = g_strdup_printf ("%" G_GUINT64_FORMAT " octets the server sent in the clear "
+                                    "after its 220 were discarded (RFC 3207 4.2)", discarded);
+    }
+  if (self->done)
+    return;
+  /* RFC 3207 4.2: what EHLO said before TLS is forgotten; ask again. */
+  ml_smtp_capabilities_free (self->caps);
+  self->caps = ml_smtp_capabilities_new ();
+  self->pipelining = FALSE;
+  self->greeted = FALSE;
+  self->tried_helo = FALSE;
+  send_hello (self, TRUE);
+}
+
+gboolean
+ml_smtp_client_is_tls_active (MlSmtpClient *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return _ml_smtp_client_security_tls_active (self->sec);
+}
+
+gboolean
+ml_smtp_client_is_authenticated (MlSmtpClient *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return _ml_smtp_client_security_authenticated (self->sec);
 }

@@ -12,6 +12,15 @@
  *
  * Queue messages before feeding the greeting: with send_quit set, the
  * client says QUIT as soon as it is ready and finds the queue empty.
+ *
+ * TLS and AUTH (config.tls, config.auth; smtp-client-auth.c): after EHLO
+ * the client says STARTTLS when the mode wants it and the server offers
+ * it; on "220" it queues an ML_ENGINE_EVENT_START_TLS event (smtp.starttls)
+ * and sends nothing until the owner calls ml_smtp_client_tls_started().
+ * Then EHLO again, AUTH when configured, and the mail. A REQUIRED client
+ * not offered STARTTLS sends QUIT, and every message gets a local
+ * temporary result "the server did not offer STARTTLS (possible
+ * downgrade)" with a TRANSACTION event smtp.client.tls.missing.
  */
 #pragma once
 
@@ -26,6 +35,29 @@ G_BEGIN_DECLS
 /* A reverse- or forward-path with its angle brackets (RFC 5321 4.5.3.1.3). */
 #define ML_SMTP_CLIENT_MAX_PATH     256
 
+/* How the client uses TLS; the same meanings as the lesson's tls field,
+ * defined here so the engine does not depend on lessons. */
+typedef enum {
+  ML_SMTP_CLIENT_TLS_NONE = 0,      /* never STARTTLS (the default) */
+  ML_SMTP_CLIENT_TLS_OPPORTUNISTIC, /* STARTTLS when offered, else go on
+                                       in clear (RFC 3207 4.1, RFC 7435) */
+  ML_SMTP_CLIENT_TLS_REQUIRED,      /* STARTTLS or QUIT: a missing STARTTLS
+                                       may be an attacker's stripping
+                                       (RFC 3207 5, RFC 8314 4.1) */
+  ML_SMTP_CLIENT_TLS_IMPLICIT,      /* the owner runs the handshake before
+                                       the greeting (RFC 8314 3.3) */
+} MlSmtpClientTls;
+
+/* Which SASL mechanism to log in with (RFC 4954). */
+typedef enum {
+  ML_SMTP_CLIENT_AUTH_NONE = 0,     /* no AUTH (the default) */
+  ML_SMTP_CLIENT_AUTH_PLAIN,
+  ML_SMTP_CLIENT_AUTH_LOGIN,
+  ML_SMTP_CLIENT_AUTH_SCRAM_SHA_256,
+  ML_SMTP_CLIENT_AUTH_BEST,         /* the strongest offered and allowed:
+                                       SCRAM-SHA-256, then PLAIN, LOGIN */
+} MlSmtpClientAuth;
+
 typedef struct {
   const char *helo_name;      /* our name in EHLO/HELO; "localhost" if NULL
                                  (RFC 5321 4.1.1.1 wants an FQDN or an
@@ -35,6 +67,15 @@ typedef struct {
   gboolean    send_quit;      /* TRUE: QUIT when the queue is empty;
                                  FALSE: stay ready for more messages until
                                  ml_smtp_client_quit() */
+  MlSmtpClientTls  tls;
+  MlSmtpClientAuth auth;
+  const char *user;           /* for AUTH (copied) */
+  const char *password;       /* for AUTH (copied) */
+  /* FALSE (default): PLAIN and LOGIN are never sent outside TLS; TRUE lets
+   * a lesson show a password crossing the network readable. */
+  gboolean    allow_plaintext_auth;
+  /* Seeds SCRAM's client nonce (the simulation's seeded RNG). */
+  guint64     sasl_nonce_seed;
 } MlSmtpClientConfig;
 
 void ml_smtp_client_config_init (MlSmtpClientConfig *config);
@@ -92,6 +133,8 @@ typedef enum {
   ML_SMTP_CLIENT_STATE_CONTENT,      /* content sent, waiting for its reply */
   ML_SMTP_CLIENT_STATE_QUIT,
   ML_SMTP_CLIENT_STATE_DONE,
+  ML_SMTP_CLIENT_STATE_STARTTLS,     /* STARTTLS sent, or TLS being set up */
+  ML_SMTP_CLIENT_STATE_AUTH,         /* in the AUTH exchange */
 } MlSmtpClientState;
 
 const char *ml_smtp_client_state_to_string (MlSmtpClientState state);
@@ -130,6 +173,15 @@ guint         ml_smtp_client_get_n_messages (MlSmtpClient *self);
 /* Borrowed; valid until the client is freed. NULL for a bad index. */
 const MlSmtpClientResult *ml_smtp_client_get_result (MlSmtpClient *self,
                                                      guint message_index);
+/* The owner finished the TLS handshake a START_TLS event asked for (as
+ * client; it must check the server's certificate and name itself). The
+ * client says EHLO again (RFC 3207 4.2). Server bytes that arrived in the
+ * clear after the 220 go-ahead were discarded by the engine. If the
+ * handshake fails, the owner calls connection_lost() instead. */
+void          ml_smtp_client_tls_started    (MlSmtpClient *self);
+gboolean      ml_smtp_client_is_tls_active  (MlSmtpClient *self);
+/* TRUE after 235 (and, for SCRAM, the server's signature verified). */
+gboolean      ml_smtp_client_is_authenticated (MlSmtpClient *self);
 /* The EHLO capabilities (empty after HELO or before EHLO). Borrowed. */
 const MlSmtpCapabilities *ml_smtp_client_get_capabilities (MlSmtpClient *self);
 

@@ -3,6 +3,7 @@
  * call to ml_smtp_server_tls_started(): the engine never sees ciphertext. */
 #include <string.h>
 #include "proto/smtp-server.h"
+#include "proto/smtp-client.h"
 
 #define EHLO_HEAD "250-mx.b.example\r\n250-PIPELINING\r\n250-SIZE 0\r\n250-8BITMIME\r\n"
 #define ALL_MECHANISMS ((1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN) | (1u << ML_SASL_SCRAM_SHA_256))
@@ -553,6 +554,522 @@ test_auth_scram_wrong_password (Fixture *f, gconstpointer data)
   assert_feed (f, line2, "535 5.7.8 Error: authentication failed\r\n");
 }
 
+
+/* ---- the client against a scripted server ---- */
+
+typedef struct {
+  MlSmtpClient *client;
+  GPtrArray    *events;   /* MlEngineEvent* */
+} ClientFixture;
+
+static char *
+client_drain (ClientFixture *c)
+{
+  MlEngineEvent event = { 0 };
+  g_autoptr(GBytes) out = NULL;
+
+  while (ml_smtp_client_next_event (c->client, &event))
+    {
+      g_ptr_array_add (c->events, g_memdup2 (&event, sizeof event));
+      memset (&event, 0, sizeof event);
+    }
+  out = ml_smtp_client_take_output (c->client);
+  if (out == NULL)
+    return g_strdup ("");
+  return g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+}
+
+static char *
+client_feed (ClientFixture *c, const char *text)
+{
+  ml_smtp_client_feed (c->client, (const guint8 *) text, strlen (text));
+  return client_drain (c);
+}
+
+#define assert_client(c, in, expected) \
+  G_STMT_START { g_autofree char *out_ = client_feed ((c), (in)); \
+                 g_assert_cmpstr (out_, ==, (expected)); } G_STMT_END
+
+static void
+client_setup (ClientFixture *c, MlSmtpClientTls tls, MlSmtpClientAuth auth)
+{
+  MlSmtpClientConfig config;
+  const char *rcpts[] = { "bob@b.example", NULL };
+  g_autoptr(GBytes) msg = g_bytes_new_static ("Subject: hi\r\n\r\nhello\r\n", 22);
+
+  ml_smtp_client_config_init (&config);
+  config.helo_name = "client.a.example";
+  config.tls = tls;
+  config.auth = auth;
+  config.user = "alice@a.example";
+  config.password = "wonderland";
+  config.sasl_nonce_seed = 9;
+  c->client = ml_smtp_client_new (&config);
+  c->events = g_ptr_array_new_with_free_func (free_event);
+  ml_smtp_client_add_message (c->client, "alice@a.example", rcpts, msg);
+}
+
+static void
+client_teardown (ClientFixture *c)
+{
+  ml_smtp_client_free (c->client);
+  g_ptr_array_unref (c->events);
+}
+
+static MlEngineEvent *
+client_find (ClientFixture *c, MlEngineEventKind kind, const char *explain_key)
+{
+  for (guint i = 0; i < c->events->len; i++)
+    {
+      MlEngineEvent *e = g_ptr_array_index (c->events, i);
+
+      if (e->kind == kind && g_strcmp0 (e->explain_key, explain_key) == 0)
+        return e;
+    }
+  g_error ("no client event %d with explain key %s", kind, explain_key);
+}
+
+static void
+test_client_discards_after_go_ahead (void)
+{
+  ClientFixture c = { 0 };
+  MlEngineEvent *e;
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_REQUIRED, ML_SMTP_CLIENT_AUTH_NONE);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  assert_client (&c, "250-mx.b.example\r\n250 STARTTLS\r\n", "STARTTLS\r\n");
+  /* The go-ahead, and a reply an attacker slipped in behind it. */
+  assert_client (&c, "220 2.0.0 Ready to start TLS\r\n250 2.0.0 injected\r\n", "");
+  g_assert_cmpint (ml_smtp_client_get_state (c.client), ==, ML_SMTP_CLIENT_STATE_STARTTLS);
+  client_find (&c, ML_ENGINE_EVENT_START_TLS, "smtp.starttls");
+  assert_client (&c, "250 2.0.0 more\r\n", "");
+  g_assert_false (ml_smtp_client_is_tls_active (c.client));
+  ml_smtp_client_tls_started (c.client);
+  {
+    g_autofree char *out = client_drain (&c);
+
+    /* RFC 3207 4.2: EHLO again, and nothing that was injected counted. */
+    g_assert_cmpstr (out, ==, "EHLO client.a.example\r\n");
+  }
+  e = client_find (&c, ML_ENGINE_EVENT_TRANSACTION, "smtp.starttls.discarded");
+  g_assert_true (g_str_has_prefix (e->detail, "16 octets"));
+  g_assert_true (ml_smtp_client_is_tls_active (c.client));
+  assert_client (&c, "250 mx.b.example\r\n", "MAIL FROM:<alice@a.example>\r\n");
+  client_teardown (&c);
+}
+
+static void
+test_client_required_not_offered (void)
+{
+  ClientFixture c = { 0 };
+  const MlSmtpClientResult *r;
+  MlEngineEvent *e;
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_REQUIRED, ML_SMTP_CLIENT_AUTH_PLAIN);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  /* STARTTLS stripped from the list by someone on the path. */
+  assert_client (&c, "250-mx.b.example\r\n250 AUTH PLAIN LOGIN\r\n", "QUIT\r\n");
+  e = client_find (&c, ML_ENGINE_EVENT_TRANSACTION, "smtp.client.tls.missing");
+  g_assert_cmpstr (e->detail, ==, "the server did not offer STARTTLS (possible downgrade)");
+  r = ml_smtp_client_get_result (c.client, 0);
+  g_assert_true (r->finished);
+  g_assert_cmpint (r->recipients[0].outcome, ==, ML_SMTP_OUTCOME_TEMPORARY);
+  g_assert_cmpstr (r->recipients[0].text, ==, "the server did not offer STARTTLS (possible downgrade)");
+  g_assert_true (r->recipients[0].local);
+  client_teardown (&c);
+}
+
+static void
+test_client_opportunistic_refused (void)
+{
+  ClientFixture c = { 0 };
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_OPPORTUNISTIC, ML_SMTP_CLIENT_AUTH_NONE);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  assert_client (&c, "250-mx.b.example\r\n250 STARTTLS\r\n", "STARTTLS\r\n");
+  /* RFC 3207 4: 454, and an opportunistic client goes on in clear. */
+  assert_client (&c, "454 4.7.0 TLS not available\r\n", "MAIL FROM:<alice@a.example>\r\n");
+  client_teardown (&c);
+}
+
+static void
+test_client_no_plaintext_in_clear (void)
+{
+  ClientFixture c = { 0 };
+  MlEngineEvent *e;
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_NONE, ML_SMTP_CLIENT_AUTH_BEST);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  assert_client (&c, "250-mx.b.example\r\n250 AUTH PLAIN LOGIN\r\n", "QUIT\r\n");
+  e = client_find (&c, ML_ENGINE_EVENT_TRANSACTION, "smtp.client.auth.refused");
+  g_assert_nonnull (strstr (e->detail, "in clear"));
+  for (guint i = 0; i < c.events->len; i++)
+    {
+      MlEngineEvent *ev = g_ptr_array_index (c.events, i);
+
+      g_assert_cmpstr (ev->kind == ML_ENGINE_EVENT_COMMAND ? ev->verb : NULL, !=, "AUTH");
+    }
+  client_teardown (&c);
+}
+
+static void
+test_client_login (void)
+{
+  ClientFixture c = { 0 };
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_IMPLICIT, ML_SMTP_CLIENT_AUTH_LOGIN);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  assert_client (&c, "250-mx.b.example\r\n250 AUTH PLAIN LOGIN\r\n", "AUTH LOGIN\r\n");
+  assert_client (&c, "334 VXNlcm5hbWU6\r\n", "YWxpY2VAYS5leGFtcGxl\r\n");
+  assert_client (&c, "334 UGFzc3dvcmQ6\r\n", "d29uZGVybGFuZA==\r\n");
+  assert_client (&c, "235 2.7.0 ok\r\n", "MAIL FROM:<alice@a.example>\r\n");
+  g_assert_true (ml_smtp_client_is_authenticated (c.client));
+  client_find (&c, ML_ENGINE_EVENT_COMMAND, "smtp.auth.response");
+  client_teardown (&c);
+}
+
+static void
+test_client_scram_unverified (void)
+{
+  ClientFixture c = { 0 };
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_NONE, ML_SMTP_CLIENT_AUTH_SCRAM_SHA_256);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  {
+    g_autofree char *out = client_feed (&c, "250-mx.b.example\r\n250 AUTH SCRAM-SHA-256\r\n");
+
+    g_assert_true (g_str_has_prefix (out, "AUTH SCRAM-SHA-256 biwsbj1hbGljZUBhLmV4YW1wbGUscj"));
+  }
+  /* A server that says yes without proving it knows the password. */
+  assert_client (&c, "235 2.7.0 ok\r\n", "QUIT\r\n");
+  g_assert_false (ml_smtp_client_is_authenticated (c.client));
+  client_find (&c, ML_ENGINE_EVENT_TRANSACTION, "smtp.client.auth.failed");
+  client_teardown (&c);
+}
+
+static void
+test_client_auth_refused_by_server (void)
+{
+  ClientFixture c = { 0 };
+  const MlSmtpClientResult *r;
+
+  client_setup (&c, ML_SMTP_CLIENT_TLS_IMPLICIT, ML_SMTP_CLIENT_AUTH_PLAIN);
+  assert_client (&c, "220 mx.b.example ESMTP\r\n", "EHLO client.a.example\r\n");
+  assert_client (&c, "250-mx.b.example\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN " ALICE_PLAIN "\r\n");
+  assert_client (&c, "535 5.7.8 Error: authentication failed\r\n", "QUIT\r\n");
+  r = ml_smtp_client_get_result (c.client, 0);
+  g_assert_cmpint (r->recipients[0].outcome, ==, ML_SMTP_OUTCOME_PERMANENT);
+  g_assert_cmpuint (r->recipients[0].code, ==, 535);
+  client_teardown (&c);
+}
+
+/* ---- our client against our server, with a fake TLS ---- */
+
+typedef struct {
+  MlSmtpClient *client;
+  MlSmtpServer *server;
+  GPtrArray    *client_events;
+  GPtrArray    *server_events;
+  GPtrArray    *envelopes;
+  GPtrArray    *messages;
+  gsize         chunk;          /* 0: whole */
+  GString      *wire_clear;     /* what an eavesdropper reads */
+  gboolean      tls_on;
+} Pair;
+
+static void
+pair_accept (MlSmtpServer *server, const MlSmtpEnvelope *envelope, GBytes *message,
+             MlSmtpVerdict *verdict, gpointer user_data)
+{
+  Pair *p = user_data;
+
+  g_ptr_array_add (p->envelopes, g_strdup_printf ("proto=%s user=%s tls=%d", envelope->protocol,
+                                                  envelope->auth_user ? envelope->auth_user : "-",
+                                                  envelope->tls));
+  g_ptr_array_add (p->messages, g_bytes_ref (message));
+}
+
+/* Drains one engine's events into @into; TRUE if one was START_TLS. */
+static gboolean
+drain_pair_events (Pair *p, gboolean server)
+{
+  MlEngineEvent event = { 0 };
+  gboolean start = FALSE;
+  GPtrArray *into = server ? p->server_events : p->client_events;
+
+  while (server ? ml_smtp_server_next_event (p->server, &event)
+                : ml_smtp_client_next_event (p->client, &event))
+    {
+      start |= event.kind == ML_ENGINE_EVENT_START_TLS;
+      g_ptr_array_add (into, g_memdup2 (&event, sizeof event));
+      memset (&event, 0, sizeof event);
+    }
+  return start;
+}
+
+static void
+deliver (Pair *p, GBytes *bytes, gboolean to_server)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  gsize step = p->chunk == 0 ? len : p->chunk;
+
+  if (!p->tls_on)
+    g_string_append_len (p->wire_clear, (const char *) data, (gssize) len);
+  for (gsize off = 0; off < len; off += step)
+    {
+      gsize n = MIN (step, len - off);
+
+      if (to_server)
+        ml_smtp_server_feed (p->server, data + off, n);
+      else
+        ml_smtp_client_feed (p->client, data + off, n);
+    }
+}
+
+/* Moves bytes both ways until both engines are quiet; a START_TLS from
+ * both ends is the "handshake": both are told TLS is up. */
+static void
+pair_run (Pair *p)
+{
+  gboolean server_wants_tls = FALSE, client_wants_tls = FALSE;
+
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr(GBytes) from_client = NULL, from_server = NULL;
+
+      server_wants_tls |= drain_pair_events (p, TRUE);
+      from_server = ml_smtp_server_take_output (p->server);
+      if (from_server != NULL)
+        deliver (p, from_server, FALSE);
+      client_wants_tls |= drain_pair_events (p, FALSE);
+      if (server_wants_tls && client_wants_tls)
+        {
+          p->tls_on = TRUE;
+          ml_smtp_server_tls_started (p->server);
+          ml_smtp_client_tls_started (p->client);
+          server_wants_tls = client_wants_tls = FALSE;
+          continue;
+        }
+      from_client = ml_smtp_client_take_output (p->client);
+      if (from_client != NULL)
+        deliver (p, from_client, TRUE);
+      if (from_client == NULL && from_server == NULL)
+        return;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+pair_init (Pair *p, MlSmtpServerConfig *sc, MlSmtpClientConfig *cc, gsize chunk)
+{
+  static const MlSmtpServerPolicy policy = { .accept_message = pair_accept, .lookup_secret = lookup };
+  const char *rcpts[] = { "bob@b.example", NULL };
+  g_autoptr(GBytes) msg = g_bytes_new_static ("Subject: secret plans\r\n\r\nmeet at noon\r\n", 40);
+
+  memset (p, 0, sizeof *p);
+  p->chunk = chunk;
+  p->client_events = g_ptr_array_new_with_free_func (free_event);
+  p->server_events = g_ptr_array_new_with_free_func (free_event);
+  p->envelopes = g_ptr_array_new_with_free_func (g_free);
+  p->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  p->wire_clear = g_string_new (NULL);
+  p->server = ml_smtp_server_new (sc, &policy, p);
+  p->client = ml_smtp_client_new (cc);
+  ml_smtp_client_add_message (p->client, "alice@a.example", rcpts, msg);
+  ml_smtp_server_start (p->server);
+}
+
+static void
+pair_clear (Pair *p)
+{
+  ml_smtp_server_free (p->server);
+  ml_smtp_client_free (p->client);
+  g_ptr_array_unref (p->client_events);
+  g_ptr_array_unref (p->server_events);
+  g_ptr_array_unref (p->envelopes);
+  g_ptr_array_unref (p->messages);
+  g_string_free (p->wire_clear, TRUE);
+}
+
+static void
+pair_configs (MlSmtpServerConfig *sc, MlSmtpClientConfig *cc)
+{
+  ml_smtp_server_config_init (sc);
+  sc->hostname = "mx.b.example";
+  sc->tls = ML_SMTP_TLS_STARTTLS;
+  sc->auth_mechanisms = ALL_MECHANISMS;
+  sc->require_auth = TRUE;
+  sc->sasl_nonce_seed = 77;
+  ml_smtp_client_config_init (cc);
+  cc->helo_name = "client.a.example";
+  cc->tls = ML_SMTP_CLIENT_TLS_REQUIRED;
+  cc->auth = ML_SMTP_CLIENT_AUTH_BEST;
+  cc->user = "alice@a.example";
+  cc->password = "wonderland";
+  cc->sasl_nonce_seed = 78;
+}
+
+/* The commands the client sent, verbs only ("-" for a response line). */
+static char *
+client_verbs (Pair *p)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < p->client_events->len; i++)
+    {
+      MlEngineEvent *e = g_ptr_array_index (p->client_events, i);
+
+      if (e->kind == ML_ENGINE_EVENT_COMMAND)
+        g_string_append_printf (s, "%s%s", s->len ? " " : "", e->verb ? e->verb : "-");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_pair_starttls_auth (gconstpointer data)
+{
+  static const struct { MlSmtpClientAuth auth; const char *verbs; } cases[] = {
+    { ML_SMTP_CLIENT_AUTH_BEST, "EHLO STARTTLS EHLO AUTH - - MAIL RCPT DATA QUIT" },
+    { ML_SMTP_CLIENT_AUTH_PLAIN, "EHLO STARTTLS EHLO AUTH MAIL RCPT DATA QUIT" },
+    { ML_SMTP_CLIENT_AUTH_LOGIN, "EHLO STARTTLS EHLO AUTH - - MAIL RCPT DATA QUIT" },
+  };
+  gsize chunk = GPOINTER_TO_SIZE (data);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      MlSmtpServerConfig sc;
+      MlSmtpClientConfig cc;
+      Pair p;
+      g_autofree char *verbs = NULL;
+      const MlSmtpClientResult *r;
+
+      pair_configs (&sc, &cc);
+      cc.auth = cases[i].auth;
+      pair_init (&p, &sc, &cc, chunk);
+      pair_run (&p);
+      verbs = client_verbs (&p);
+      g_assert_cmpstr (verbs, ==, cases[i].verbs);
+      g_assert_cmpuint (p.envelopes->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (p.envelopes, 0), ==, "proto=ESMTPSA user=alice@a.example tls=1");
+      r = ml_smtp_client_get_result (p.client, 0);
+      g_assert_cmpint (r->recipients[0].outcome, ==, ML_SMTP_OUTCOME_DELIVERED);
+      g_assert_true (ml_smtp_client_is_authenticated (p.client));
+      /* What crossed in clear: EHLO, STARTTLS and the 220, nothing else. */
+      g_assert_null (strstr (p.wire_clear->str, "\nAUTH "));
+      g_assert_null (strstr (p.wire_clear->str, "secret plans"));
+      g_assert_null (strstr (p.wire_clear->str, "MAIL FROM"));
+      g_assert_true (g_str_has_suffix (p.wire_clear->str, "STARTTLS\r\n220 2.0.0 Ready to start TLS\r\n"));
+      pair_clear (&p);
+    }
+}
+
+static void
+test_pair_scram_in_clear (void)
+{
+  MlSmtpServerConfig sc;
+  MlSmtpClientConfig cc;
+  Pair p;
+
+  pair_configs (&sc, &cc);
+  sc.tls = ML_SMTP_TLS_NONE;
+  cc.tls = ML_SMTP_CLIENT_TLS_NONE;
+  pair_init (&p, &sc, &cc, 0);
+  pair_run (&p);
+  g_assert_cmpstr (g_ptr_array_index (p.envelopes, 0), ==, "proto=ESMTPA user=alice@a.example tls=0");
+  /* The exchange is on the wire, the password is not. */
+  g_assert_nonnull (strstr (p.wire_clear->str, "AUTH SCRAM-SHA-256 "));
+  g_assert_null (strstr (p.wire_clear->str, "wonderland"));
+  {
+    g_autofree char *b64 = g_base64_encode ((const guint8 *) "wonderland", 10);
+
+    g_assert_null (strstr (p.wire_clear->str, b64));
+  }
+  pair_clear (&p);
+}
+
+static void
+test_pair_plain_in_clear_leaks (void)
+{
+  MlSmtpServerConfig sc;
+  MlSmtpClientConfig cc;
+  Pair p;
+
+  pair_configs (&sc, &cc);
+  sc.tls = ML_SMTP_TLS_NONE;
+  sc.auth_plaintext_needs_tls = FALSE;
+  cc.tls = ML_SMTP_CLIENT_TLS_OPPORTUNISTIC;
+  cc.auth = ML_SMTP_CLIENT_AUTH_PLAIN;
+  cc.allow_plaintext_auth = TRUE;
+  pair_init (&p, &sc, &cc, 0);
+  pair_run (&p);
+  g_assert_cmpuint (p.envelopes->len, ==, 1);
+  /* The lesson's point: anyone on the path reads the password. */
+  g_assert_nonnull (strstr (p.wire_clear->str, "AUTH PLAIN " ALICE_PLAIN));
+  {
+    g_autoptr(GBytes) decoded = ml_sasl_base64_decode (ALICE_PLAIN, strlen (ALICE_PLAIN), NULL);
+
+    g_assert_cmpmem (g_bytes_get_data (decoded, NULL), g_bytes_get_size (decoded),
+                     "\0alice@a.example\0wonderland", 27);
+  }
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < p.server_events->len; i++)
+      {
+        MlEngineEvent *e = g_ptr_array_index (p.server_events, i);
+
+        found |= g_strcmp0 (e->explain_key, "smtp.auth.cleartext") == 0;
+      }
+    g_assert_true (found);
+  }
+  pair_clear (&p);
+}
+
+static void
+test_pair_stripped_starttls (void)
+{
+  MlSmtpServerConfig sc;
+  MlSmtpClientConfig cc;
+  Pair p;
+  g_autofree char *verbs = NULL;
+  const MlSmtpClientResult *r;
+
+  pair_configs (&sc, &cc);
+  sc.tls = ML_SMTP_TLS_NONE;   /* as if STARTTLS had been removed on the path */
+  sc.auth_plaintext_needs_tls = FALSE;
+  cc.auth = ML_SMTP_CLIENT_AUTH_PLAIN;
+  pair_init (&p, &sc, &cc, 0);
+  pair_run (&p);
+  verbs = client_verbs (&p);
+  g_assert_cmpstr (verbs, ==, "EHLO QUIT");
+  g_assert_null (strstr (p.wire_clear->str, "\nAUTH PLAIN "));
+  g_assert_cmpuint (p.envelopes->len, ==, 0);
+  r = ml_smtp_client_get_result (p.client, 0);
+  g_assert_cmpint (r->recipients[0].outcome, ==, ML_SMTP_OUTCOME_TEMPORARY);
+  pair_clear (&p);
+}
+
+static void
+test_pair_wrong_password (void)
+{
+  MlSmtpServerConfig sc;
+  MlSmtpClientConfig cc;
+  Pair p;
+  const MlSmtpClientResult *r;
+
+  pair_configs (&sc, &cc);
+  cc.password = "looking-glass";
+  pair_init (&p, &sc, &cc, 0);
+  pair_run (&p);
+  g_assert_cmpuint (p.envelopes->len, ==, 0);
+  r = ml_smtp_client_get_result (p.client, 0);
+  g_assert_cmpint (r->recipients[0].outcome, ==, ML_SMTP_OUTCOME_PERMANENT);
+  g_assert_cmpuint (r->recipients[0].code, ==, 535);
+  g_assert_false (ml_smtp_client_is_authenticated (p.client));
+  pair_clear (&p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -581,6 +1098,22 @@ main (int argc, char **argv)
   ADD ("auth/scram", test_auth_scram);
   ADD ("auth/scram-wrong-password", test_auth_scram_wrong_password);
 #undef ADD
+  g_test_add_func ("/smtp-auth/client/discards-after-go-ahead", test_client_discards_after_go_ahead);
+  g_test_add_func ("/smtp-auth/client/required-not-offered", test_client_required_not_offered);
+  g_test_add_func ("/smtp-auth/client/opportunistic-refused", test_client_opportunistic_refused);
+  g_test_add_func ("/smtp-auth/client/no-plaintext-in-clear", test_client_no_plaintext_in_clear);
+  g_test_add_func ("/smtp-auth/client/login", test_client_login);
+  g_test_add_func ("/smtp-auth/client/scram-unverified", test_client_scram_unverified);
+  g_test_add_func ("/smtp-auth/client/auth-refused-by-server", test_client_auth_refused_by_server);
+  g_test_add_data_func ("/smtp-auth/pair/starttls-auth", GSIZE_TO_POINTER (0), test_pair_starttls_auth);
+  g_test_add_data_func ("/smtp-auth/pair/starttls-auth-bytewise", GSIZE_TO_POINTER (1),
+                        test_pair_starttls_auth);
+  g_test_add_data_func ("/smtp-auth/pair/starttls-auth-7-byte-pieces", GSIZE_TO_POINTER (7),
+                        test_pair_starttls_auth);
+  g_test_add_func ("/smtp-auth/pair/scram-in-clear", test_pair_scram_in_clear);
+  g_test_add_func ("/smtp-auth/pair/plain-in-clear-leaks", test_pair_plain_in_clear_leaks);
+  g_test_add_func ("/smtp-auth/pair/stripped-starttls", test_pair_stripped_starttls);
+  g_test_add_func ("/smtp-auth/pair/wrong-password", test_pair_wrong_password);
 
   return g_test_run ();
 }
