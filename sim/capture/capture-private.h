@@ -89,7 +89,10 @@ typedef struct _MlCaptureDissector MlCaptureDissector;
 struct _MlCaptureDissector {
   void (*feed)   (MlCaptureDissector *self, MlDirection direction,
                   const guint8 *data, gsize len);
-  /* @len bytes of @direction were never captured. */
+  /* @len bytes of @direction were never captured. A partial line held
+   * is dropped and the bytes after the hole are read as the start of a
+   * line: mail clients and servers write whole lines, so a segment
+   * usually starts one (Wireshark resumes the same way). */
   void (*gap)    (MlCaptureDissector *self, MlDirection direction, guint64 len);
   /* The flow ended (or the capture did). */
   void (*finish) (MlCaptureDissector *self);

@@ -541,7 +541,8 @@ ml_capture_reader_free (MlCaptureReader *self)
 {
   if (self == NULL)
     return;
-  g_queue_clear (&self->lru);
+  /* The links are embedded in the flows, which the table frees. */
+  g_queue_init (&self->lru);
   g_hash_table_destroy (self->flows);
   g_object_unref (self->trace);
   g_free (self);
@@ -596,28 +597,25 @@ ml_capture_reader_add_packet (MlCaptureReader *self, guint64 time_us, int link_t
     }
   if (p.flags & ML_TCP_SYN)
     ml_tcp_reassembly_syn (flow->stream[dir], p.seq);
-  /* Retransmission is known before the frame is shown; the bytes are read
-   * after it, so the frame comes first in the trace, then the lines it
-   * completed. */
-  if (p.payload_len > 0 || (p.flags & ML_TCP_FIN))
-    {
-      MlTcpReassembly *rs = flow->stream[dir];
-      guint32 seq = p.seq + ((p.flags & ML_TCP_SYN) ? 1 : 0);
-      /* A record cut by the snap length: the bytes not captured are not
-       * delivered; the FIN is, so the hole shows up as a gap. */
-      gboolean fin = (p.flags & ML_TCP_FIN) && p.payload_len == p.payload_wire_len;
+  /* The frame first (a retransmission is known before its bytes are
+   * read), then what the peer acknowledged — bytes it received before it
+   * sent this segment, so a hole there is reported before this segment's
+   * lines — then the lines this segment's bytes complete. */
+  {
+    MlTcpReassembly *rs = flow->stream[dir];
+    guint32 seq = p.seq + ((p.flags & ML_TCP_SYN) ? 1 : 0);
+    /* A record cut by the snap length: the bytes not captured are not
+     * delivered; the FIN is, so the hole shows up as a gap. */
+    gboolean fin = (p.flags & ML_TCP_FIN) && p.payload_len == p.payload_wire_len;
 
-      /* The frame first, then the lines its bytes complete. */
-      result = ml_tcp_reassembly_classify (rs, seq, p.payload_len);
-      append_frame (self, time_us, link_type, data, caplen, &p, flow, dir,
-                    result == ML_TCP_SEGMENT_RETRANSMISSION);
+    result = ml_tcp_reassembly_classify (rs, seq, p.payload_len);
+    append_frame (self, time_us, link_type, data, caplen, &p, flow, dir,
+                  result == ML_TCP_SEGMENT_RETRANSMISSION);
+    if (p.flags & ML_TCP_ACK)
+      ml_tcp_reassembly_ack (flow->stream[1 - dir], p.ack);
+    if (p.payload_len > 0 || (p.flags & ML_TCP_FIN))
       ml_tcp_reassembly_add (rs, seq, p.payload, p.payload_len, fin);
-    }
-  else
-    append_frame (self, time_us, link_type, data, caplen, &p, flow, dir, FALSE);
-
-  if (p.flags & ML_TCP_ACK)
-    ml_tcp_reassembly_ack (flow->stream[1 - dir], p.ack);
+  }
   if (p.flags & ML_TCP_FIN)
     flow->fin[dir] = TRUE;
 

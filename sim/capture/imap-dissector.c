@@ -28,7 +28,6 @@ typedef struct {
   MlCaptureDissector    base;
   MlLineBuffer         *client;
   MlImapResponseParser *server;
-  gboolean              skip_partial[2];
   ClientMode            mode;
   GString              *command;      /* the command read so far, as text */
   GByteArray           *literal;      /* the last literal's octets (APPEND) */
@@ -196,9 +195,10 @@ handle_command (ImapDissector *self)
     }
   else
     key = g_strdup ("imap.unknown");
+  /* As the server engine records it (the LOGIN line carries no
+   * "credential" mark there; the credentials note says it instead). */
   ml_capture_emit_command (em, text, verb, args && *args ? args : NULL, key,
-                           strcmp (verb, "LOGIN") == 0 || strcmp (verb, "AUTHENTICATE") == 0
-                           ? "credential" : NULL);
+                           strcmp (verb, "AUTHENTICATE") == 0 ? "credential" : NULL);
   if (g_hash_table_size (self->pending) < ML_CAPTURE_MAX_PENDING_COMMANDS)
     g_hash_table_replace (self->pending, g_strdup (tag), g_strdup (verb));
 
@@ -256,8 +256,8 @@ line_literal (const char *line, gsize len, guint64 *size_out)
     i--;
   if (i == 0 || line[i - 1] != '{')
     return FALSE;
-  return g_ascii_string_to_unsigned (line + i, 10, 0, G_MAXUINT64, size_out, NULL)
-         || (*size_out = 0, FALSE);
+  *size_out = g_ascii_strtoull (line + i, NULL, 10);
+  return TRUE;
 }
 
 static void
@@ -450,34 +450,15 @@ server_pump (ImapDissector *self)
     }
 }
 
-static gsize
-skip_partial (ImapDissector *self, MlDirection dir, const guint8 *data, gsize len)
-{
-  const guint8 *lf;
-
-  if (!self->skip_partial[dir])
-    return 0;
-  lf = memchr (data, '\n', len);
-  if (lf == NULL)
-    return len;
-  self->skip_partial[dir] = FALSE;
-  return (gsize) (lf + 1 - data);
-}
-
 static void
 imap_feed (MlCaptureDissector *base, MlDirection dir, const guint8 *data, gsize len)
 {
   ImapDissector *self = (ImapDissector *) base;
-  gsize skip;
-
   if (base->em->encrypted)
     {
       ml_capture_count_tls (base->em, len);
       return;
     }
-  skip = skip_partial (self, dir, data, len);
-  data += skip;
-  len -= skip;
   if (dir == ML_DIR_CLIENT_TO_SERVER)
     {
       ml_line_buffer_push (self->client, data, len);
@@ -517,7 +498,6 @@ imap_gap (MlCaptureDissector *base, MlDirection dir, guint64 len)
     }
   else
     ml_imap_response_parser_reset (self->server);
-  self->skip_partial[dir] = TRUE;
 }
 
 static void

@@ -33,7 +33,6 @@ typedef struct {
   MlLineBuffer         *server_lines;
   MlPop3ResponseParser *server;
   gboolean              in_response;       /* a multi-line body is being read */
-  gboolean              skip_partial[2];
   gboolean              greeted;
   ClientMode            mode;
   GQueue                pending;           /* Pending* */
@@ -293,34 +292,15 @@ server_pump (Pop3Dissector *self)
     }
 }
 
-static gsize
-skip_partial (Pop3Dissector *self, MlDirection dir, const guint8 *data, gsize len)
-{
-  const guint8 *lf;
-
-  if (!self->skip_partial[dir])
-    return 0;
-  lf = memchr (data, '\n', len);
-  if (lf == NULL)
-    return len;
-  self->skip_partial[dir] = FALSE;
-  return (gsize) (lf + 1 - data);
-}
-
 static void
 pop3_feed (MlCaptureDissector *base, MlDirection dir, const guint8 *data, gsize len)
 {
   Pop3Dissector *self = (Pop3Dissector *) base;
-  gsize skip;
-
   if (base->em->encrypted)
     {
       ml_capture_count_tls (base->em, len);
       return;
     }
-  skip = skip_partial (self, dir, data, len);
-  data += skip;
-  len -= skip;
   if (dir == ML_DIR_CLIENT_TO_SERVER)
     {
       ml_line_buffer_push (self->client, data, len);
@@ -359,7 +339,6 @@ pop3_gap (MlCaptureDissector *base, MlDirection dir, guint64 len)
         pending_free (g_queue_pop_head (&self->pending));
       self->in_response = FALSE;
     }
-  self->skip_partial[dir] = TRUE;
 }
 
 static void

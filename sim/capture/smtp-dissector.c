@@ -42,7 +42,6 @@ typedef struct {
   MlCaptureDissector  base;
   MlLineBuffer       *client;
   MlSmtpReplyParser  *server;
-  gboolean            skip_partial[2];   /* after a gap: drop up to the next LF */
   ClientMode          mode;
   GQueue              pending;           /* PendingKind as pointers */
   GByteArray         *content;           /* the message as on the wire, stuffed */
@@ -421,39 +420,15 @@ server_pump (SmtpDissector *self)
     }
 }
 
-/* After a gap the bytes start somewhere inside a line: drop up to its end.
- * Returns how many bytes of @data to skip. */
-static gsize
-skip_partial (SmtpDissector *self, MlDirection dir, const guint8 *data, gsize len)
-{
-  const guint8 *lf;
-
-  if (!self->skip_partial[dir])
-    return 0;
-  lf = memchr (data, '\n', len);
-  if (lf == NULL)
-    return len;
-  self->skip_partial[dir] = FALSE;
-  return (gsize) (lf + 1 - data);
-}
-
 static void
 smtp_feed (MlCaptureDissector *base, MlDirection dir, const guint8 *data, gsize len)
 {
   SmtpDissector *self = (SmtpDissector *) base;
-  gsize skip;
-
   if (base->em->encrypted)
     {
       ml_capture_count_tls (base->em, len);
       return;
     }
-  if (dir == ML_DIR_CLIENT_TO_SERVER && self->mode == CLIENT_CHUNK)
-    skip = 0;
-  else
-    skip = skip_partial (self, dir, data, len);
-  data += skip;
-  len -= skip;
   if (dir == ML_DIR_CLIENT_TO_SERVER)
     {
       ml_line_buffer_push (self->client, data, len);
@@ -508,7 +483,6 @@ smtp_gap (MlCaptureDissector *base, MlDirection dir, guint64 len)
     }
   else
     ml_smtp_reply_parser_reset (self->server);
-  self->skip_partial[dir] = TRUE;
 }
 
 static void
