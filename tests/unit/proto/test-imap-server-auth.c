@@ -247,7 +247,11 @@ scram_exchange (TlsFixture *f, const char *password, gboolean *verified)
              ? ml_sasl_base64_encode (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer))
              : g_strdup ("");
       g_free (out);
-      line = g_strconcat (line, "\r\n", NULL);
+      {
+        g_autofree char *answer_b64 = g_steal_pointer (&line);
+
+        line = g_strconcat (answer_b64, "\r\n", NULL);
+      }
       out = session_send (f->s, line);
     }
   *verified = ml_sasl_client_server_verified (client);

@@ -304,7 +304,11 @@ test_auth_scram (Fixture *f, gconstpointer data)
        * POP3 has no data with +OK (RFC 5034 4), so the answer is empty. */
       if (round == 1)
         g_assert_cmpstr (line, ==, "");
-      line = g_strconcat (line, "\r\n", NULL);
+      {
+        g_autofree char *answer_b64 = g_steal_pointer (&line);
+
+        line = g_strconcat (answer_b64, "\r\n", NULL);
+      }
       out = feed (f, line);
     }
   g_assert_cmpstr (out, ==, MAILDROP_OK);
