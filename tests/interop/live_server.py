@@ -175,16 +175,19 @@ class Raw:
                 return lines
 
     def closed(self, timeout=10):
-        """True when the server closes the connection within @timeout."""
+        """True when the server closes the connection within @timeout;
+        then closes ours, as a real client does."""
         self.sock.settimeout(timeout)
         try:
             while True:
                 chunk = self.sock.recv(65536)
                 if not chunk:
+                    self.sock.close()
                     return True
         except (socket.timeout, TimeoutError):
             return False
         except ConnectionResetError:
+            self.sock.close()
             return True
 
     def close(self):
