@@ -168,6 +168,10 @@ on_closed (MlStream *stream, const GError *error, gpointer user_data)
     {
       g_autoptr(GError) lost = NULL;
 
+      /* A failed handshake is the reason, whatever the engine makes of
+       * the lost connection (RFC 3207 4.1: no going on in the clear). */
+      if (error != NULL && error->domain == ML_TLS_ERROR)
+        session_report (s, error);
       /* Whatever the engine had not finished is not done: a server drops
        * its open transaction (RFC 5321 3.8, RFC 1939 6), a client marks
        * its work as failed. */
@@ -329,7 +333,7 @@ on_tls_handshake (MlTlsStream *tls, const GError *error, gpointer user_data)
       /* The stream closes itself; on_closed reports the error and tells
        * the engine the connection is lost (RFC 3207 4.1: no going on in
        * the clear). */
-      tls_note (s, failure_key (s, error), text, error->message);
+      tls_note (s, failure_key (s, error), text, NULL);
       return;
     }
   if (s->is_client)

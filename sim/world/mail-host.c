@@ -19,13 +19,18 @@ struct _MlMailHost
   MlMailQueue   *queue;
   GArray        *relay_clients;  /* guint32 */
   MlSmtpServerConfig submission_config;
+  MlSmtpServerConfig submissions_config;  /* 465, implicit TLS */
   MlSmtpServerConfig relay_config;
+  MlHostSecurity     security;
+  MlSaslLookupFunc   lookup;
+  gpointer           lookup_data;
 };
 
 /* What a listener's policy callbacks need: which port they serve. */
 typedef struct {
   MlMailHost *mh;
   gboolean    submission;
+  gboolean    implicit;
 } Service;
 
 static const char *
@@ -214,11 +219,22 @@ policy_new_id (MlSmtpServer *server, gpointer user_data)
   return ml_mail_queue_dup_next_id (svc->mh->queue);
 }
 
+/* AUTH (RFC 4954): the lesson's accounts, through the world. */
+static gboolean
+policy_lookup_secret (const char *authcid, MlSaslSecret *secret_out, gpointer user_data)
+{
+  Service *svc = user_data;
+
+  return svc->mh->lookup != NULL
+         && svc->mh->lookup (authcid, secret_out, svc->mh->lookup_data);
+}
+
 static const MlSmtpServerPolicy mail_host_policy = {
   .check_sender = policy_check_sender,
   .check_recipient = policy_check_recipient,
   .accept_message = policy_accept_message,
   .new_id = policy_new_id,
+  .lookup_secret = policy_lookup_secret,
 };
 
 static void
@@ -232,7 +248,8 @@ on_accept (MlHost *host, MlStream *stream, gpointer user_data)
 
   ml_smtp_server_session_start (mh->network, stream, mh->name,
                                 peer ? ml_host_get_name (peer) : addr, addr,
-                                svc->submission ? &mh->submission_config : &mh->relay_config,
+                                svc->implicit ? &mh->submissions_config
+                                : svc->submission ? &mh->submission_config : &mh->relay_config,
                                 &mail_host_policy, svc);
 }
 
@@ -388,6 +405,9 @@ on_candidate_address (MlDnsResolver *resolver, const MlDnsResult *result, gpoint
 
   ml_smtp_client_config_init (&config);
   config.helo_name = d->mh->name;
+  /* RFC 3207 4.1 and RFC 7435: between MTAs, TLS when the next hop
+   * offers it, the clear otherwise (Postfix's "may" level). */
+  config.tls = ML_SMTP_CLIENT_TLS_OPPORTUNISTIC;
   client = ml_smtp_client_new (&config);
   rcpts = g_ptr_array_copy (d->rcpts, NULL, NULL);
   g_ptr_array_add (rcpts, NULL);
@@ -628,12 +648,25 @@ finish_attempt (MlMailHost *mh, MlQueueEntry *entry)
 /* ---- life cycle ---- */
 
 static void
-server_config_for (MlMailHost *mh, MlSmtpServerConfig *config)
+server_config_for (MlMailHost *mh, MlSmtpServerConfig *config, guint16 port,
+                   guint64 nonce_seed)
 {
+  const MlHostSecurity *sec = &mh->security;
+
   ml_smtp_server_config_init (config);
   config->hostname = mh->name;
   /* Postfix's default message_size_limit, announced in EHLO (RFC 1870). */
   config->max_message_size = 10240000;
+  config->sasl_nonce_seed = nonce_seed;
+  if (port == ML_PORT_SUBMISSIONS)
+    config->tls = ML_SMTP_TLS_IMPLICIT;
+  else if (sec->starttls)
+    config->tls = ML_SMTP_TLS_STARTTLS;
+  if (port == ML_PORT_SMTP)
+    return;
+  config->auth_mechanisms = sec->sasl_mechanisms;
+  config->auth_plaintext_needs_tls = !sec->plaintext_auth;
+  config->require_auth = sec->require_auth;
 }
 
 MlMailHost *
@@ -652,8 +685,15 @@ ml_mail_host_new (const MlMailHostConfig *config)
   mh->store = config->store;
   mh->queue = ml_mail_queue_new (g_str_hash (mh->name));
   mh->relay_clients = g_array_new (FALSE, FALSE, sizeof (guint32));
-  server_config_for (mh, &mh->submission_config);
-  server_config_for (mh, &mh->relay_config);
+  if (config->security != NULL)
+    mh->security = *config->security;
+  else
+    ml_host_security_from_lesson (&mh->security, NULL);
+  mh->lookup = config->lookup;
+  mh->lookup_data = config->lookup_data;
+  server_config_for (mh, &mh->submission_config, ML_PORT_SUBMISSION, config->nonce_seed);
+  server_config_for (mh, &mh->submissions_config, ML_PORT_SUBMISSIONS, config->nonce_seed);
+  server_config_for (mh, &mh->relay_config, ML_PORT_SMTP, config->nonce_seed);
 
   if (mh->roles & ML_ROLE_MSA)
     {
@@ -661,6 +701,16 @@ ml_mail_host_new (const MlMailHostConfig *config)
       svc->mh = mh;
       svc->submission = TRUE;
       if (!ml_host_tcp_listen (mh->host, ML_PORT_SUBMISSION, on_accept, svc, g_free, &error))
+        g_warning ("%s: %s", mh->name, error->message);
+      g_clear_error (&error);
+    }
+  if ((mh->roles & ML_ROLE_MSA) && mh->security.implicit_tls)
+    {
+      Service *svc = g_new0 (Service, 1);
+      svc->mh = mh;
+      svc->submission = TRUE;
+      svc->implicit = TRUE;
+      if (!ml_host_tcp_listen (mh->host, ML_PORT_SUBMISSIONS, on_accept, svc, g_free, &error))
         g_warning ("%s: %s", mh->name, error->message);
       g_clear_error (&error);
     }

@@ -16,6 +16,7 @@
 #include "net/dns-resolver.h"
 #include "mail/mail-store.h"
 #include "mail/mail-queue.h"
+#include "world/host-security.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,14 @@ typedef struct {
   const char * const *domains;
   const char    *relay_to;   /* host name or NULL */
   MlMailStore   *store;      /* borrowed; MDA only */
+  /* TLS and AUTH (copied; NULL: no TLS, no AUTH). STARTTLS on 25 and
+   * 587, 465 with implicit TLS for an MSA (RFC 8314 3.3), AUTH on 587
+   * and 465 only: MTAs do not log in to each other. */
+  const MlHostSecurity *security;
+  /* Whose passwords AUTH checks (sasl.h), with @lookup_data. */
+  MlSaslLookupFunc lookup;
+  gpointer       lookup_data;
+  guint64        nonce_seed;  /* SCRAM server nonces */
 } MlMailHostConfig;
 
 MlMailHost  *ml_mail_host_new              (const MlMailHostConfig *config);

@@ -234,6 +234,37 @@ shares_domain (const MlLessonHost *a, const MlLessonHost *b)
   return FALSE;
 }
 
+/* The servers' view of the lesson's accounts (sasl.h): the password,
+ * and SCRAM keys salted from the run's seed and the account, so a trace
+ * repeats run after run (RFC 5802 5.1 wants a salt per user). */
+static gboolean
+world_lookup_secret (const char *authcid, MlSaslSecret *secret_out, gpointer user_data)
+{
+  MlWorld *self = user_data;
+
+  for (guint i = 0; i < self->lesson->accounts->len; i++)
+    {
+      const MlLessonAccount *a = self->lesson->accounts->pdata[i];
+      g_autoptr(GChecksum) sum = NULL;
+      g_autofree char *lower = NULL;
+      guint32 seed_le = GUINT32_TO_LE (self->seed);
+      guint8 digest[32];
+      gsize len = sizeof digest;
+
+      if (g_ascii_strcasecmp (a->address, authcid) != 0 || a->password == NULL)
+        continue;
+      lower = g_ascii_strdown (a->address, -1);
+      sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_checksum_update (sum, (const guchar *) &seed_le, sizeof seed_le);
+      g_checksum_update (sum, (const guchar *) lower, -1);
+      g_checksum_get_digest (sum, digest, &len);
+      ml_sasl_secret_init_from_password (secret_out, a->password, digest,
+                                         ML_SASL_SCRAM_ITERATIONS);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 build_mail_hosts (MlWorld *self, GError **error)
 {
@@ -253,6 +284,10 @@ build_mail_hosts (MlWorld *self, GError **error)
       config.resolver = g_hash_table_lookup (self->resolvers, h->name);
       config.domains = (const char * const *) h->domains;
       config.relay_to = h->relay_to;
+      config.security = &security;
+      config.lookup = world_lookup_secret;
+      config.lookup_data = self;
+      config.nonce_seed = ((guint64) self->seed << 32) | (i + 1);
       if ((h->roles & ML_ROLE_MDA) && h->domains && h->domains[0])
         config.store = ml_world_get_store (self, h->domains[0]);
       if (config.resolver == NULL)
@@ -426,10 +461,68 @@ on_submission_done (MlSmtpClient *client, const GError *error, gpointer user_dat
 
   if (error != NULL && (result == NULL || result->data_code == 0))
     text = g_strdup_printf ("submission to %s failed: %s", job->msa, error->message);
+  else if (result != NULL && result->data_code == 0 && result->n_recipients > 0
+           && result->recipients[0].local && result->recipients[0].text != NULL)
+    /* The client stopped by itself (TLS required and not offered, AUTH
+     * refused): the message never left. */
+    text = g_strdup_printf ("submission to %s stopped: %s", job->msa,
+                            result->recipients[0].text);
   else
     text = g_strdup_printf ("submission to %s finished", job->msa);
   ml_network_note (job->world->network, ml_host_get_name (job->host), "mua.submitted", text, NULL);
   send_job_free (job);
+}
+
+static const char *
+lesson_password (MlWorld *self, const char *address)
+{
+  for (guint i = 0; i < self->lesson->accounts->len; i++)
+    {
+      const MlLessonAccount *a = self->lesson->accounts->pdata[i];
+      if (g_ascii_strcasecmp (a->address, address) == 0)
+        return a->password;
+    }
+  return NULL;
+}
+
+/* A send step's tls, auth and password keys as the submission client's
+ * settings (lesson.h). The user is the sender's address. */
+static void
+submission_security (MlWorld *self, const char *msa, const MlLessonStep *step,
+                     MlSmtpClientConfig *config)
+{
+  MlHostSecurity server;
+
+  ml_host_security_from_lesson (&server, ml_lesson_find_host (self->lesson, msa));
+  switch (step->tls)
+    {
+    case ML_LESSON_TLS_NONE:     config->tls = ML_SMTP_CLIENT_TLS_NONE; break;
+    case ML_LESSON_TLS_REQUIRED: config->tls = ML_SMTP_CLIENT_TLS_REQUIRED; break;
+    case ML_LESSON_TLS_IMPLICIT: config->tls = ML_SMTP_CLIENT_TLS_IMPLICIT; break;
+    case ML_LESSON_TLS_OPPORTUNISTIC:
+    default:                     config->tls = ML_SMTP_CLIENT_TLS_OPPORTUNISTIC; break;
+    }
+  switch (step->auth)
+    {
+    case ML_LESSON_AUTH_NONE:          config->auth = ML_SMTP_CLIENT_AUTH_NONE; break;
+    case ML_LESSON_AUTH_PLAIN:         config->auth = ML_SMTP_CLIENT_AUTH_PLAIN; break;
+    case ML_LESSON_AUTH_LOGIN:         config->auth = ML_SMTP_CLIENT_AUTH_LOGIN; break;
+    case ML_LESSON_AUTH_SCRAM_SHA_256: config->auth = ML_SMTP_CLIENT_AUTH_SCRAM_SHA_256; break;
+    case ML_LESSON_AUTH_DEFAULT:
+    default:
+      /* lesson.h: AUTH PLAIN when the server offers AUTH. */
+      config->auth = server.sasl_mechanisms == 0 ? ML_SMTP_CLIENT_AUTH_NONE
+                     : (server.sasl_mechanisms & (1u << ML_SASL_PLAIN)) ? ML_SMTP_CLIENT_AUTH_PLAIN
+                     : ML_SMTP_CLIENT_AUTH_BEST;
+      break;
+    }
+  config->user = step->from;
+  config->password = step->password ? step->password : lesson_password (self, step->from);
+  /* A client that does not insist on TLS does not insist on protecting
+   * the password either: that is the lax client of lesson 10. */
+  config->allow_plaintext_auth = step->tls == ML_LESSON_TLS_OPPORTUNISTIC
+                                 || step->tls == ML_LESSON_TLS_NONE;
+  config->sasl_nonce_seed = ((guint64) self->seed << 32) | (self->message_seq + 1);
 }
 
 static void
@@ -440,6 +533,7 @@ on_msa_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer use
   const MlLessonStep *step = job->step;
   MlSmtpClientConfig config;
   MlSmtpClient *client;
+  MlEngineSession *session;
   guint32 ip = 0;
   const char *host_name = ml_host_get_name (job->host);
 
@@ -454,6 +548,7 @@ on_msa_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer use
 
   ml_smtp_client_config_init (&config);
   config.helo_name = host_name;
+  submission_security (self, job->msa, step, &config);
   client = ml_smtp_client_new (&config);
   for (guint n = 0; n < MAX (step->count, 1); n++)
     {
@@ -473,8 +568,12 @@ on_msa_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer use
       message = ml_message_compose (&spec);
       ml_smtp_client_add_message (client, step->from, (const char * const *) step->to, message);
     }
-  ml_smtp_client_session_start (self->network, job->host, ip, ML_PORT_SUBMISSION,
-                                client, on_submission_done, job);
+  session = ml_smtp_client_session_start (self->network, job->host, ip,
+                                          step->tls == ML_LESSON_TLS_IMPLICIT
+                                          ? ML_PORT_SUBMISSIONS : ML_PORT_SUBMISSION,
+                                          client, on_submission_done, job);
+  if (step->tls == ML_LESSON_TLS_IMPLICIT)
+    ml_engine_session_start_tls (session);
 }
 
 static void
