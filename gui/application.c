@@ -26,6 +26,7 @@ static const GOptionEntry options[] = {
   { "height", 0, 0, G_OPTION_ARG_INT, NULL, "Window height for --screenshot (800)", "H" },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Dark style for --screenshot", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: ladder, topology, mailboxes or compare", "VIEW" },
+  { "lesson-panel", 0, 0, G_OPTION_ARG_NONE, NULL, "With --screenshot: show the lesson panel (narrative, questions, score)", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Show the version", NULL },
   { NULL }
 };
@@ -97,6 +98,7 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
       g_variant_dict_lookup (dict, "width", "i", &shot.width);
       g_variant_dict_lookup (dict, "height", "i", &shot.height);
       shot.dark = g_variant_dict_contains (dict, "dark");
+      shot.panel = g_variant_dict_contains (dict, "lesson-panel");
       shot.packets = g_variant_dict_contains (dict, "packets");
       shot.step = step > 0 ? (guint64) step : 1;
       shot.file = file;

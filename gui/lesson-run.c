@@ -1,18 +1,21 @@
 #define G_LOG_DOMAIN "ml-lesson-run"
 
 #include "lesson-run.h"
-#include "world/world.h"
+#include "lesson/lesson-runner.h"
 
 typedef struct {
-  MlLesson *lesson;
-  MlTrace  *trace;
+  MlLesson       *lesson;
+  MlTrace        *trace;
+  MlLessonRunner *runner;
 } RunResult;
 
 static void
 run_result_free (RunResult *result)
 {
-  g_clear_pointer (&result->lesson, ml_lesson_free);
+  /* The runner borrows the lesson: it goes first. */
+  g_clear_object (&result->runner);
   g_clear_object (&result->trace);
+  g_clear_pointer (&result->lesson, ml_lesson_free);
   g_free (result);
 }
 
@@ -26,9 +29,10 @@ run_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 {
   const char *path = task_data;
   g_autoptr(MlLesson) lesson = NULL;
-  g_autoptr(MlTrace) trace = NULL;
+  MlLessonRunner *runner;
   g_autoptr(GError) error = NULL;
   RunResult *result;
+  gboolean ok;
 
   lesson = ml_lesson_load_file (path, &error);
   if (lesson == NULL)
@@ -39,24 +43,23 @@ run_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  trace = ml_trace_new ();
+  /* The runner plays the same world with the lesson's seed, and keeps
+   * what the lesson panel grades answers and checks with. */
+  runner = ml_lesson_runner_new (lesson, lesson->seed);
   G_LOCK (world_lock);
-  {
-    g_autoptr(MlWorld) world = ml_world_new (lesson, lesson->seed, trace, &error);
-
-    if (world)
-      ml_world_run (world);
-  }
+  ok = ml_lesson_runner_run (runner, &error);
   G_UNLOCK (world_lock);
-  if (error)
+  if (!ok)
     {
+      g_clear_object (&runner);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   result = g_new0 (RunResult, 1);
+  result->trace = g_object_ref (ml_lesson_runner_get_trace (runner));
+  result->runner = runner;
   result->lesson = g_steal_pointer (&lesson);
-  result->trace = g_steal_pointer (&trace);
   g_task_return_pointer (task, result, (GDestroyNotify) run_result_free);
 }
 
@@ -77,7 +80,10 @@ ml_lesson_run_async (const char          *path,
 }
 
 MlTrace *
-ml_lesson_run_finish (GAsyncResult *result, MlLesson **lesson_out, GError **error)
+ml_lesson_run_finish (GAsyncResult    *result,
+                      MlLesson       **lesson_out,
+                      MlLessonRunner **runner_out,
+                      GError         **error)
 {
   RunResult *run;
   MlTrace *trace;
@@ -89,6 +95,9 @@ ml_lesson_run_finish (GAsyncResult *result, MlLesson **lesson_out, GError **erro
   if (run == NULL)
     return NULL;
   trace = g_steal_pointer (&run->trace);
+  if (runner_out)
+    *runner_out = g_steal_pointer (&run->runner);
+  g_clear_object (&run->runner);
   if (lesson_out)
     *lesson_out = g_steal_pointer (&run->lesson);
   run_result_free (run);

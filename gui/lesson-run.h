@@ -10,18 +10,22 @@
 #include <gio/gio.h>
 #include "lesson/lesson.h"
 #include "trace/trace.h"
+#include "lesson/lesson-runner.h"
 
 G_BEGIN_DECLS
 
-/* Runs the lesson in @path with its own seed. */
+/* Runs the lesson in @path with its own seed, through an MlLessonRunner. */
 void     ml_lesson_run_async  (const char          *path,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data);
-/* The finished trace (transfer full) and, in @lesson_out, the lesson it
- * came from (transfer full), or NULL with @error set. */
-MlTrace *ml_lesson_run_finish (GAsyncResult  *result,
-                               MlLesson     **lesson_out,
-                               GError       **error);
+/* The finished trace (transfer full), in @lesson_out the lesson it came
+ * from (transfer full) and in @runner_out the runner that played it
+ * (transfer full; it borrows the lesson, so drop it first), or NULL with
+ * @error set. Either out argument may be NULL. */
+MlTrace *ml_lesson_run_finish (GAsyncResult    *result,
+                               MlLesson       **lesson_out,
+                               MlLessonRunner **runner_out,
+                               GError         **error);
 
 G_END_DECLS

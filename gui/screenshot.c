@@ -228,6 +228,7 @@ on_lesson_loaded (Shot *shot)
       shot_finish (shot, 1);
       return;
     }
+  ml_window_set_lesson_panel_visible (shot->window, shot->options.panel);
   shot->frames = 0;
   shot->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (shot->window), on_tick, shot, NULL);
   gtk_widget_queue_draw (GTK_WIDGET (shot->window));

@@ -18,6 +18,8 @@ typedef struct {
   int      height;
   gboolean dark;
   char    *view;      /* "ladder" (NULL), "topology", "mailboxes", "compare" */
+  gboolean panel;     /* show the lesson panel (hidden otherwise, so the
+                         picture shows the view at the window's width) */
 } MlScreenshotOptions;
 
 /* Called once with the exit status (0 on success; a message went to

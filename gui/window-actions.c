@@ -208,6 +208,14 @@ start_export (MlWindow *self, ExportKind kind)
 }
 
 static void
+win_toggle_lesson (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->lesson_flap, !adw_flap_get_reveal_flap (self->lesson_flap));
+}
+
+static void
 win_export_capture (GtkWidget *widget, const char *action, GVariant *param)
 {
   start_export (ML_WINDOW (widget), EXPORT_CAPTURE);
@@ -270,6 +278,7 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export-ladder", NULL, win_export_ladder);
   gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, win_export_transcript);
   gtk_widget_class_install_action (widget_class, "win.export-capture", NULL, win_export_capture);
+  gtk_widget_class_install_action (widget_class, "win.toggle-lesson", NULL, win_toggle_lesson);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-capture", NULL);
@@ -280,6 +289,7 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, GDK_CONTROL_MASK, "win.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "player.toggle-mode", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-lesson", NULL);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "mailbox-view.h"
 #include "compare-chart.h"
 #include "topology-view.h"
+#include "lesson-panel.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,8 @@ struct _MlWindow
   MlMailboxView        *mailbox_view;
   MlCompareChart       *compare_chart;
   MlTopologyView       *topology;
+  AdwFlap              *lesson_flap;
+  MlLessonPanel        *lesson_panel;
 
   MlPlayer             *player;
   MlLesson             *lesson;

@@ -159,10 +159,11 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(MlTrace) trace = NULL;
   MlLesson *lesson = NULL;
+  g_autoptr(MlLessonRunner) runner = NULL;
   g_autoptr(GStrvBuilder) hosts = NULL;
   g_auto(GStrv) names = NULL;
 
-  trace = ml_lesson_run_finish (result, &lesson, &error);
+  trace = ml_lesson_run_finish (result, &lesson, &runner, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->loading);
@@ -176,6 +177,9 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  /* The panel's old runner borrows the old lesson: replace it first. */
+  ml_lesson_panel_set_runner (self->lesson_panel, runner);
+  adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
   g_clear_pointer (&self->lesson, ml_lesson_free);
   g_clear_pointer (&self->capture_path, g_free);
   self->lesson = lesson;
@@ -248,6 +252,8 @@ on_capture_open (GObject *source, GAsyncResult *result, gpointer user_data)
       toast (self, message);
     }
 
+  ml_lesson_panel_set_runner (self->lesson_panel, NULL);
+  adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
   g_clear_pointer (&self->lesson, ml_lesson_free);
   g_free (self->capture_path);
   self->capture_path = g_steal_pointer (&self->pending_capture);
@@ -386,6 +392,7 @@ ml_window_class_init (MlWindowClass *klass)
   g_type_ensure (ML_TYPE_MAILBOX_VIEW);
   g_type_ensure (ML_TYPE_COMPARE_CHART);
   g_type_ensure (ML_TYPE_TOPOLOGY_VIEW);
+  g_type_ensure (ML_TYPE_LESSON_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/maillab/Maillab/window.ui");
   gtk_widget_class_bind_template_child (widget_class, MlWindow, toasts);
@@ -411,6 +418,8 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, mailbox_view);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, compare_chart);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, topology);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_flap);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_panel);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -427,6 +436,7 @@ ml_window_init (MlWindow *self)
   ml_mailbox_view_set_player (self->mailbox_view, self->player);
   ml_compare_chart_set_player (self->compare_chart, self->player);
   ml_topology_view_set_player (self->topology, self->player);
+  ml_lesson_panel_set_player (self->lesson_panel, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
@@ -525,6 +535,27 @@ ml_window_get_view (MlWindow *self)
 {
   g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
   return adw_view_stack_get_visible_child_name (self->views);
+}
+
+void
+ml_window_set_lesson_panel_visible (MlWindow *self, gboolean visible)
+{
+  g_return_if_fail (ML_IS_WINDOW (self));
+  adw_flap_set_reveal_flap (self->lesson_flap, visible);
+}
+
+gboolean
+ml_window_get_lesson_panel_visible (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
+  return adw_flap_get_reveal_flap (self->lesson_flap);
+}
+
+MlLessonPanel *
+ml_window_get_lesson_panel (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
+  return self->lesson_panel;
 }
 
 GtkWidget *

@@ -10,6 +10,7 @@
 #include "packet-view.h"
 #include "note-view.h"
 #include "lesson-list.h"
+#include "lesson-panel.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,10 @@ MlLadderView   *ml_window_get_ladder        (MlWindow *self);   /* borrowed */
 MlPacketView   *ml_window_get_packet_view   (MlWindow *self);   /* borrowed */
 MlNoteView     *ml_window_get_note_view     (MlWindow *self);   /* borrowed */
 MlLessonList   *ml_window_get_lesson_list   (MlWindow *self);   /* borrowed */
+MlLessonPanel  *ml_window_get_lesson_panel  (MlWindow *self);   /* borrowed */
+/* The lesson panel beside the views (F9); shown when a lesson opens. */
+void            ml_window_set_lesson_panel_visible (MlWindow *self, gboolean visible);
+gboolean        ml_window_get_lesson_panel_visible (MlWindow *self);
 /* The big view above the detail panes: "ladder", "topology", "mailboxes"
  * or "compare". FALSE for a name there is no view of. */
 gboolean        ml_window_set_view          (MlWindow *self, const char *name);
