@@ -56,6 +56,19 @@ ml_capture_reader_read_file (MlCaptureReader *self, const char *path,
       struct pcap_pkthdr *hdr;
       const u_char *data;
 
+      if (count % PROGRESS_EVERY_PACKETS == 0)
+        {
+          if (progress && count > 0)
+            {
+              long pos = ftell (pcap_file (pcap));
+              progress (pos > 0 ? (guint64) pos : 0, total, user_data);
+            }
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            {
+              ok = FALSE;
+              break;
+            }
+        }
       rc = pcap_next_ex (pcap, &hdr, &data);
       if (rc == PCAP_ERROR_BREAK)
         break;   /* the end of the file */
@@ -77,19 +90,6 @@ ml_capture_reader_read_file (MlCaptureReader *self, const char *path,
       ml_capture_reader_add_packet (self,
                                     (guint64) hdr->ts.tv_sec * G_USEC_PER_SEC + (guint64) hdr->ts.tv_usec,
                                     link_type, data, hdr->caplen, hdr->len);
-      if (count % PROGRESS_EVERY_PACKETS == 0)
-        {
-          if (progress)
-            {
-              long pos = ftell (pcap_file (pcap));
-              progress (pos > 0 ? (guint64) pos : 0, total, user_data);
-            }
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            {
-              ok = FALSE;
-              break;
-            }
-        }
     }
   pcap_close (pcap);
   ml_capture_reader_finish (self);

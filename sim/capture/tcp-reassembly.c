@@ -19,6 +19,8 @@ struct _MlTcpReassembly {
   guint64              next_off;   /* every offset before it delivered or a gap */
   gboolean             fin_known;
   guint64              fin_off;    /* the stream ends here */
+  gboolean             acked_known;
+  guint64              acked_off;  /* the peer has received everything before it */
   GQueue               pending;    /* Segment*, sorted by off, disjoint */
   guint64              pending_bytes;
   guint64              delivered;
@@ -130,6 +132,23 @@ enforce_limits (MlTcpReassembly *self)
     }
 }
 
+/* A hole the peer acknowledged, with data after it already held: those
+ * bytes were sent and received but never captured. A hole at the tail is
+ * left open, because the capture may show the segment late (reordered);
+ * the next segment after it, or the end, settles it. */
+static void
+settle_acked_hole (MlTcpReassembly *self)
+{
+  Segment *s;
+
+  while (self->acked_known && (s = g_queue_peek_head (&self->pending)) != NULL
+         && s->off > self->next_off && s->off <= self->acked_off)
+    {
+      report_gap (self, s->off);
+      drain (self);
+    }
+}
+
 MlTcpSegmentResult
 ml_tcp_reassembly_add (MlTcpReassembly *self, guint32 seq, const guint8 *data,
                        gsize len, gboolean fin)
@@ -205,6 +224,7 @@ ml_tcp_reassembly_add (MlTcpReassembly *self, guint32 seq, const guint8 *data,
     result = ML_TCP_SEGMENT_OVERLAP;
 
   drain (self);
+  settle_acked_hole (self);
   enforce_limits (self);
   return result;
 }
@@ -248,7 +268,6 @@ void
 ml_tcp_reassembly_ack (MlTcpReassembly *self, guint32 ack)
 {
   gint64 upto;
-  Segment *first;
 
   if (!self->started)
     return;
@@ -258,11 +277,12 @@ ml_tcp_reassembly_ack (MlTcpReassembly *self, guint32 ack)
     upto = (gint64) self->fin_off;
   if (upto <= (gint64) self->next_off)
     return;
-  first = g_queue_peek_head (&self->pending);
-  if (first && first->off < (guint64) upto)
-    upto = (gint64) first->off;
-  report_gap (self, (guint64) upto);
-  drain (self);
+  if (!self->acked_known || (guint64) upto > self->acked_off)
+    {
+      self->acked_known = TRUE;
+      self->acked_off = (guint64) upto;
+    }
+  settle_acked_hole (self);
 }
 
 void

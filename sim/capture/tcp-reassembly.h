@@ -12,9 +12,11 @@
  *     ML_TCP_REASSEMBLY_MAX_PENDING bytes in ML_TCP_REASSEMBLY_MAX_SEGMENTS
  *     segments;
  *   - a hole that will never be filled — the peer acknowledged bytes the
- *     capture never saw, the pending limit was reached, or the capture
- *     ended — is reported as a gap of so many bytes, then delivery goes on
- *     after it. Never papered over: the dissector is told.
+ *     capture never saw and data after them is already held, the pending
+ *     limit was reached, or the capture ended — is reported as a gap of so
+ *     many bytes, then delivery goes on after it. Never papered over: the
+ *     dissector is told. (An acknowledged hole at the very end is left
+ *     open a while: the capture may show that segment late.)
  *   - no SYN seen (the capture started mid-conversation): the first segment
  *     with data sets the start of the stream.
  *
@@ -68,7 +70,7 @@ MlTcpSegmentResult ml_tcp_reassembly_add      (MlTcpReassembly *self, guint32 se
 MlTcpSegmentResult ml_tcp_reassembly_classify (MlTcpReassembly *self, guint32 seq,
                                                gsize len);
 /* The other direction acknowledged up to @ack: bytes before it that the
- * capture never held are a gap now, not later. */
+ * capture never held are a gap as soon as data after them is held. */
 void               ml_tcp_reassembly_ack      (MlTcpReassembly *self, guint32 ack);
 /* The capture or the flow ended: whatever is held is delivered, holes
  * before it (and before a seen FIN) reported as gaps. */

@@ -116,6 +116,21 @@ test_gap_by_ack (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->out->str, ==, "one [gap 10]three");
 }
 
+/* An acknowledged hole at the tail may be a segment the capture shows
+ * late: it is not a gap until data after it comes. */
+static void
+test_ack_before_data (Fixture *f, gconstpointer data)
+{
+  ml_tcp_reassembly_syn (f->rs, 1000);
+  ml_tcp_reassembly_ack (f->rs, 1006);
+  g_assert_cmpuint (f->gaps, ==, 0);
+  add (f, 1001, "late!");
+  g_assert_cmpstr (f->out->str, ==, "late!");
+  ml_tcp_reassembly_ack (f->rs, 1010);
+  add (f, 1010, "after");
+  g_assert_cmpstr (f->out->str, ==, "late![gap 4]after");
+}
+
 static void
 test_gap_at_flush (Fixture *f, gconstpointer data)
 {
@@ -198,6 +213,7 @@ main (int argc, char **argv)
   ADD ("overlap-first-wins", test_overlap_first_wins);
   ADD ("gap-by-ack", test_gap_by_ack);
   ADD ("gap-at-flush", test_gap_at_flush);
+  ADD ("ack-before-data", test_ack_before_data);
   ADD ("midstream", test_midstream);
   ADD ("wraparound", test_wraparound);
   ADD ("pending-limit", test_pending_limit);
