@@ -24,6 +24,7 @@
 #define CARD_PAD      12.0
 #define CARD_RADIUS   12.0
 #define CARD_GAP      14.0
+#define LABEL_OFFSET  24.0
 
 typedef struct {
   double            x, y;
@@ -480,7 +481,20 @@ draw_links (MlTopologyView *self, cairo_t *cr)
         text = g_strdup_printf ("%s%" G_GUINT64_FORMAT " ms", l->up ? "" : "down · ", l->latency_us / 1000);
       else
         text = g_strdup_printf ("%s%.3g ms", l->up ? "" : "down · ", l->latency_us / 1000.0);
-      draw_label_pill (self, cr, text, ax + (bx - ax) * 0.5, ay + (by - ay) * 0.5);
+      /* Beside the line, not on it, so no dot passing by hides it: on
+       * the side of the normal that points up (right for a vertical). */
+      {
+        double dx = bx - ax, dy = by - ay, len = MAX (hypot (dx, dy), 1.0);
+        double nx = -dy / len, ny = dx / len;
+
+        if (ny > 0 || (fabs (ny) < 1e-6 && nx < 0))
+          {
+            nx = -nx;
+            ny = -ny;
+          }
+        draw_label_pill (self, cr, text, ax + dx * 0.5 + nx * LABEL_OFFSET,
+                         ay + dy * 0.5 + ny * LABEL_OFFSET);
+      }
     }
 }
 

@@ -1,6 +1,7 @@
 /* Every lesson, every view: played forward to the end and back to the
  * start with a frame drawn between steps (G_DEBUG=fatal-warnings makes any
  * GTK warning fail the test). */
+#include <string.h>
 #include <adwaita.h>
 #include "gui.h"
 #include "window.h"
@@ -10,7 +11,7 @@
 /* Every step is drawn in-process (a snapshot of the whole window, as an
  * export or a screenshot takes it); every this many steps a real frame
  * (layout, then paint) runs too, which is slow on a loaded machine. */
-#define ML_TEST_FRAME_EVERY 7
+#define ML_TEST_FRAME_EVERY 10
 
 typedef struct {
   MlWindow *window;
@@ -180,10 +181,30 @@ skip_no_display (void)
   g_test_skip ("no display: run the GUI tests under xvfb-run (script/test does)");
 }
 
+/* Every lesson file in the lessons folder, in name order (transfer full). */
+static GPtrArray *
+list_lessons (void)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = g_dir_open (ml_lessons_dir_get (), 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".yaml"))
+      g_ptr_array_add (names, g_strndup (name, strlen (name) - strlen (".yaml")));
+  return names;
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
 int
 main (int argc, char **argv)
 {
-  static const char * const lessons[] = { "01", "02", "03", "04", "05", "06" };
+  g_autoptr(GPtrArray) lessons = NULL;
 
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
@@ -193,11 +214,14 @@ main (int argc, char **argv)
     }
   adw_init ();
   ml_gui_init ();
-  for (guint i = 0; i < G_N_ELEMENTS (lessons); i++)
+  lessons = list_lessons ();
+  g_ptr_array_sort (lessons, compare_names);
+  g_assert_cmpuint (lessons->len, >=, 6);
+  for (guint i = 0; i < lessons->len; i++)
     {
-      g_autofree char *path = g_strdup_printf ("/gui/views/lesson-%s/every-view", lessons[i]);
+      g_autofree char *path = g_strdup_printf ("/gui/views/%s/every-view", (char *) lessons->pdata[i]);
 
-      g_test_add (path, Fixture, lessons[i], fixture_set_up, test_play_every_view, fixture_tear_down);
+      g_test_add (path, Fixture, lessons->pdata[i], fixture_set_up, test_play_every_view, fixture_tear_down);
     }
   return g_test_run ();
 }
