@@ -4,6 +4,17 @@
 
 #include <string.h>
 
+/* What a peer sent may be any bytes; a trace event holds UTF-8. */
+static char *
+dup_valid (const char *s)
+{
+  if (s == NULL)
+    return NULL;
+  if (g_utf8_validate (s, -1, NULL))
+    return g_strdup (s);
+  return g_utf8_make_valid (s, -1);
+}
+
 static MlTraceEvent *
 new_event (MlCaptureEmitter *em, MlTraceKind kind, MlDirection direction)
 {
@@ -38,12 +49,12 @@ emit_dialogue (MlCaptureEmitter *em, MlDirection direction, const char *text,
   if (!em->emit)
     return;
   e = new_event (em, ML_TRACE_DIALOGUE, direction);
-  e->text = g_strdup (text);
-  e->verb = g_strdup (verb);
-  e->args = g_strdup (args);
+  e->text = dup_valid (text);
+  e->verb = dup_valid (verb);
+  e->args = dup_valid (args);
   e->code = code;
   e->explain_key = g_strdup (explain_key);
-  e->detail = g_strdup (detail);
+  e->detail = dup_valid (detail);
   append (em, e);
 }
 
@@ -88,8 +99,8 @@ ml_capture_emit_note (MlCaptureEmitter *em, MlDirection direction,
     return;
   e = new_event (em, ML_TRACE_NOTE, direction);
   e->explain_key = g_strdup (explain_key);
-  e->text = g_strdup (text);
-  e->detail = g_strdup (detail);
+  e->text = dup_valid (text);
+  e->detail = dup_valid (detail);
   append (em, e);
 }
 

@@ -347,8 +347,9 @@ static void
 handle_tagged (ImapDissector *self, MlImapResponse *r)
 {
   g_autofree char *verb = NULL;
+  g_autofree char *tag = NULL;
 
-  g_hash_table_steal_extended (self->pending, r->tag, NULL, (gpointer *) &verb);
+  g_hash_table_steal_extended (self->pending, r->tag, (gpointer *) &tag, (gpointer *) &verb);
   if (verb == NULL)
     return;
   if (self->sasl_tag && strcmp (r->tag, self->sasl_tag) == 0)
