@@ -171,28 +171,118 @@ is_final_reply (const MlTraceEvent *e)
   return !g_str_has_prefix (e->text, "* ") && !g_str_has_prefix (e->text, "+");
 }
 
-/* Walks [start, end) and calls @func on each reply with the verb last sent
- * on its connection (NULL before any command: a greeting). */
+/* What a connection has sent and not yet had answered: clients pipeline
+ * (RFC 2920, RFC 2449 PIPELINING, RFC 3501 5.5), so replies are matched
+ * to commands in order, IMAP's by tag. */
+typedef struct {
+  GQueue pending;   /* PendingCommand*, oldest first */
+  char  *last;      /* the verb last answered: a reply after the message
+                       data still belongs to DATA */
+} Conversation;
+
+typedef struct {
+  char *verb;
+  char *tag;
+} PendingCommand;
+
+static void
+pending_free (gpointer data)
+{
+  PendingCommand *pc = data;
+
+  g_free (pc->verb);
+  g_free (pc->tag);
+  g_free (pc);
+}
+
+static void
+conversation_free (gpointer data)
+{
+  Conversation *c = data;
+
+  g_queue_clear_full (&c->pending, pending_free);
+  g_free (c->last);
+  g_free (c);
+}
+
+/* A reply that does not end its command: SMTP 3xx (RFC 5321 4.2.1), a
+ * SASL challenge "+ " (RFC 1939 is silent, RFC 5034 4; RFC 3501 7.5), and
+ * IMAP's untagged data before the tagged status (RFC 3501 2.2.2). */
+static gboolean
+is_intermediate (const MlTraceEvent *e)
+{
+  if (e->code >= 300 && e->code < 400)
+    return TRUE;
+  if (e->text == NULL)
+    return FALSE;
+  if (e->protocol == ML_PROTO_IMAP)
+    return g_str_has_prefix (e->text, "*") || g_str_has_prefix (e->text, "+");
+  return e->protocol == ML_PROTO_POP3 && g_str_has_prefix (e->text, "+ ");
+}
+
+/* The verb @reply answers, or NULL (a greeting); updates @c. Borrowed
+ * from @c. */
+static const char *
+answer_verb (Conversation *c, const MlTraceEvent *reply)
+{
+  PendingCommand *pc = NULL;
+
+  if (g_queue_is_empty (&c->pending))
+    return c->last;
+  if (is_intermediate (reply))
+    return ((PendingCommand *) g_queue_peek_head (&c->pending))->verb;
+  if (reply->protocol == ML_PROTO_IMAP && reply->text != NULL)
+    {
+      g_autofree char *tag = g_strndup (reply->text, strcspn (reply->text, " "));
+
+      for (GList *l = c->pending.head; l != NULL && pc == NULL; l = l->next)
+        if (g_strcmp0 (((PendingCommand *) l->data)->tag, tag) == 0)
+          pc = l->data;
+      if (pc != NULL)
+        g_queue_remove (&c->pending, pc);
+    }
+  if (pc == NULL)
+    pc = g_queue_pop_head (&c->pending);
+  g_free (c->last);
+  c->last = g_steal_pointer (&pc->verb);
+  pending_free (pc);
+  return c->last;
+}
+
+/* Walks [start, end) and calls @func on each reply with the verb it
+ * answers (NULL before any command: a greeting). */
 typedef gboolean (*ReplyFunc) (const MlTraceEvent *reply, const char *verb, gpointer data);
 
 static void
 for_each_reply (MlLessonRunner *self, guint64 start, guint64 end, ReplyFunc func,
                 gpointer data)
 {
-  g_autoptr(GHashTable) last_verb = g_hash_table_new_full (g_direct_hash, g_direct_equal,
-                                                           NULL, g_free);
+  g_autoptr(GHashTable) conversations = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                                               NULL, conversation_free);
 
   for (guint64 i = start; i < end; i++)
     {
       const MlTraceEvent *e = event_at (self, i);
+      Conversation *c;
 
-      if (e == NULL)
+      if (e == NULL || (!is_command (e) && !is_reply (e)))
         continue;
+      c = g_hash_table_lookup (conversations, GUINT_TO_POINTER (e->conn_id));
+      if (c == NULL)
+        {
+          c = g_new0 (Conversation, 1);
+          g_hash_table_insert (conversations, GUINT_TO_POINTER (e->conn_id), c);
+        }
       if (is_command (e))
-        g_hash_table_insert (last_verb, GUINT_TO_POINTER (e->conn_id),
-                             g_ascii_strup (e->verb, -1));
-      else if (is_reply (e) &&
-               func (e, g_hash_table_lookup (last_verb, GUINT_TO_POINTER (e->conn_id)), data))
+        {
+          PendingCommand *pc = g_new0 (PendingCommand, 1);
+
+          pc->verb = g_ascii_strup (e->verb, -1);
+          if (e->protocol == ML_PROTO_IMAP && e->text != NULL)
+            pc->tag = g_strndup (e->text, strcspn (e->text, " "));
+          g_queue_push_tail (&c->pending, pc);
+        }
+      else if (func (e, answer_verb (c, e), data))
         return;
     }
 }
