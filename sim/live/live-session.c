@@ -114,6 +114,8 @@ session_free (MlLiveSession *self)
   g_clear_handle_id (&self->pump_id, g_source_remove);
   g_clear_handle_id (&self->delay_id, g_source_remove);
   g_clear_handle_id (&self->grace_id, g_source_remove);
+  if (ML_IS_SOCKET_STREAM (self->base))
+    ml_socket_stream_set_drained_func (ML_SOCKET_STREAM (self->base), NULL, NULL);
   ml_stream_set_callbacks (self->stream, NULL, NULL, NULL, NULL);
   g_object_unref (self->stream);
   g_object_unref (self->base);
@@ -242,6 +244,10 @@ ml_live_session_pump (MlLiveSession *self)
 
   if (self->delay_id != 0)
     return;   /* held back: on_delay_over pumps */
+  if (ML_IS_SOCKET_STREAM (self->base)
+      && ml_socket_stream_get_pending (ML_SOCKET_STREAM (self->base)) > ML_SOCKET_STREAM_HIGH_WATER)
+    return;   /* the client is not reading: leave the output with the engine
+                 (IMAP stops at ML_IMAP_MAX_OUTPUT_BACKLOG); on_drained pumps */
   while (self->ops->engine.next_event (self->engine, &ev))
     {
       record (self, &ev);
@@ -323,6 +329,12 @@ on_closed (MlStream *stream, const GError *error, gpointer user_data)
   session_free (self);
 }
 
+static void
+on_drained (MlSocketStream *stream, gpointer user_data)
+{
+  ml_live_session_schedule_pump (user_data);
+}
+
 static gboolean
 on_timeout (gpointer data)
 {
@@ -367,6 +379,8 @@ ml_live_session_new (MlStream *stream, gpointer engine, const MlLiveEngineOps *o
   self->timeout_ms = timeout_ms;
   self->last_input_us = g_get_monotonic_time ();
   ml_stream_set_callbacks (stream, NULL, on_data, on_closed, self);
+  if (ML_IS_SOCKET_STREAM (stream))
+    ml_socket_stream_set_drained_func (ML_SOCKET_STREAM (stream), on_drained, self);
   if (timeout_ms > 0)
     self->timeout_id = g_timeout_add (timeout_ms, on_timeout, self);
   if (ops->engine.set_now)

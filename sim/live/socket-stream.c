@@ -27,6 +27,9 @@ struct _MlSocketStream
   gboolean           released;
   guint              linger_id;
   guint              linger_ms;
+  gboolean           above_high_water;
+  MlSocketStreamDrainedFunc drained;
+  gpointer           drained_data;
   char              *peer_address;
   guint16            peer_port;
   guint16            local_port;
@@ -125,6 +128,12 @@ on_write_done (GObject *source, GAsyncResult *result, gpointer data)
   if (!self->reading && self->pending < ML_SOCKET_STREAM_LOW_WATER)
     start_read (self);
   kick_write (self);
+  if (self->above_high_water && self->pending < ML_SOCKET_STREAM_LOW_WATER)
+    {
+      self->above_high_water = FALSE;
+      if (self->drained != NULL && !self->released)
+        self->drained (self, self->drained_data);
+    }
 }
 
 static void
@@ -203,6 +212,8 @@ ml_socket_stream_write (MlStream *stream, const guint8 *data, gsize len)
     return;
   g_queue_push_tail (&self->queue, g_bytes_new (data, len));
   self->pending += len;
+  if (self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+    self->above_high_water = TRUE;
   kick_write (self);
 }
 
@@ -327,6 +338,15 @@ ml_socket_stream_get_pending (MlSocketStream *self)
 {
   g_return_val_if_fail (ML_IS_SOCKET_STREAM (self), 0);
   return self->pending;
+}
+
+void
+ml_socket_stream_set_drained_func (MlSocketStream *self, MlSocketStreamDrainedFunc func,
+                                   gpointer user_data)
+{
+  g_return_if_fail (ML_IS_SOCKET_STREAM (self));
+  self->drained = func;
+  self->drained_data = user_data;
 }
 
 void

@@ -48,6 +48,13 @@ gsize           ml_socket_stream_get_pending      (MlSocketStream *self);
 /* How long to wait for the peer's FIN after ours (default
  * ML_SOCKET_STREAM_LINGER_MS); a stopping server waits less. */
 void            ml_socket_stream_set_linger       (MlSocketStream *self, guint ms);
+/* Called (from the main loop) when the output waiting to be written falls
+ * below ML_SOCKET_STREAM_LOW_WATER after it was above the high-water mark:
+ * an owner that stopped producing output can go on. */
+typedef void (*MlSocketStreamDrainedFunc) (MlSocketStream *stream, gpointer user_data);
+void            ml_socket_stream_set_drained_func (MlSocketStream           *self,
+                                                   MlSocketStreamDrainedFunc func,
+                                                   gpointer                  user_data);
 /* Drops the connection now: queued output is discarded, the closed callback
  * runs with G_IO_ERROR_CANCELLED (a shutdown that cannot wait). */
 void            ml_socket_stream_abort            (MlSocketStream *self);

@@ -13,6 +13,8 @@ usage: check-load.py MAILLAB_CLI
 3. An idle SMTP client is timed out (421 4.4.2) while a busy one goes on.
 4. Four clients deliver in parallel; kill -9 in the middle: every message
    that got its 250 is on disk.
+5. A client pipelining 100 MB of FETCH answers without reading them: the
+   server's memory stays bounded, and everything arrives once it reads.
 """
 import os
 import resource
@@ -168,6 +170,40 @@ def check_kill9_under_load(cli):
         srv.cleanup()
 
 
+def check_backpressure(cli):
+    """A client that pipelines a hundred FETCHes of a 1 MB message and reads
+    nothing: the server's memory stays bounded (the socket stops taking the
+    engine's output, the engine stops at its backlog), then every answer
+    arrives once the client reads."""
+    with LiveServer(cli) as srv:
+        s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30)
+        s.sendmail("big@remote.test", ["alice@example.org"],
+                   b"Subject: big\r\n\r\n" + (b"z" * 998 + b"\r\n") * 1000)
+        s.quit()
+        r = Raw(srv.port("imap"), timeout=60)
+        r.line()
+        r.send(b"a LOGIN alice@example.org alice-secret\r\nb SELECT INBOX\r\n")
+        r.until(lambda l: l.startswith("b "))
+        rss_before = server_rss_kib(srv)
+        n = 100
+        r.send(b"".join(b"f%d FETCH 1 BODY.PEEK[]\r\n" % i for i in range(n)))
+        time.sleep(2)
+        rss_peak = server_rss_kib(srv)
+        check(rss_peak - rss_before < 40 * 1024,
+              f"{n} MB asked for, not read: the server grew by {rss_peak - rss_before} KiB (< 40 MiB)")
+        done = 0
+        while done < n:
+            line = r.line()
+            if line is None:
+                break
+            if line.startswith("f") and " OK " in line:
+                done += 1
+        check(done == n, f"all {n} FETCH answers arrive once the client reads: {done}")
+        print(f"  backpressure: server RSS {rss_before} KiB before, {rss_peak} KiB with "
+              f"{n} MB of answers pending", flush=True)
+        r.close()
+
+
 def main():
     with LiveServer(CLI) as srv:
         check_many(srv)
@@ -175,6 +211,7 @@ def main():
     check_limits(CLI)
     check_timeout(CLI)
     check_kill9_under_load(CLI)
+    check_backpressure(CLI)
     finish("check-load")
 
 
