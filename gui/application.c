@@ -25,7 +25,7 @@ static const GOptionEntry options[] = {
   { "width", 0, 0, G_OPTION_ARG_INT, NULL, "Window width for --screenshot (1280)", "W" },
   { "height", 0, 0, G_OPTION_ARG_INT, NULL, "Window height for --screenshot (800)", "H" },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Dark style for --screenshot", NULL },
-  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: ladder, topology, mailboxes or compare", "VIEW" },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: ladder, topology, mailboxes, compare or console", "VIEW" },
   { "lesson-panel", 0, 0, G_OPTION_ARG_NONE, NULL, "With --screenshot: show the lesson panel (narrative, questions, score)", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Show the version", NULL },
   { NULL }

@@ -7,6 +7,7 @@
 #include "compare-chart.h"
 #include "topology-view.h"
 #include "lesson-panel.h"
+#include "console-view.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,7 @@ struct _MlWindow
   MlTopologyView       *topology;
   AdwFlap              *lesson_flap;
   MlLessonPanel        *lesson_panel;
+  MlConsoleView        *console;
 
   MlPlayer             *player;
   MlLesson             *lesson;

@@ -179,6 +179,7 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
 
   /* The panel's old runner borrows the old lesson: replace it first. */
   ml_lesson_panel_set_runner (self->lesson_panel, runner);
+  ml_console_view_set_lesson (self->console, lesson);
   adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
   g_clear_pointer (&self->lesson, ml_lesson_free);
   g_clear_pointer (&self->capture_path, g_free);
@@ -253,6 +254,7 @@ on_capture_open (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   ml_lesson_panel_set_runner (self->lesson_panel, NULL);
+  ml_console_view_set_lesson (self->console, NULL);
   adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
   g_clear_pointer (&self->lesson, ml_lesson_free);
   g_free (self->capture_path);
@@ -393,6 +395,7 @@ ml_window_class_init (MlWindowClass *klass)
   g_type_ensure (ML_TYPE_COMPARE_CHART);
   g_type_ensure (ML_TYPE_TOPOLOGY_VIEW);
   g_type_ensure (ML_TYPE_LESSON_PANEL);
+  g_type_ensure (ML_TYPE_CONSOLE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/maillab/Maillab/window.ui");
   gtk_widget_class_bind_template_child (widget_class, MlWindow, toasts);
@@ -420,6 +423,7 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, topology);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_flap);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_panel);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, console);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -437,6 +441,7 @@ ml_window_init (MlWindow *self)
   ml_compare_chart_set_player (self->compare_chart, self->player);
   ml_topology_view_set_player (self->topology, self->player);
   ml_lesson_panel_set_player (self->lesson_panel, self->player);
+  ml_console_view_set_player (self->console, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);

@@ -42,8 +42,8 @@ MlLessonPanel  *ml_window_get_lesson_panel  (MlWindow *self);   /* borrowed */
 /* The lesson panel beside the views (F9); shown when a lesson opens. */
 void            ml_window_set_lesson_panel_visible (MlWindow *self, gboolean visible);
 gboolean        ml_window_get_lesson_panel_visible (MlWindow *self);
-/* The big view above the detail panes: "ladder", "topology", "mailboxes"
- * or "compare". FALSE for a name there is no view of. */
+/* The big view above the detail panes: "ladder", "topology", "mailboxes",
+ * "compare" or "console". FALSE for a name there is no view of. */
 gboolean        ml_window_set_view          (MlWindow *self, const char *name);
 const char     *ml_window_get_view          (MlWindow *self);
 GtkWidget      *ml_window_get_view_widget   (MlWindow *self, const char *name); /* borrowed */
