@@ -18,6 +18,7 @@ usage: check-imap.py MAILLAB_CLI
    another session keeps working.
 """
 import imaplib
+import mailbox
 import os
 import re
 import smtplib
@@ -76,6 +77,17 @@ def check_basics(srv):
     typ, data = im.status("Archive2/2024", "(MESSAGES)")
     check(b"MESSAGES 2" in data[0], f"STATUS after RENAME: 2 messages, got {data}")
     im.logout()
+
+    # Another Maildir reader (Python's mailbox module, as mutt would) sees
+    # the same folders and flags.
+    md = mailbox.Maildir(srv.maildir(ALICE), create=False)
+    folders = md.list_folders()
+    check("Archive2.2024" in folders and "Sent" in folders,
+          f"mailbox.Maildir lists the Maildir++ folders: {folders}")
+    flags = sorted(m.get_flags() for m in md)
+    check("FS" in flags, f"mailbox.Maildir reads the flags FS: {flags}")
+    sub = md.get_folder("Archive2.2024")
+    check(len(sub) == 2, f"mailbox.Maildir reads the folder's 2 messages: {len(sub)}")
 
 
 def check_two_sessions(srv):

@@ -17,11 +17,14 @@ usage: check-smtp.py MAILLAB_CLI
 5. A message over --max-message-size gets 552 (RFC 1870 6.2); one past the
    account's quota (--quota) gets 552 5.2.2 and leaves nothing on disk.
 6. kill -9 right after a 250: the message is on disk; SIGTERM exits 0.
+7. --trace writes the dialogue, both directions, with real timestamps.
 """
 import os
 import smtplib
 import ssl
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from live_server import LiveServer, Raw, check, finish  # noqa: E402
@@ -198,12 +201,38 @@ def check_kill9(cli):
         srv.cleanup()
 
 
+def check_trace(cli):
+    """--trace: the dialogue in both directions, real time, one conn_id."""
+    import json
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "trace.jsonl")
+        srv = LiveServer(cli, "--trace", path).start()
+        try:
+            t0 = time.time()
+            s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10)
+            s.noop()
+            s.quit()
+            check(srv.stop() == 0, "SIGTERM with --trace: exit 0")
+            with open(path, encoding="utf-8") as f:
+                events = [json.loads(line) for line in f if line.strip()]
+        finally:
+            srv.cleanup()
+    lines = [(e["direction"], e["text"]) for e in events if e["kind"] == "dialogue"]
+    check(("client-to-server", "noop") in [(d, t.lower()) for d, t in lines],
+          f"the trace has the client's NOOP: {lines}")
+    check(any(d == "server-to-client" and t.startswith("250 ") for d, t in lines),
+          "the trace has the server's 250")
+    check(len({e["conn_id"] for e in events}) == 1, "one conn_id for the session")
+    check(all(abs(e["time_us"] / 1e6 - t0) < 60 for e in events), "events carry the real time")
+
+
 def main():
     with LiveServer(CLI) as srv:
         check_delivery(srv)
         check_pipelining(srv)
         check_tls(srv)
         check_robustness(srv)
+    check_trace(CLI)
     check_limits(CLI)
     check_kill9(CLI)
     finish("check-smtp")
