@@ -1107,19 +1107,34 @@ ml_smtp_client_feed (MlSmtpClient *self, const guint8 *data, gsize len)
       return len;
     }
 
-  ml_smtp_reply_parser_push (self->parser, data, len);
-  while (!self->done && !_ml_smtp_client_security_is_pending (self->sec))
+  /* A line at a time, so that when a reply turns out to be STARTTLS's
+   * go-ahead, what came behind it in the same read is known and counted
+   * as discarded (RFC 3207 4.2), never parsed. */
+  for (gsize pos = 0; pos < len && !self->done; )
     {
-      g_autoptr(MlSmtpReply) reply = NULL;
-      g_autoptr(GError) error = NULL;
-      MlSmtpReplyStatus status = ml_smtp_reply_parser_next (self->parser, &reply, &error);
+      const guint8 *lf = memchr (data + pos, '\n', len - pos);
+      gsize n = lf != NULL ? (gsize) (lf - (data + pos)) + 1 : len - pos;
 
-      if (status == ML_SMTP_REPLY_NEED_MORE)
-        break;
-      if (status == ML_SMTP_REPLY_ERROR)
-        protocol_error (self, error->message);
-      else
-        handle_reply (self, reply);
+      ml_smtp_reply_parser_push (self->parser, data + pos, n);
+      pos += n;
+      while (!self->done && !_ml_smtp_client_security_is_pending (self->sec))
+        {
+          g_autoptr(MlSmtpReply) reply = NULL;
+          g_autoptr(GError) error = NULL;
+          MlSmtpReplyStatus status = ml_smtp_reply_parser_next (self->parser, &reply, &error);
+
+          if (status == ML_SMTP_REPLY_NEED_MORE)
+            break;
+          if (status == ML_SMTP_REPLY_ERROR)
+            protocol_error (self, error->message);
+          else
+            handle_reply (self, reply);
+        }
+      if (_ml_smtp_client_security_is_pending (self->sec))
+        {
+          _ml_smtp_client_security_discard (self->sec, len - pos);
+          break;
+        }
     }
   return len;
 }
