@@ -22,6 +22,10 @@ usage: check-tls.py MAILLAB_CLI LESSON --account USER:PASSWORD [--account ...]
    and each --expect-failure key is among the trace's notes.
 7. Two runs with the same seed give byte-identical pcap, pcapng and key
    log.
+8. With IP and TCP checksum checks on, tshark's expert info on the
+   decrypted pcapng has no error and no warning. (check-capture.py
+   compares reassembled streams with the dialogue, which ciphertext cannot
+   match, so TLS lessons are checked here instead.)
 
 Exits 77 (skip) when tshark is missing.
 """
@@ -56,6 +60,28 @@ def tshark(*args):
     if res.returncode != 0:
         fail(f"tshark {' '.join(args)} exited {res.returncode}: {res.stderr.strip()}")
     return res.stdout
+
+
+# Checksums checked; SMTP AUTH parameters decoded, as a student would turn
+# on to read them (otherwise tshark warns that it did not).
+EXPERT_OPTIONS = ["-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+                  "-o", "smtp.decryption:TRUE"]
+
+
+def check_expert(pcapng):
+    out = tshark(*EXPERT_OPTIONS, "-r", pcapng, "-q", "-z", "expert")
+    section = None
+    for line in out.splitlines():
+        low = line.strip().lower()
+        if not low or low.startswith("="):
+            continue
+        for name in ("errors", "warns", "notes", "chats", "comments"):
+            if low.startswith(name + " ("):
+                section = name
+                break
+        else:
+            if section in ("errors", "warns") and not low.startswith("frequency"):
+                fail(f"tshark expert {section}: {line.strip()}")
 
 
 def run_lesson(cli, lesson, outdir, tag):
@@ -229,6 +255,9 @@ def main():
         for key in args.expect_failure:
             if key not in keys:
                 fail(f"no {key} note in the trace")
+
+        # 8. Wireshark finds nothing wrong in what it decrypted.
+        check_expert(paths["pcapng"])
 
         # 7. Same seed, same bytes, TLS included.
         again, _ = run_lesson(args.cli, args.lesson, tmp, "b")
