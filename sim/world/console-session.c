@@ -6,6 +6,7 @@
 #include "world/session-record.h"
 #include "world/mail-host.h"
 #include "world/mailbox-services.h"
+#include "world/host-security.h"
 #include "proto/smtp-reply.h"
 #include "proto/pop3-parser.h"
 #include "proto/imap-response.h"
@@ -850,6 +851,10 @@ ml_console_session_open (MlNetwork *network, MlHost *client, guint32 server_ip, 
   self->awaiting = TRUE;
   self->session = ml_engine_session_connect (network, client, server_ip, port, self,
                                              &console_ops, on_session_done, NULL);
+  /* RFC 8314 3.3: these ports speak TLS from the first byte, so the
+   * console starts with the handshake, as `openssl s_client` does. */
+  if (port == ML_PORT_SUBMISSIONS || port == ML_PORT_IMAPS || port == ML_PORT_POP3S)
+    ml_engine_session_start_tls (self->session);
   return self;
 }
 

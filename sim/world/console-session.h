@@ -116,7 +116,10 @@ typedef void (*MlConsoleResponseFunc) (MlConsoleSession        *session,
                                        gpointer                 user_data);
 
 /* Connects from @client (a host of @network, borrowed) to @server_ip:@port
- * and expects @protocol's greeting. @func may be NULL; @destroy, if not
+ * and expects @protocol's greeting. On 465, 993 and 995 the session starts
+ * with a TLS handshake (RFC 8314 3.3), which needs the run's TLS context
+ * registered on @network (ml_engine_session_register_tls; a world does);
+ * elsewhere STARTTLS/STLS typed by the student upgrades it. @func may be NULL; @destroy, if not
  * NULL, frees @user_data when the session is closed. Returns the caller's
  * handle (transfer full: end it with ml_console_session_close()). The
  * connection is only attempted when the scheduler runs. */
