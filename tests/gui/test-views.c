@@ -139,7 +139,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
     ;
 }
 
-static const char * const views[] = { "ladder", "topology", "mailboxes", "compare" };
+static const char * const views[] = { "ladder", "topology", "mailboxes", "compare", "console" };
 
 static void
 test_play_every_view (Fixture *f, gconstpointer data)
