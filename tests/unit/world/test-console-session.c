@@ -471,6 +471,74 @@ test_lesson_step (void)
                                                   "bob@b.example"), "INBOX")), ==, 0);
 }
 
+/* STARTTLS, STLS and IMAP STARTTLS typed by hand upgrade the console's
+ * own connection, and 993 starts inside TLS: the lines after the go-ahead
+ * are still answered, now protected. */
+static const char tls_lesson[] =
+  "title: console tls\n"
+  "seed: 6\n"
+  "hosts:\n"
+  "  - { name: laptop, roles: [MUA], ip: 10.1.0.10 }\n"
+  "  - { name: ns.example, roles: [DNS], ip: 10.1.0.53 }\n"
+  "  - { name: rtr, roles: [router], ip: 10.0.0.1 }\n"
+  "  - { name: mail.b.example, roles: [MTA, MDA], ip: 10.2.0.25, domains: [b.example],\n"
+  "      starttls: true, implicit_tls: true }\n"
+  "links:\n"
+  "  - { between: [laptop, rtr], latency: 5ms }\n"
+  "  - { between: [ns.example, rtr], latency: 1ms }\n"
+  "  - { between: [mail.b.example, rtr], latency: 5ms }\n"
+  "accounts:\n"
+  "  - { address: bob@b.example, password: pw }\n"
+  "steps:\n"
+  "  - { action: console, host: laptop, server: mail.b.example, protocol: smtp,\n"
+  "      lines: [EHLO laptop.example, STARTTLS, EHLO laptop.example, QUIT] }\n"
+  "  - { action: console, host: laptop, server: mail.b.example, protocol: pop3,\n"
+  "      lines: [CAPA, STLS, CAPA, QUIT] }\n"
+  "  - { action: console, host: laptop, server: mail.b.example, protocol: imap,\n"
+  "      lines: [a1 STARTTLS, a2 CAPABILITY, a3 LOGOUT] }\n"
+  "  - { action: console, host: laptop, server: mail.b.example, protocol: imap, port: 993,\n"
+  "      lines: [a1 NOOP, a2 LOGOUT] }\n";
+
+static void
+test_lesson_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MlLesson) lesson = ml_lesson_load_data (tls_lesson, strlen (tls_lesson),
+                                                    "tls.yaml", &error);
+  g_autoptr(MlTrace) trace = NULL;
+  g_autoptr(MlWorld) world = NULL;
+  GString *answers = g_string_new (NULL);
+  g_autofree char *got = NULL;
+  guint handshakes = 0;
+
+  g_assert_no_error (error);
+  trace = ml_trace_new ();
+  world = ml_world_new (lesson, 6, trace, &error);
+  g_assert_no_error (error);
+  ml_world_run (world);
+
+  for (guint64 i = 0; i < ml_trace_get_length (trace); i++)
+    {
+      const MlTraceEvent *e = ml_trace_get_event (trace, i);
+
+      if (g_strcmp0 (e->explain_key, "tls.handshake.done") == 0)
+        handshakes++;
+      if (e->kind != ML_TRACE_DIALOGUE || g_str_equal (e->host, "laptop"))
+        continue;
+      if (e->protocol == ML_PROTO_SMTP)
+        g_string_append_printf (answers, "%u ", e->code);
+      else
+        g_string_append_printf (answers, "%.5s ", e->text);
+    }
+  got = g_string_free (answers, FALSE);
+  g_assert_cmpuint (handshakes, ==, 4);
+  g_assert_cmpstr (got, ==,
+                   "220 250 220 250 221 "                         /* SMTP */
+                   "+OK m +OK C +OK B +OK C +OK m "               /* POP3 */
+                   "* OK  a1 OK * CAP a2 OK * BYE a3 OK "         /* IMAP STARTTLS */
+                   "* OK  a1 OK * BYE a2 OK ");                   /* 993 */
+}
+
 /* ---- the syntax check ---- */
 
 typedef struct {
@@ -611,6 +679,7 @@ main (int argc, char **argv)
   g_test_add ("/console/connection/refused", Fixture, NULL, fixture_set_up, test_refused, fixture_tear_down);
   g_test_add ("/console/connection/bad-lines", Fixture, NULL, fixture_set_up, test_bad_lines, fixture_tear_down);
   g_test_add_func ("/console/lesson-step", test_lesson_step);
+  g_test_add_func ("/console/lesson-step/tls", test_lesson_tls);
   g_test_add_func ("/console/check/syntax", test_check_syntax);
   g_test_add_func ("/console/check/state", test_check_state);
   return g_test_run ();
