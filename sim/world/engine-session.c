@@ -26,6 +26,7 @@ struct _MlEngineSession
   gboolean           is_client;
   gboolean           implicit_tls;
   gboolean           under_tls;    /* stream is an MlTlsStream */
+  gboolean           handshaking;  /* events wait for the handshake's end */
   MlProtocol         protocol;     /* of the port, for the tls.* notes */
   /* Output held back after a failed login (take_delay_ms). */
   GByteArray        *held;
@@ -106,6 +107,10 @@ ml_engine_session_pump (MlEngineSession *s)
   MlEngineEvent ev = { 0 };
   g_autoptr(GBytes) out = NULL;
 
+  /* Implicit TLS: what the engine says first (a greeting) goes out after
+   * the handshake, so the trace shows it there, not before it. */
+  if (s->handshaking)
+    return;
   while (s->ops->next_event (s->engine, &ev))
     {
       gboolean start_tls = ev.kind == ML_ENGINE_EVENT_START_TLS;
@@ -323,6 +328,7 @@ on_tls_handshake (MlTlsStream *tls, const GError *error, gpointer user_data)
 {
   MlEngineSession *s = user_data;
 
+  s->handshaking = FALSE;
   if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (s->is_client
@@ -377,6 +383,7 @@ wrap_stream (MlEngineSession *s)
   g_object_unref (s->stream);
   s->stream = ML_STREAM (tls);
   s->under_tls = TRUE;
+  s->handshaking = s->implicit_tls;
   ml_stream_set_callbacks (s->stream, NULL, on_data, on_closed, s);
   ml_tls_stream_set_handshake_func (tls, on_tls_handshake, s);
   if (s->is_client)
