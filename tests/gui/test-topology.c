@@ -352,6 +352,46 @@ test_host_popover (Fixture *f, gconstpointer data)
   g_assert_cmpint (ml_topology_view_get_host_at (f->topology, 1, 1), ==, -1);
 }
 
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* While playing, the picture's clock runs on from the cursor's time
+ * towards the next step's, so dots move between steps; paused, it shows
+ * the cursor's time again. */
+static void
+test_play_animates (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint64 ahead = 0;
+  guint samples = 0;
+
+  g_assert_true (ml_player_go_to_step (f->player, 60));
+  ml_topology_view_settle (f->topology);
+  ml_player_set_speed (f->player, 0.01);
+  ml_player_set_playing (f->player, TRUE);
+  for (guint i = 0; i < 40 && ml_player_get_playing (f->player); i++)
+    {
+      const MlTraceEvent *e;
+
+      g_timeout_add (25, quit_loop, loop);
+      g_main_loop_run (loop);
+      e = ml_player_get_event (f->player);
+      if (ml_topology_view_get_time (f->topology) > e->time_us)
+        ahead = MAX (ahead, ml_topology_view_get_time (f->topology) - e->time_us);
+      samples++;
+    }
+  ml_player_set_playing (f->player, FALSE);
+  g_test_message ("%u samples, the picture ran up to %" G_GUINT64_FORMAT " µs ahead of the cursor",
+                  samples, ahead);
+  g_assert_cmpuint (ahead, >, 0);
+  /* Paused: the cursor's own time. */
+  g_assert_cmpuint (ml_topology_view_get_time (f->topology), ==, ml_player_get_event (f->player)->time_us);
+}
+
 /* The host state alone, on a trace with a queue and a session. */
 static void
 test_host_state (void)
@@ -412,5 +452,6 @@ main (int argc, char **argv)
   g_test_add ("/gui/topology/lesson-01/render", Fixture, "01", fixture_set_up, test_render, fixture_tear_down);
   g_test_add ("/gui/topology/lesson-01/in-flight", Fixture, "01", fixture_set_up, test_in_flight, fixture_tear_down);
   g_test_add ("/gui/topology/lesson-01/host-popover", Fixture, "01", fixture_set_up, test_host_popover, fixture_tear_down);
+  g_test_add ("/gui/topology/lesson-01/play-animates", Fixture, "01", fixture_set_up, test_play_animates, fixture_tear_down);
   return g_test_run ();
 }
