@@ -28,6 +28,7 @@ struct _MlLessonPanel
   GHashTable     *answers;      /* question id → Answer* */
   guint           step;         /* shown, from 1; 0 before the first */
   gboolean        at_end;       /* the checks are shown */
+  guint           predicts_open;/* predictions whose reply is still ahead */
   gboolean        built;
   char           *narrative;
   char           *score_text;
@@ -172,7 +173,7 @@ question_hint (const MlLessonQuestion *q)
 }
 
 static void
-add_question (MlLessonPanel *self, const MlLessonQuestion *q)
+add_question (MlLessonPanel *self, const MlLessonQuestion *q, gboolean revealed)
 {
   GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
@@ -193,7 +194,9 @@ add_question (MlLessonPanel *self, const MlLessonQuestion *q)
     gtk_widget_set_margin_bottom (inner, 12);
     gtk_box_append (GTK_BOX (card), inner);
     if (q->kind == ML_LESSON_QUESTION_PREDICT)
-      gtk_box_append (GTK_BOX (inner), markup_label ("Before the reply arrives:", "dim-label"));
+      gtk_box_append (GTK_BOX (inner),
+                      markup_label (revealed ? "The reply is on the ladder now: step back before it to predict it fairly."
+                                             : "Before the reply arrives:", "dim-label"));
     gtk_box_append (GTK_BOX (inner), ask);
 
     if (q->kind == ML_LESSON_QUESTION_CHOICE && q->choices)
@@ -347,7 +350,9 @@ rebuild (MlLessonPanel *self)
       const MlLessonItem *item = &g_array_index (self->items, MlLessonItem, i);
 
       if (item->kind == ML_LESSON_ITEM_QUESTION && item->step == self->step && item->question)
-        add_question (self, item->question);
+        add_question (self, item->question,
+                      item->question->kind == ML_LESSON_QUESTION_PREDICT
+                      && self->player && ml_player_get_position (self->player) >= item->trace_end);
     }
 
   if (self->at_end)
@@ -378,7 +383,7 @@ static void
 on_position_changed (MlLessonPanel *self)
 {
   guint64 position;
-  guint step;
+  guint step, predicts_open;
   gboolean at_end;
 
   if (self->player == NULL || ml_player_get_trace (self->player) == NULL)
@@ -386,12 +391,22 @@ on_position_changed (MlLessonPanel *self)
   position = ml_player_get_position (self->player);
   step = self->runner ? step_at (self, position) : 0;
   at_end = !ml_player_can_step_forward (self->player);
-  /* Rebuilt only when the step changes, so an answer being typed is not
-   * wiped by the cursor moving within its step. */
-  if (self->built && step == self->step && at_end == self->at_end)
+  predicts_open = 0;
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      const MlLessonItem *item = &g_array_index (self->items, MlLessonItem, i);
+
+      /* A prediction belongs before its reply (the runner's trace_end). */
+      predicts_open += item->kind == ML_LESSON_ITEM_QUESTION && item->step == step && item->question
+                       && item->question->kind == ML_LESSON_QUESTION_PREDICT && position < item->trace_end;
+    }
+  /* Rebuilt only when what is shown changes, so an answer being typed is
+   * not wiped by the cursor moving within its step. */
+  if (self->built && step == self->step && at_end == self->at_end && predicts_open == self->predicts_open)
     return;
   self->step = step;
   self->at_end = at_end;
+  self->predicts_open = predicts_open;
   self->built = TRUE;
   rebuild (self);
 }
