@@ -59,6 +59,21 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_hangup (gpointer user_data)
+{
+  ServeState *st = user_data;
+  g_autoptr(GError) error = NULL;
+  int n = ml_mail_server_reload_users (st->server, &error);
+
+  if (n < 0)
+    fprintf (stderr, "maillab-cli serve: users not reloaded: %s\n", error->message);
+  else
+    printf ("users reloaded: %d\n", n);
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 static guint
 seconds_to_ms (double seconds, guint fallback)
 {
@@ -124,7 +139,8 @@ ml_cli_serve (int argc, char **argv)
   g_option_context_set_summary (ctx,
     "Users come from DIR/users (maillab-cli user add). Mail for the local domains is\n"
     "delivered into DIR/mail/<user>/ (Maildir++); nothing is relayed out.\n"
-    "SIGTERM or SIGINT stops accepting, closes the sessions and exits 0.");
+    "SIGHUP reads the users file again. SIGTERM or SIGINT stops accepting, closes\n"
+    "the sessions and exits 0.");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       fprintf (stderr, "maillab-cli serve: %s\n", error->message);
@@ -209,6 +225,7 @@ ml_cli_serve (int argc, char **argv)
   st.server = server;
   g_unix_signal_add (SIGTERM, on_signal, &st);
   g_unix_signal_add (SIGINT, on_signal, &st);
+  g_unix_signal_add (SIGHUP, on_hangup, &st);
   g_main_loop_run (loop);
   g_clear_handle_id (&st.grace_id, g_source_remove);
 

@@ -90,7 +90,7 @@ ml_cli_user (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_summary (ctx,
     "The users file keeps SCRAM-SHA-256 keys (RFC 5803), never the password.\n"
-    "A running server reads it when it starts.");
+    "A running server reads it again on SIGHUP (kill -HUP PID).");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       fprintf (stderr, "maillab-cli user: %s\n", error->message);

@@ -44,6 +44,7 @@ struct _MlMailServer
   GHashTable       *sessions;      /* MlLiveSession* → SessionInfo* */
   GHashTable       *per_address;   /* char* → count */
   guint             next_conn_id;
+  gboolean          domains_given;
   gboolean          stopping;
   void            (*stopped) (gpointer user_data);
   gpointer          stopped_data;
@@ -171,15 +172,20 @@ is_local_domain (MlMailServer *self, const char *domain)
 static MlAccount *
 find_local_account (MlMailServer *self, const MlSmtpPath *path)
 {
-  g_autofree char *address = NULL;
+  g_autofree char *postmaster = NULL;
+  const char *address = path->mailbox;
 
   if (path->is_postmaster && path->domain == NULL && self->domains->len > 0)
     {
       /* RFC 5321 4.5.1: the bare <Postmaster> is this host's postmaster. */
-      address = g_strdup_printf ("postmaster@%s", (char *) self->domains->pdata[0]);
-      return ml_mail_store_find_account (self->store, address);
+      postmaster = g_strdup_printf ("postmaster@%s", (char *) self->domains->pdata[0]);
+      address = postmaster;
     }
-  return ml_mail_store_find_account (self->store, path->mailbox);
+  /* A user removed from the file (and reloaded) keeps the maildir but
+   * receives nothing more. */
+  if (!ml_users_contains (self->users, address))
+    return NULL;
+  return ml_mail_store_find_account (self->store, address);
 }
 
 static void
@@ -525,6 +531,54 @@ check_password (const char *address, const char *password, gpointer user_data)
   return ml_users_check_password (user_data, address, password);
 }
 
+/* Every user's maildir into the store (once each), and the users' domains
+ * as the local ones unless --domain named them. */
+static gboolean
+load_accounts (MlMailServer *self, GError **error)
+{
+  g_autoptr(GPtrArray) addresses = ml_users_list (self->users);
+
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const char *address = addresses->pdata[i];
+      MlAccount *account = ml_mail_store_find_account (self->store, address);
+
+      if (account == NULL)
+        {
+          account = ml_maildir_load_account (self->maildir, address, error);
+          if (account == NULL)
+            return FALSE;
+          if (self->config.quota != 0)
+            ml_account_set_quota (account, self->config.quota);
+        }
+      if (!self->domains_given)
+        {
+          g_autofree char *domain = g_ascii_strdown (strrchr (address, '@') + 1, -1);
+
+          if (!g_ptr_array_find_with_equal_func (self->domains, domain, g_str_equal, NULL))
+            g_ptr_array_add (self->domains, g_steal_pointer (&domain));
+        }
+    }
+  return TRUE;
+}
+
+int
+ml_mail_server_reload_users (MlMailServer *self, GError **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "users", NULL);
+  g_autoptr(MlUsers) fresh = ml_users_load (path, error);
+
+  if (fresh == NULL)
+    return -1;
+  /* In place: every engine holds self->users as its lookup data. */
+  ml_users_take_all (self->users, fresh);
+  if (!self->domains_given)
+    g_ptr_array_set_size (self->domains, 0);
+  if (!load_accounts (self, error))
+    return -1;
+  return ml_users_get_count (self->users);
+}
+
 MlMailServer *
 ml_mail_server_new (const MlMailServerConfig *config, MlTrace *trace, GError **error)
 {
@@ -532,7 +586,6 @@ ml_mail_server_new (const MlMailServerConfig *config, MlTrace *trace, GError **e
   g_autofree char *users_path = NULL;
   g_autofree char *mail_root = NULL;
   g_autofree char *tls_dir = NULL;
-  g_autoptr(GPtrArray) addresses = NULL;
   g_autoptr(GError) tls_error = NULL;
 
   g_return_val_if_fail (config != NULL && config->data_dir != NULL, NULL);
@@ -566,26 +619,11 @@ ml_mail_server_new (const MlMailServerConfig *config, MlTrace *trace, GError **e
   self->maildir = ml_maildir_new (mail_root, self->store, error);
   if (self->maildir == NULL)
     return NULL;
-  addresses = ml_users_list (self->users);
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      const char *address = addresses->pdata[i];
-      MlAccount *account = ml_maildir_load_account (self->maildir, address, error);
-
-      if (account == NULL)
-        return NULL;
-      if (config->quota != 0)
-        ml_account_set_quota (account, config->quota);
-      if (config->domains == NULL)
-        {
-          g_autofree char *domain = g_ascii_strdown (strrchr (address, '@') + 1, -1);
-
-          if (!g_ptr_array_find_with_equal_func (self->domains, domain, g_str_equal, NULL))
-            g_ptr_array_add (self->domains, g_steal_pointer (&domain));
-        }
-    }
-  for (guint i = 0; config->domains != NULL && config->domains[i] != NULL; i++)
+  self->domains_given = config->domains != NULL && config->domains[0] != NULL;
+  for (guint i = 0; self->domains_given && config->domains[i] != NULL; i++)
     g_ptr_array_add (self->domains, g_ascii_strdown (config->domains[i], -1));
+  if (!load_accounts (self, error))
+    return NULL;
 
   tls_dir = g_build_filename (self->data_dir, "tls", NULL);
   self->tls_ctx = ml_live_tls_context_new (tls_dir, self->hostname, config->cert_file,

@@ -90,6 +90,12 @@ const char   *ml_mail_server_get_ca_file  (MlMailServer *self);
 void          ml_mail_server_stop         (MlMailServer *self,
                                            void (*done) (gpointer user_data),
                                            gpointer user_data);
+/* Reads DATA/users again (SIGHUP): new users get their maildir loaded and
+ * can log in at once; a removed user can no longer log in, and keeps the
+ * mail on disk. The local domains follow the users unless --domain named
+ * them. Returns how many users there are now, or -1 with @error (the old
+ * list stays). */
+int           ml_mail_server_reload_users (MlMailServer *self, GError **error);
 /* Drops every connection still open (the grace period is over). */
 void          ml_mail_server_abort_sessions (MlMailServer *self);
 

@@ -161,6 +161,17 @@ ml_users_add (MlUsers *self, const char *address, const char *password, GError *
                                  ML_SASL_SCRAM_ITERATIONS, error);
 }
 
+void
+ml_users_take_all (MlUsers *self, MlUsers *other)
+{
+  GHashTable *emptied = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, user_free);
+
+  g_return_if_fail (self != NULL && other != NULL);
+  g_hash_table_unref (self->by_key);
+  self->by_key = other->by_key;
+  other->by_key = emptied;
+}
+
 gboolean
 ml_users_remove (MlUsers *self, const char *address, GError **error)
 {

@@ -72,6 +72,10 @@ gboolean    ml_users_check_password (MlUsers *self, const char *address,
 gboolean    ml_users_lookup         (const char   *authcid,
                                      MlSaslSecret *secret_out,
                                      gpointer      user_data);
+/* Replaces every user of @self with @other's, leaving @other empty: a
+ * running server reloads its file while engines keep @self as their
+ * lookup data. */
+void        ml_users_take_all       (MlUsers *self, MlUsers *other);
 /* One line of the file for @address (without newline), NULL if none. */
 char       *ml_users_dup_line       (MlUsers *self, const char *address);
 

@@ -14,11 +14,15 @@ usage: check-pop3.py MAILLAB_CLI
    through a raw exchange is offered in CAPA.
 5. A POP3 session locks the maildrop (RFC 1939 8): a second one gets
    -ERR [IN-USE].
+6. SIGHUP reads the users file again: a user added meanwhile logs in, a
+   removed one can neither log in nor receive mail.
 """
 import os
 import poplib
+import signal
 import smtplib
 import ssl
+import subprocess
 import sys
 import time
 
@@ -134,6 +138,41 @@ def check_tls(srv):
     p.quit()
 
 
+def check_reload(srv):
+    """SIGHUP reads the users file again (maillab-cli user add/del)."""
+    res = subprocess.run([CLI, "user", "add", "dave@example.org", "--data", srv.data,
+                          "--password-stdin"], input="dave-secret\n", capture_output=True, text=True)
+    check(res.returncode == 0, f"user add while the server runs: {res.stderr}")
+    srv.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=10)
+    p.user("dave@example.org")
+    p.pass_("dave-secret")
+    check(p.stat()[0] == 0, "after SIGHUP the new user logs in (empty maildrop)")
+    p.quit()
+    check(os.path.isdir(srv.maildir("dave@example.org", "new")), "and has a maildir")
+
+    res = subprocess.run([CLI, "user", "del", "dave@example.org", "--data", srv.data],
+                         capture_output=True, text=True)
+    check(res.returncode == 0, f"user del: {res.stderr}")
+    srv.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=10)
+    p.user("dave@example.org")
+    try:
+        p.pass_("dave-secret")
+        check(False, "a removed user cannot log in after SIGHUP")
+    except poplib.error_proto as e:
+        check(b"[AUTH]" in e.args[0], f"removed user: -ERR [AUTH], got {e}")
+    p.close()
+    s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10)
+    s.ehlo()
+    s.mail("x@remote.test")
+    code, _ = s.rcpt("dave@example.org")
+    check(code == 550, f"mail for a removed user: 550, got {code}")
+    s.quit()
+
+
 def main():
     srv = LiveServer(CLI).start()
     try:
@@ -141,6 +180,7 @@ def main():
         check_restart(srv)
         check_errors(srv)
         check_tls(srv)
+        check_reload(srv)
     finally:
         srv.cleanup()
     finish("check-pop3")

@@ -172,6 +172,25 @@ test_parse_errors (Fixture *f, gconstpointer data)
     }
 }
 
+/* A reload swaps the list in place: whoever holds the MlUsers (every
+ * engine's lookup data) sees the new users. */
+static void
+test_take_all (void)
+{
+  g_autoptr(MlUsers) users = ml_users_new ();
+  g_autoptr(MlUsers) fresh = ml_users_new ();
+  MlSaslSecret secret;
+
+  g_assert_true (ml_users_add (users, "old@example.org", "pw-old", NULL));
+  g_assert_true (ml_users_add (fresh, "new@example.org", "pw-new", NULL));
+  ml_users_take_all (users, fresh);
+  g_assert_cmpuint (ml_users_get_count (fresh), ==, 0);
+  g_assert_cmpuint (ml_users_get_count (users), ==, 1);
+  g_assert_false (ml_users_lookup ("old@example.org", &secret, users));
+  g_assert_true (ml_users_lookup ("new@example.org", &secret, users));
+  g_assert_true (ml_users_check_password (users, "new@example.org", "pw-new"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,6 +200,7 @@ main (int argc, char **argv)
   g_test_add ("/live/users/missing-file", Fixture, NULL, fixture_setup, test_missing_file, fixture_teardown);
   g_test_add_func ("/live/users/lookup", test_lookup);
   g_test_add_func ("/live/users/refusals", test_refusals);
+  g_test_add_func ("/live/users/take-all", test_take_all);
   g_test_add ("/live/users/parse-errors", Fixture, NULL, fixture_setup, test_parse_errors, fixture_teardown);
   return g_test_run ();
 }
