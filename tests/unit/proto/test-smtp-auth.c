@@ -481,6 +481,23 @@ test_auth_states (Fixture *f, gconstpointer data)
   assert_feed (f, "MAIL FROM:<alice@a.example> AUTH=<>\r\n", "250 2.1.0 Ok\r\n");
 }
 
+/* RFC 4954 3 (5): AUTH= lengthens MAIL by up to 500 characters. */
+static void
+test_auth_param_line_length (Fixture *f, gconstpointer data)
+{
+  g_autofree char *local = g_strnfill (60, 'a');
+  g_autofree char *xtext = g_strnfill (480, 'x');
+  g_autofree char *line = g_strdup_printf ("MAIL FROM:<%s@a.example> SIZE=100 AUTH=%s\r\n", local, xtext);
+  g_autofree char *too_long = g_strdup_printf ("MAIL FROM:<%s@a.example> AUTH=%s%s\r\n", local, xtext, xtext);
+
+  start (f);
+  go_tls (f);
+  g_assert_cmpuint (strlen (line), >, 512);
+  assert_feed (f, line, "250 2.1.0 Ok\r\n");
+  assert_feed (f, "RSET\r\n", "250 2.0.0 Ok\r\n");
+  assert_feed (f, too_long, "500 5.5.2 Error: line too long\r\n");
+}
+
 static void
 test_auth_required (Fixture *f, gconstpointer data)
 {
@@ -773,7 +790,8 @@ typedef struct {
   GPtrArray    *server_events;
   GPtrArray    *envelopes;
   GPtrArray    *messages;
-  gsize         chunk;          /* 0: whole */
+  gsize         chunk;          /* 0: whole; G_MAXSIZE: random pieces */
+  GRand        *rand;
   GString      *wire_clear;     /* what an eavesdropper reads */
   gboolean      tls_on;
 } Pair;
@@ -819,7 +837,11 @@ deliver (Pair *p, GBytes *bytes, gboolean to_server)
     g_string_append_len (p->wire_clear, (const char *) data, (gssize) len);
   for (gsize off = 0; off < len; off += step)
     {
-      gsize n = MIN (step, len - off);
+      gsize n;
+
+      if (p->chunk == G_MAXSIZE)
+        step = (gsize) g_rand_int_range (p->rand, 1, 40);
+      n = MIN (step, len - off);
 
       if (to_server)
         ml_smtp_server_feed (p->server, data + off, n);
@@ -870,6 +892,7 @@ pair_init (Pair *p, MlSmtpServerConfig *sc, MlSmtpClientConfig *cc, gsize chunk)
 
   memset (p, 0, sizeof *p);
   p->chunk = chunk;
+  p->rand = g_rand_new_with_seed (2026);
   p->client_events = g_ptr_array_new_with_free_func (free_event);
   p->server_events = g_ptr_array_new_with_free_func (free_event);
   p->envelopes = g_ptr_array_new_with_free_func (g_free);
@@ -891,6 +914,7 @@ pair_clear (Pair *p)
   g_ptr_array_unref (p->envelopes);
   g_ptr_array_unref (p->messages);
   g_string_free (p->wire_clear, TRUE);
+  g_rand_free (p->rand);
 }
 
 static void
@@ -1096,6 +1120,7 @@ main (int argc, char **argv)
   ADD ("auth/failure-delay", test_auth_failure_delay);
   ADD ("auth/states", test_auth_states);
   ADD ("auth/required", test_auth_required);
+  ADD ("auth/param-line-length", test_auth_param_line_length);
   ADD ("auth/scram", test_auth_scram);
   ADD ("auth/scram-wrong-password", test_auth_scram_wrong_password);
 #undef ADD
@@ -1110,6 +1135,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/smtp-auth/pair/starttls-auth-bytewise", GSIZE_TO_POINTER (1),
                         test_pair_starttls_auth);
   g_test_add_data_func ("/smtp-auth/pair/starttls-auth-7-byte-pieces", GSIZE_TO_POINTER (7),
+                        test_pair_starttls_auth);
+  g_test_add_data_func ("/smtp-auth/pair/starttls-auth-random-pieces", GSIZE_TO_POINTER (G_MAXSIZE),
                         test_pair_starttls_auth);
   g_test_add_func ("/smtp-auth/pair/scram-in-clear", test_pair_scram_in_clear);
   g_test_add_func ("/smtp-auth/pair/plain-in-clear-leaks", test_pair_plain_in_clear_leaks);
