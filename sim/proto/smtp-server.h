@@ -41,8 +41,9 @@
  * line, pipelined in the same packet or fed before tls_started(), is
  * discarded (RFC 3207 4.2 and the STARTTLS command injection bug class,
  * CVE-2011-0411), with a TRANSACTION event smtp.starttls.discarded. After
- * tls_started() the session is as before EHLO (RFC 3207 4.2: everything
- * learnt from the client is forgotten). If the handshake fails, the owner
+ * tls_started() (which queues a TRANSACTION event smtp.tls.established and
+ * no bytes) the session is as before EHLO (RFC 3207 4.2: everything learnt
+ * from the client is forgotten, the client speaks first with EHLO). If the handshake fails, the owner
  * closes the connection (RFC 3207 4.1). ML_SMTP_TLS_IMPLICIT (RFC 8314
  * 3.3): the owner runs the handshake before start(); the session is
  * protected from the first byte and STARTTLS is not offered.
