@@ -12,6 +12,11 @@ static const struct {
   const char *summary;
 } commands[] = {
   { "run", ml_cli_run, "Run a lesson headless and print its transcript" },
+  { "inspect", ml_cli_inspect, "Print the mail dialogues in a pcap or pcapng file" },
+  { "capture", ml_cli_capture, "Capture live with libpcap and print the mail dialogues" },
+  { "serve", ml_cli_serve, "Serve SMTP, POP3 and IMAP to real clients on loopback" },
+  { "user", ml_cli_user, "Add, list or remove the users of maillab-cli serve" },
+  { "lesson", ml_cli_lesson, "List lessons, work through one graded (run), or validate one (check)" },
 };
 
 static void
