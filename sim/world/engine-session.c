@@ -28,9 +28,10 @@ struct _MlEngineSession
   gboolean           under_tls;    /* stream is an MlTlsStream */
   gboolean           handshaking;  /* events wait for the handshake's end */
   MlProtocol         protocol;     /* of the port, for the tls.* notes */
-  /* Output held back after a failed login (take_delay_ms). */
-  GByteArray        *held;
+  /* After a failed login (take_delay_ms) the engine's events and output
+   * wait until this event runs, so trace and wire agree on the time. */
   guint64            hold_event;   /* 0: not holding */
+  gboolean           delay_served; /* the next pump does not ask again */
 };
 
 /* network → its world's MlTlsContext. Worlds may run in several threads
@@ -69,7 +70,6 @@ session_free (MlEngineSession *s)
     ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->pump_event);
   if (s->hold_event != 0)
     ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->hold_event);
-  g_clear_pointer (&s->held, g_byte_array_unref);
   ml_stream_set_callbacks (s->stream, NULL, NULL, NULL, NULL);
   g_object_unref (s->stream);
   s->ops->free (s->engine);
@@ -93,11 +93,11 @@ static void
 hold_over (gpointer data)
 {
   MlEngineSession *s = data;
-  g_autoptr(GByteArray) held = g_steal_pointer (&s->held);
 
   s->hold_event = 0;
-  if (held->len > 0 && !ml_stream_is_closed (s->stream))
-    ml_stream_write (s->stream, held->data, held->len);
+  /* An engine may keep reporting the delay until its output is taken
+   * (smtp-server.h): it has been served. */
+  s->delay_served = TRUE;
   ml_engine_session_pump (s);
 }
 
@@ -109,8 +109,22 @@ ml_engine_session_pump (MlEngineSession *s)
 
   /* Implicit TLS: what the engine says first (a greeting) goes out after
    * the handshake, so the trace shows it there, not before it. */
-  if (s->handshaking)
+  if (s->handshaking || s->hold_event != 0)
     return;
+  /* Asked before anything is taken: an engine may forget the delay once
+   * its output is (smtp-server.h). */
+  if (!s->delay_served && s->ops->take_delay_ms != NULL)
+    {
+      guint delay_ms = s->ops->take_delay_ms (s->engine);
+
+      if (delay_ms > 0)
+        {
+          s->hold_event = ml_scheduler_schedule (ml_network_get_scheduler (s->network),
+                                                 (guint64) delay_ms * 1000, hold_over, s, NULL);
+          return;
+        }
+    }
+  s->delay_served = FALSE;
   while (s->ops->next_event (s->engine, &ev))
     {
       gboolean start_tls = ev.kind == ML_ENGINE_EVENT_START_TLS;
@@ -120,31 +134,12 @@ ml_engine_session_pump (MlEngineSession *s)
       if (start_tls)
         begin_tls (s);
     }
-  /* Before take_output: an engine may forget the delay once its output
-   * is taken (smtp-server.h). */
-  if (s->hold_event == 0 && s->ops->take_delay_ms != NULL)
-    {
-      guint delay_ms = s->ops->take_delay_ms (s->engine);
-
-      if (delay_ms > 0)
-        {
-          s->held = g_byte_array_new ();
-          s->hold_event = ml_scheduler_schedule (ml_network_get_scheduler (s->network),
-                                                 (guint64) delay_ms * 1000, hold_over, s, NULL);
-        }
-    }
   out = s->ops->take_output (s->engine);
-  if (s->hold_event != 0)
-    {
-      /* Everything after the failure waits its turn, in order. */
-      if (out != NULL)
-        g_byte_array_append (s->held, g_bytes_get_data (out, NULL), (guint) g_bytes_get_size (out));
-    }
-  else if (out != NULL && !ml_stream_is_closed (s->stream))
+  if (out != NULL && !ml_stream_is_closed (s->stream))
     ml_stream_write_bytes (s->stream, out);
   if (s->pump_hook != NULL)
     s->pump_hook (s->engine, s->pump_hook_data);
-  if (s->hold_event == 0 && s->ops->finished (s->engine) && !s->closing)
+  if (s->ops->finished (s->engine) && !s->closing)
     {
       /* The FIN follows the last output (RFC 9293 3.10.4). */
       s->closing = TRUE;
@@ -177,6 +172,13 @@ on_closed (MlStream *stream, const GError *error, gpointer user_data)
        * the lost connection (RFC 3207 4.1: no going on in the clear). */
       if (error != NULL && error->domain == ML_TLS_ERROR)
         session_report (s, error);
+      /* A held answer is not held for a connection that is gone. */
+      if (s->hold_event != 0)
+        {
+          ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->hold_event);
+          s->hold_event = 0;
+          s->delay_served = TRUE;
+        }
       /* Whatever the engine had not finished is not done: a server drops
        * its open transaction (RFC 5321 3.8, RFC 1939 6), a client marks
        * its work as failed. */
@@ -402,15 +404,6 @@ begin_tls (MlEngineSession *s)
 
   if (s->under_tls)
     return;
-  if (s->hold_event != 0)
-    {
-      /* Held output belongs before the go-ahead, in the clear. */
-      ml_scheduler_cancel (ml_network_get_scheduler (s->network), s->hold_event);
-      s->hold_event = 0;
-      if (s->held->len > 0 && !ml_stream_is_closed (s->stream))
-        ml_stream_write (s->stream, s->held->data, s->held->len);
-      g_clear_pointer (&s->held, g_byte_array_unref);
-    }
   /* RFC 3207 4 and RFC 2595 4: the server's go-ahead is the last byte in
    * the clear; the handshake starts right after it. */
   clear = s->ops->take_output (s->engine);

@@ -194,6 +194,12 @@ def main():
         # tshark's POP dissector names only the first of several pipelined
         # commands in one segment, so kinds of command are compared, and
         # counts only as "at least as many as without keys".
+        # A SASL response line ("Ym9i…") is no command, but tshark's POP
+        # dissector names its first characters as one.
+        responses = {verb_key(e.get("text") or "") for e in events
+                     if e.get("kind") == "dialogue" and not e.get("verb")
+                     and e.get("direction") == "client-to-server"}
+        with_dsb = [v for v in with_dsb if v in recorded or v not in responses]
         if set(with_dsb) != set(recorded):
             fail(f"pcapng with its secrets: commands the trace has and tshark does not: "
                  f"{sorted(set(recorded) - set(with_dsb))}; the other way: "
@@ -203,11 +209,14 @@ def main():
                   f"{len(set(recorded))} kinds, DSB only")
 
         # 2. The pcap with the key log; and without it less is readable.
-        with_keylog = commands("-o", f"tls.keylog_file:{paths['keys']}", "-r", paths["pcap"])
+        with_keylog = [v for v in commands("-o", f"tls.keylog_file:{paths['keys']}",
+                                           "-r", paths["pcap"])
+                       if v in recorded or v not in responses]
         if sorted(with_keylog) != sorted(with_dsb):
             fail(f"pcap with --keylog shows {len(with_keylog)} commands, "
                  f"the pcapng {len(with_dsb)}")
-        without = commands("-r", paths["pcap"])
+        without = [v for v in commands("-r", paths["pcap"])
+                   if v in recorded or v not in responses]
         notes = [e for e in events if e.get("kind") == "note"]
         done = [e for e in notes if e.get("explain_key") == "tls.handshake.done"]
         if done and len(without) >= len(with_keylog):
