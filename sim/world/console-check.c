@@ -413,7 +413,18 @@ check_imap (const MlConsoleState *state, const char *line)
     return hint ("%s (RFC 3501 9)", ml_imap_parser_get_error_message (parser));
   if (status == ML_IMAP_PARSE_NEED_MORE)
     return hint ("a quoted string or a list is not closed (RFC 3501 4.3, 4.4)");
-  /* LITERAL: the line ends with "{n}"; the octets come after the "+". */
+  if (status == ML_IMAP_PARSE_LITERAL)
+    {
+      /* The line ends with "{n}": the rest of the command comes after the
+       * server's "+" (RFC 3501 4.3), so only the verb can be judged. */
+      const char *rest = sp + 1;
+      g_autofree char *word = g_strndup (rest, strcspn (rest, " "));
+      const ImapVerb *lv = find_imap_verb (word);
+
+      if (lv == NULL)
+        return hint ("%s is not an IMAP command this server knows: it will answer BAD (RFC 3501 6)", word);
+      return check_imap_state (lv, state);
+    }
   if (args == NULL || args->len < 2)
     return hint ("after the tag comes a command: %s CAPABILITY", first);
   verb_arg = args->pdata[1];

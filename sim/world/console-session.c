@@ -468,7 +468,7 @@ on_smtp_reply (MlConsoleSession *self, const MlSmtpReply *reply)
       kind = ML_CONSOLE_RESPONSE_CONTINUE;
       self->state.input = ML_CONSOLE_INPUT_CONTENT;
     }
-  else if (reply->code == 334 && (g_strcmp0 (verb, "AUTH") == 0 || verb == NULL))
+  else if (reply->code == 334 && g_strcmp0 (verb, "AUTH") == 0)
     {
       kind = ML_CONSOLE_RESPONSE_CONTINUE;
       self->state.input = ML_CONSOLE_INPUT_CONTINUATION;
