@@ -10,42 +10,10 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
-#include "live/maildir.h"
+#include "live/maildir-private.h"
 
-typedef struct {
-  MlMailbox *mailbox;
-  char      *path;         /* absolute folder directory */
-  int        uidlist_fd;   /* open for appending, -1 if not */
-} Folder;
-
-typedef struct {
-  char          *base;     /* unique name without ":2,…" */
-  gboolean       in_new;
-  MlMessageFlags flags;    /* the flags its name says (no \Recent) */
-  char          *keywords; /* as last written to the uidlist, "" if none */
-} MsgFile;
-
-struct _MlMaildir
-{
-  char        *root;
-  MlMailStore *store;
-  guint        listener_id;
-  GHashTable  *folders;     /* MlMailbox* → Folder* */
-  GHashTable  *files;       /* MlMessage* → MsgFile* */
-  gboolean     loading;
-  MsgFile     *delivering;  /* the file the coming APPEND notification is for */
-  guint        counter;
-  char        *hostname;
-  guint32      last_uidvalidity;
-  guint        n_errors;
-  guint        fail_writes;
-};
-
-#define PERSISTED_FLAGS (ML_FLAG_SEEN | ML_FLAG_ANSWERED | ML_FLAG_FLAGGED \
-                         | ML_FLAG_DELETED | ML_FLAG_DRAFT)
-
-static void
-folder_free (gpointer data)
+void
+_ml_maildir_folder_free (gpointer data)
 {
   Folder *f = data;
 
@@ -55,8 +23,8 @@ folder_free (gpointer data)
   g_free (f);
 }
 
-static void
-msg_file_free (gpointer data)
+void
+_ml_maildir_msg_file_free (gpointer data)
 {
   MsgFile *mf = data;
 
@@ -169,8 +137,8 @@ file_path (const Folder *f, const MsgFile *mf)
   return g_build_filename (f->path, mf->in_new ? "new" : "cur", name, NULL);
 }
 
-static char *
-keywords_string (MlMessage *m)
+char *
+_ml_maildir_keywords_string (MlMessage *m)
 {
   const char *const *kw = ml_message_get_keywords (m);
 
@@ -180,8 +148,8 @@ keywords_string (MlMessage *m)
 /* A new UIDVALIDITY: the time, as Dovecot does, and never one given
  * before, even by an earlier run in the same second (RFC 3501 2.3.1.1):
  * the last one is kept in ROOT/maillab-uidvalidity. */
-static guint32
-new_uidvalidity (MlMaildir *self)
+guint32
+_ml_maildir_new_uidvalidity (MlMaildir *self)
 {
   guint32 v = (guint32) time (NULL);
   g_autofree char *path = g_build_filename (self->root, ML_MAILDIR_UIDVALIDITY_FILE, NULL);
@@ -228,8 +196,8 @@ fsync_dir (const char *path, GError **error)
   return TRUE;
 }
 
-static gboolean
-make_dir (const char *path, GError **error)
+gboolean
+_ml_maildir_make_dir (const char *path, GError **error)
 {
   if (g_mkdir_with_parents (path, 0700) != 0)
     {
@@ -261,8 +229,9 @@ write_all (int fd, const guint8 *data, gsize len)
 
 /* ---- folders and the uidlist ---- */
 
-static gboolean
-uidlist_rewrite (Folder *f, guint32 uidvalidity, guint32 uidnext, GString *body, GError **error)
+gboolean
+_ml_maildir_uidlist_rewrite (Folder *f, guint32 uidvalidity, guint32 uidnext, GString *body,
+                             GError **error)
 {
   g_autofree char *path = g_build_filename (f->path, ML_MAILDIR_UIDLIST, NULL);
   g_autoptr(GString) text = g_string_new (NULL);
@@ -308,8 +277,8 @@ uidlist_append (MlMaildir *self, Folder *f, guint32 uid, MsgFile *mf, const char
     }
 }
 
-static gboolean
-make_folder_dirs (const char *path, gboolean is_inbox, GError **error)
+gboolean
+_ml_maildir_make_folder_dirs (const char *path, gboolean is_inbox, GError **error)
 {
   static const char *const subdirs[] = { "tmp", "new", "cur" };
 
@@ -317,7 +286,7 @@ make_folder_dirs (const char *path, gboolean is_inbox, GError **error)
     {
       g_autofree char *sub = g_build_filename (path, subdirs[i], NULL);
 
-      if (!make_dir (sub, error))
+      if (!_ml_maildir_make_dir (sub, error))
         return FALSE;
     }
   if (!is_inbox)
@@ -332,8 +301,8 @@ make_folder_dirs (const char *path, gboolean is_inbox, GError **error)
   return TRUE;
 }
 
-static char *
-folder_path_for (MlMaildir *self, MlMailbox *mb)
+char *
+_ml_maildir_folder_path_for (MlMaildir *self, MlMailbox *mb)
 {
   g_autofree char *dir = ml_maildir_folder_dir_name (ml_mailbox_get_name (mb));
 
@@ -353,19 +322,19 @@ get_folder (MlMaildir *self, MlMailbox *mb, GError **error)
   inbox = ml_mailbox_get_account (mb) && mb == ml_account_get_inbox (ml_mailbox_get_account (mb));
   f = g_new0 (Folder, 1);
   f->mailbox = mb;
-  f->path = folder_path_for (self, mb);
+  f->path = _ml_maildir_folder_path_for (self, mb);
   f->uidlist_fd = -1;
-  if (!make_folder_dirs (f->path, inbox, error))
+  if (!_ml_maildir_make_folder_dirs (f->path, inbox, error))
     {
-      folder_free (f);
+      _ml_maildir_folder_free (f);
       return NULL;
     }
   if (ml_mailbox_get_count (mb) == 0)
-    ml_mailbox_restore_uid_state (mb, new_uidvalidity (self), ml_mailbox_get_uidnext (mb));
-  if (!uidlist_rewrite (f, ml_mailbox_get_uidvalidity (mb), ml_mailbox_get_uidnext (mb),
+    ml_mailbox_restore_uid_state (mb, _ml_maildir_new_uidvalidity (self), ml_mailbox_get_uidnext (mb));
+  if (!_ml_maildir_uidlist_rewrite (f, ml_mailbox_get_uidvalidity (mb), ml_mailbox_get_uidnext (mb),
                         NULL, error))
     {
-      folder_free (f);
+      _ml_maildir_folder_free (f);
       return NULL;
     }
   g_hash_table_insert (self->folders, mb, f);
@@ -400,7 +369,7 @@ write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
 
   mf->base = unique_base (self, len);
   mf->in_new = (flags & ML_FLAG_RECENT) != 0;
-  mf->flags = flags & PERSISTED_FLAGS;
+  mf->flags = flags & ML_MAILDIR_PERSISTED_FLAGS;
   mf->keywords = g_strdup ("");
   tmp = g_build_filename (f->path, "tmp", mf->base, NULL);
   final = file_path (f, mf);
@@ -430,7 +399,7 @@ write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
       g_unlink (tmp);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                    "writing %s: %s", final, g_strerror (saved));
-      msg_file_free (mf);
+      _ml_maildir_msg_file_free (mf);
       return NULL;
     }
   return mf;
@@ -439,7 +408,7 @@ write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
 static void
 register_file (MlMaildir *self, Folder *f, MlMessage *m, MsgFile *mf)
 {
-  g_autofree char *kw = keywords_string (m);
+  g_autofree char *kw = _ml_maildir_keywords_string (m);
 
   g_hash_table_insert (self->files, m, mf);
   uidlist_append (self, f, ml_message_get_uid (m), mf, kw);
@@ -516,7 +485,7 @@ ml_maildir_deliver (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes,
 
           g_warning ("%s: delivered file removed, the store refused it: %s", path, local->message);
           g_unlink (path);
-          msg_file_free (mf);
+          _ml_maildir_msg_file_free (mf);
           self->n_errors++;
         }
     }
@@ -530,7 +499,7 @@ undo:
       g_autofree char *path = file_path (f, mf);
 
       g_unlink (path);
-      msg_file_free (mf);
+      _ml_maildir_msg_file_free (mf);
     }
   return FALSE;
 }
@@ -586,15 +555,15 @@ on_flags (MlMaildir *self, MlMailbox *mb, MlMessage *m)
   old_path = file_path (f, mf);
   /* maildir(5): once a session has seen it (\Recent gone) or its flags
    * change, a message belongs in cur/ with its info. */
-  mf->in_new = mf->in_new && (flags & ML_FLAG_RECENT) && (flags & PERSISTED_FLAGS) == 0;
-  mf->flags = flags & PERSISTED_FLAGS;
+  mf->in_new = mf->in_new && (flags & ML_FLAG_RECENT) && (flags & ML_MAILDIR_PERSISTED_FLAGS) == 0;
+  mf->flags = flags & ML_MAILDIR_PERSISTED_FLAGS;
   new_path = file_path (f, mf);
   if (strcmp (old_path, new_path) != 0 && g_rename (old_path, new_path) != 0)
     {
       self->n_errors++;
       g_warning ("rename %s → %s: %s", old_path, new_path, g_strerror (errno));
     }
-  kw = keywords_string (m);
+  kw = _ml_maildir_keywords_string (m);
   if (strcmp (kw, mf->keywords) != 0)
     uidlist_append (self, f, ml_message_get_uid (m), mf, kw);
 }
@@ -659,7 +628,7 @@ on_mailbox_renamed (MlMaildir *self, MlMailbox *mb)
 
   if (f == NULL)
     return;
-  path = folder_path_for (self, mb);
+  path = _ml_maildir_folder_path_for (self, mb);
   if (g_rename (f->path, path) != 0)
     {
       self->n_errors++;
@@ -704,325 +673,6 @@ on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_
     }
 }
 
-/* ---- loading ---- */
-
-typedef struct {
-  char          *base;
-  gboolean       in_new;
-  MlMessageFlags flags;
-  guint32        uid;
-  char         **keywords;
-  gint64         mtime;
-  GBytes        *data;
-} Loaded;
-
-static void
-loaded_free (gpointer data)
-{
-  Loaded *l = data;
-
-  g_free (l->base);
-  g_strfreev (l->keywords);
-  g_clear_pointer (&l->data, g_bytes_unref);
-  g_free (l);
-}
-
-typedef struct {
-  guint32  uid;
-  char   **keywords;
-} UidEntry;
-
-static void
-uid_entry_free (gpointer data)
-{
-  UidEntry *e = data;
-
-  g_strfreev (e->keywords);
-  g_free (e);
-}
-
-/* Reads the uidlist into @entries (base → UidEntry). FALSE when there is
- * none or its header is not ours: every UID is then new. */
-static gboolean
-read_uidlist (const char *path, guint32 *uidvalidity, guint32 *uidnext, GHashTable *entries)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  unsigned int v = 0, n = 0, version = 0;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  if (lines[0] == NULL
-      || sscanf (lines[0], "maillab-uidlist %u %u %u", &version, &v, &n) != 3
-      || version != 1 || v == 0 || n == 0)
-    return FALSE;
-  *uidvalidity = v;
-  *uidnext = n;
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) words = NULL;
-      UidEntry *e;
-      guint64 uid;
-      char *end;
-
-      if (lines[i][0] == '\0' || strlen (lines[i]) > ML_MAILDIR_MAX_UIDLIST_LINE)
-        continue;
-      words = g_strsplit (lines[i], " ", -1);
-      if (g_strv_length (words) < 2)
-        continue;
-      uid = g_ascii_strtoull (words[0], &end, 10);
-      if (*end != '\0' || uid == 0 || uid > G_MAXUINT32)
-        continue;
-      e = g_new0 (UidEntry, 1);
-      e->uid = uid;
-      e->keywords = g_strdupv (words + 2);
-      g_hash_table_replace (entries, g_strdup (words[1]), e);
-    }
-  return TRUE;
-}
-
-static void
-scan_dir (const char *folder_path, const char *sub, GPtrArray *out)
-{
-  g_autofree char *path = g_build_filename (folder_path, sub, NULL);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = NULL;
-      const char *colon;
-      Loaded *l;
-      GStatBuf st;
-      char *contents = NULL;
-      gsize len = 0;
-
-      if (name[0] == '.' || strlen (name) > ML_MAILDIR_MAX_NAME)
-        continue;
-      file = g_build_filename (path, name, NULL);
-      if (g_stat (file, &st) != 0 || !S_ISREG (st.st_mode))
-        continue;
-      if ((guint64) st.st_size > ML_STORE_MAX_MESSAGE_SIZE)
-        {
-          g_warning ("%s: larger than the store takes, left alone", file);
-          continue;
-        }
-      if (!g_file_get_contents (file, &contents, &len, NULL))
-        continue;
-      l = g_new0 (Loaded, 1);
-      colon = strchr (name, ':');
-      l->base = colon ? g_strndup (name, colon - name) : g_strdup (name);
-      l->in_new = strcmp (sub, "new") == 0;
-      l->flags = colon ? ml_maildir_info_to_flags (colon + 1) : 0;
-      l->mtime = st.st_mtime;
-      l->data = g_bytes_new_take (contents, len);
-      g_ptr_array_add (out, l);
-    }
-}
-
-static gint
-compare_by_base (gconstpointer a, gconstpointer b)
-{
-  const Loaded *la = *(const Loaded *const *) a, *lb = *(const Loaded *const *) b;
-
-  return strcmp (la->base, lb->base);
-}
-
-static gint
-compare_by_uid (gconstpointer a, gconstpointer b)
-{
-  const Loaded *la = *(const Loaded *const *) a, *lb = *(const Loaded *const *) b;
-
-  return la->uid < lb->uid ? -1 : la->uid > lb->uid;
-}
-
-static gboolean
-load_folder (MlMaildir *self, MlMailbox *mb, gboolean inbox, GError **error)
-{
-  g_autoptr(GHashTable) entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, uid_entry_free);
-  g_autoptr(GHashTable) used = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func (loaded_free);
-  g_autoptr(GString) body = g_string_new (NULL);
-  g_autofree char *uidlist = NULL;
-  guint32 uidvalidity = 0, uidnext = 1, next;
-  Folder *f = g_new0 (Folder, 1);
-
-  f->mailbox = mb;
-  f->path = folder_path_for (self, mb);
-  f->uidlist_fd = -1;
-  g_hash_table_insert (self->folders, mb, f);
-  if (!make_folder_dirs (f->path, inbox, error))
-    return FALSE;
-  uidlist = g_build_filename (f->path, ML_MAILDIR_UIDLIST, NULL);
-  if (!read_uidlist (uidlist, &uidvalidity, &uidnext, entries))
-    {
-      g_hash_table_remove_all (entries);
-      uidvalidity = new_uidvalidity (self);
-      uidnext = 1;
-    }
-  else if (uidvalidity > self->last_uidvalidity)
-    self->last_uidvalidity = uidvalidity;
-
-  scan_dir (f->path, "cur", loaded);
-  scan_dir (f->path, "new", loaded);
-  /* Oldest first (the names start with the delivery time), so new UIDs
-   * follow the order mail arrived in. */
-  g_ptr_array_sort (loaded, compare_by_base);
-  next = uidnext;
-  {
-    GHashTableIter iter;
-    gpointer value;
-
-    /* Lines of messages expunged since the last start still count: their
-     * UIDs are never given again (RFC 3501 2.3.1.1). */
-    g_hash_table_iter_init (&iter, entries);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      if (((UidEntry *) value)->uid >= next)
-        next = ((UidEntry *) value)->uid + 1;
-  }
-  for (guint i = 0; i < loaded->len; i++)
-    {
-      Loaded *l = loaded->pdata[i];
-      UidEntry *e = g_hash_table_lookup (entries, l->base);
-
-      if (e != NULL && !g_hash_table_contains (used, GUINT_TO_POINTER (e->uid)))
-        {
-          l->uid = e->uid;
-          l->keywords = g_strdupv (e->keywords);
-          g_hash_table_add (used, GUINT_TO_POINTER (e->uid));
-          if (e->uid >= next)
-            next = e->uid + 1;
-        }
-    }
-  for (guint i = 0; i < loaded->len; i++)
-    {
-      Loaded *l = loaded->pdata[i];
-
-      if (l->uid == 0)
-        l->uid = next++;
-    }
-  g_ptr_array_sort (loaded, compare_by_uid);
-
-  for (guint i = 0; i < loaded->len; i++)
-    {
-      Loaded *l = loaded->pdata[i];
-      MlMessageFlags flags = l->flags | (l->in_new ? ML_FLAG_RECENT : 0);
-      MsgFile *mf;
-      MlMessage *m;
-      guint32 uid;
-
-      ml_mailbox_restore_uid_state (mb, uidvalidity, l->uid);
-      uid = ml_mailbox_append_full (mb, l->data, flags, (const char *const *) l->keywords,
-                                    l->mtime, NULL);
-      if (uid == 0)   /* keywords the store refuses: keep the message */
-        uid = ml_mailbox_append_full (mb, l->data, flags, NULL, l->mtime, NULL);
-      if (uid == 0)
-        {
-          g_warning ("%s/%s: the store refused it, left on disk", f->path, l->base);
-          continue;
-        }
-      m = ml_mailbox_find_uid (mb, uid);
-      mf = g_new0 (MsgFile, 1);
-      mf->base = g_strdup (l->base);
-      mf->in_new = l->in_new;
-      mf->flags = l->flags;
-      mf->keywords = keywords_string (m);
-      g_hash_table_insert (self->files, m, mf);
-      g_string_append_printf (body, "%u %s%s%s\n", uid, mf->base,
-                              *mf->keywords ? " " : "", mf->keywords);
-      /* The store holds the bytes now; the list need not. */
-      g_clear_pointer (&l->data, g_bytes_unref);
-    }
-  ml_mailbox_restore_uid_state (mb, uidvalidity, next);
-  return uidlist_rewrite (f, uidvalidity, next, body, error);
-}
-
-static gboolean
-address_is_safe (const char *address)
-{
-  return address != NULL && *address != '\0' && *address != '.'
-    && strchr (address, '/') == NULL && strchr (address, '\\') == NULL
-    && strlen (address) <= ML_MAILDIR_MAX_NAME;
-}
-
-static gint
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-MlAccount *
-ml_maildir_load_account (MlMaildir *self, const char *address, GError **error)
-{
-  g_autofree char *dir_path = NULL;
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) mailboxes = NULL;
-  MlAccount *account;
-  const char *name;
-  gboolean ok = TRUE;
-
-  if (!address_is_safe (address))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
-                   "“%s” cannot name a maildir", address ? address : "");
-      return NULL;
-    }
-  dir_path = g_build_filename (self->root, address, NULL);
-  if (!make_dir (dir_path, error))
-    return NULL;
-
-  self->loading = TRUE;
-  account = ml_mail_store_find_account (self->store, address);
-  if (account == NULL)
-    account = ml_mail_store_add_account (self->store, address, NULL);
-  dir = g_dir_open (dir_path, 0, error);
-  if (dir == NULL)
-    {
-      self->loading = FALSE;
-      return NULL;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir_path, name, NULL);
-      char *folder = ml_maildir_folder_from_dir_name (name);
-
-      if (folder != NULL && g_file_test (child, G_FILE_TEST_IS_DIR))
-        g_ptr_array_add (names, folder);
-      else
-        g_free (folder);
-    }
-  /* Superiors before inferiors, the same order at every start. */
-  g_ptr_array_sort (names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autoptr(GError) local = NULL;
-      MlMailbox *mb = ml_account_find_mailbox (account, names->pdata[i]);
-
-      if (mb == NULL || !ml_mailbox_is_selectable (mb))
-        mb = ml_account_create_mailbox (account, names->pdata[i], ML_SPECIAL_USE_NONE, &local);
-      if (mb == NULL)
-        g_warning ("%s/%s: not a mailbox name the store takes: %s", dir_path,
-                   (char *) names->pdata[i], local->message);
-    }
-  /* A plain copy: g_ptr_array_copy would take the store's free function. */
-  mailboxes = g_ptr_array_new ();
-  for (guint i = 0; i < ml_account_get_mailboxes (account)->len; i++)
-    g_ptr_array_add (mailboxes, ml_account_get_mailboxes (account)->pdata[i]);
-  for (guint i = 0; i < mailboxes->len && ok; i++)
-    {
-      MlMailbox *mb = mailboxes->pdata[i];
-
-      if (ml_mailbox_is_selectable (mb) && !g_hash_table_contains (self->folders, mb))
-        ok = load_folder (self, mb, mb == ml_account_get_inbox (account), error);
-    }
-  self->loading = FALSE;
-  return ok ? account : NULL;
-}
-
 /* ---- the rest ---- */
 
 MlMaildir *
@@ -1033,13 +683,13 @@ ml_maildir_new (const char *root, MlMailStore *store, GError **error)
   GString *safe;
 
   g_return_val_if_fail (root != NULL && store != NULL, NULL);
-  if (!make_dir (root, error))
+  if (!_ml_maildir_make_dir (root, error))
     return NULL;
   self = g_new0 (MlMaildir, 1);
   self->root = g_canonicalize_filename (root, NULL);
   self->store = store;
-  self->folders = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, folder_free);
-  self->files = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, msg_file_free);
+  self->folders = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, _ml_maildir_folder_free);
+  self->files = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, _ml_maildir_msg_file_free);
   gethostname (host, sizeof host - 1);
   /* maildir(5): '/' and ':' cannot be in a name's host part. */
   safe = g_string_new (NULL);
