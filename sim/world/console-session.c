@@ -1,58 +1,15 @@
 #define G_LOG_DOMAIN "ml-console"
 
 #include <string.h>
-#include "world/console-session.h"
-#include "world/engine-session.h"
+#include "world/console-session-private.h"
 #include "world/session-record.h"
 #include "world/mail-host.h"
 #include "world/mailbox-services.h"
 #include "world/host-security.h"
-#include "proto/smtp-reply.h"
-#include "proto/pop3-parser.h"
-#include "proto/imap-response.h"
 
-/* The console is a client engine in the sense of engine-session.h: it is
- * fed the server's bytes, hands out the typed lines as output and their
- * COMMAND events, and says when it is finished. One struct is both that
- * engine and the owner's handle; it goes when neither needs it. */
-struct _MlConsoleSession
-{
-  MlNetwork            *network;
-  char                 *host;          /* the client host's name, for notes */
-  MlProtocol            protocol;
-  MlEngineSession      *session;       /* NULL once the connection ended */
-  gboolean              handle_alive;  /* the owner has not closed it */
-  gboolean              engine_alive;  /* the engine session still runs it */
-  MlConsoleResponseFunc func;
-  gpointer              user_data;
-  GDestroyNotify        destroy;
-
-  GQueue                events;        /* MlEngineEvent* */
-  GByteArray           *out;
-  GQueue                queued;        /* char*: typed, not sent yet */
-  char                 *inflight;      /* the line whose response is due; NULL
-                                          while the greeting is due */
-  char                 *verb;          /* its verb, upper-cased: "MAIL", "UID FETCH" */
-  guint                 n_args;        /* POP3: its arguments (multi-line or not) */
-  gboolean              awaiting;      /* the greeting or a response is due */
-  gboolean              in_feed;       /* inside feed(): the session pumps after */
-  gboolean              done;          /* close once the output is flushed */
-  gboolean              tls_pending;   /* go-ahead for TLS seen, handshake not done */
-  gboolean              unsent_noted;
-  MlConsoleState        state;
-
-  GString              *content;       /* SMTP: the content sent since 354, as
-                                          shown (lines joined by "\n") */
-  gsize                 content_octets;
-  gboolean              content_cut;   /* over ML_CONSOLE_MAX_CONTENT: shown cut */
-  GString              *imap_command;  /* IMAP: a command cut by literals */
-  char                 *tag;           /* IMAP: the tag of the command in flight */
-  gboolean              tag_valid;
-
-  MlSmtpReplyParser    *smtp;
-  MlPop3ResponseParser *pop3;
-  MlImapResponseParser *imap;
-};
+/* The session's struct is in console-session-private.h; reading the
+ * server's responses is console-response.c's. This file sends what was
+ * typed, runs the engine for engine-session, and is the owner's handle. */
 
 /* Verbs the catalog has a note for; any other is "<protocol>.unknown",
  * which is also what the servers call it. */
@@ -96,8 +53,8 @@ dup_command_key (MlProtocol protocol, const char *verb)
   return g_strconcat (protocol_area (protocol), ".", lower, NULL);
 }
 
-static MlEngineEvent *
-push_event (MlConsoleSession *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
+MlEngineEvent *
+_ml_console_session_push_event (MlConsoleSession *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
 {
   MlEngineEvent *ev = g_new0 (MlEngineEvent, 1);
 
@@ -121,7 +78,7 @@ static void
 push_command (MlConsoleSession *self, const char *line, const char *verb, const char *args,
               const char *explain_key)
 {
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  MlEngineEvent *ev = _ml_console_session_push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
 
   ev->line = g_utf8_make_valid (line, -1);
   ev->verb = g_strdup (verb);
@@ -133,8 +90,8 @@ push_command (MlConsoleSession *self, const char *line, const char *verb, const 
     ev->detail = g_strdup ("credential");
 }
 
-static void
-deliver (MlConsoleSession *self, MlConsoleResponseKind kind, const char *text, guint code,
+void
+_ml_console_session_deliver (MlConsoleSession *self, MlConsoleResponseKind kind, const char *text, guint code,
          gboolean ok, const char *explain_key)
 {
   MlConsoleResponse r = { 0 };
@@ -331,7 +288,7 @@ send_content_line (MlConsoleSession *self, const char *line)
       return;
     }
   g_string_append (self->content, ".");
-  ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_console_session_push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->line = g_utf8_make_valid (self->content->str, -1);
   /* RFC 1870 5 counts the CRLFs, not the final ".CRLF". */
   ev->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", self->content_octets);
@@ -429,209 +386,6 @@ try_send (MlConsoleSession *self)
   check_finished (self);
 }
 
-/* RFC 3207 4.2, RFC 2595 4, RFC 3501 6.2.1: after the go-ahead, what the
- * client knew of the session is forgotten; the handshake comes next. */
-static void
-begin_tls (MlConsoleSession *self)
-{
-  push_event (self, ML_ENGINE_EVENT_START_TLS, ML_DIR_CLIENT_TO_SERVER, TRUE)->explain_key =
-    g_strdup (self->protocol == ML_PROTO_SMTP ? "smtp.starttls"
-              : self->protocol == ML_PROTO_POP3 ? "pop3.stls" : "imap.starttls");
-  self->tls_pending = TRUE;
-  self->state.greeted = FALSE;
-  self->state.extended = FALSE;
-  self->state.in_transaction = FALSE;
-}
-
-/* ---- responses ---- */
-
-static void
-on_smtp_reply (MlConsoleSession *self, const MlSmtpReply *reply)
-{
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
-  MlConsoleResponseKind kind = ML_CONSOLE_RESPONSE_COMPLETE;
-  const char *verb = self->awaiting ? self->verb : NULL;
-  guint cls = ml_smtp_reply_get_class (reply);
-
-  ev->code = reply->code;
-  ev->enhanced = g_strdup (reply->enhanced);
-  ev->line = g_strdup (reply->raw);
-  ev->explain_key = g_strdup_printf ("smtp.reply.%03u", reply->code);
-
-  if (!self->awaiting)
-    {
-      /* Nothing was asked: a 421 before closing (RFC 5321 3.8). */
-      g_clear_pointer (&self->inflight, g_free);
-    }
-  else if (g_strcmp0 (verb, "DATA") == 0 && reply->code == 354)
-    {
-      kind = ML_CONSOLE_RESPONSE_CONTINUE;
-      self->state.input = ML_CONSOLE_INPUT_CONTENT;
-    }
-  else if (reply->code == 334 && g_strcmp0 (verb, "AUTH") == 0)
-    {
-      kind = ML_CONSOLE_RESPONSE_CONTINUE;
-      self->state.input = ML_CONSOLE_INPUT_CONTINUATION;
-    }
-  else if (verb != NULL)
-    {
-      if ((g_str_equal (verb, "EHLO") || g_str_equal (verb, "HELO")) && cls == 2)
-        {
-          /* RFC 5321 4.1.4: EHLO also clears any transaction. */
-          self->state.greeted = TRUE;
-          self->state.extended = g_str_equal (verb, "EHLO");
-          self->state.in_transaction = FALSE;
-        }
-      else if (g_str_equal (verb, "MAIL") && cls == 2)
-        self->state.in_transaction = TRUE;
-      else if (g_str_equal (verb, "RSET") && cls == 2)
-        self->state.in_transaction = FALSE;
-      else if (g_str_equal (verb, ".") || (g_str_equal (verb, "DATA") && cls != 3))
-        self->state.in_transaction = FALSE;  /* RFC 5321 4.1.1.4 */
-      else if (g_str_equal (verb, "QUIT"))
-        self->state.input = ML_CONSOLE_INPUT_CLOSED;
-      else if (g_str_equal (verb, "STARTTLS") && reply->code == 220)
-        begin_tls (self);
-    }
-  self->awaiting = FALSE;
-  deliver (self, kind, reply->raw, reply->code, cls == 2 || cls == 3, ev->explain_key);
-}
-
-static void
-on_pop3_response (MlConsoleSession *self, const MlPop3Response *response)
-{
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
-  MlConsoleResponseKind kind = ML_CONSOLE_RESPONSE_COMPLETE;
-  const char *verb = self->awaiting ? self->verb : NULL;
-  /* RFC 5034 4: "+ " and a base64 challenge; neither "+OK" nor "-ERR". */
-  gboolean challenge = !response->ok && response->raw[0] == '+';
-
-  ev->line = g_strdup (response->raw);
-  ev->explain_key = g_strdup (challenge ? "pop3.reply" : response->ok ? "pop3.reply.ok" : "pop3.reply.err");
-  ev->enhanced = g_strdup (response->resp_code);
-
-  if (!self->awaiting)
-    g_clear_pointer (&self->inflight, g_free);
-  else if (challenge)
-    {
-      kind = ML_CONSOLE_RESPONSE_CONTINUE;
-      self->state.input = ML_CONSOLE_INPUT_CONTINUATION;
-    }
-  else if (verb != NULL)
-    {
-      /* RFC 1939 3: a good PASS or APOP moves to TRANSACTION; RFC 5034 4
-       * a finished AUTH; QUIT ends it (UPDATE when in TRANSACTION). */
-      if ((g_str_equal (verb, "PASS") || g_str_equal (verb, "APOP") || g_str_equal (verb, "AUTH"))
-          && response->ok)
-        self->state.authenticated = TRUE;
-      else if (g_str_equal (verb, "QUIT"))
-        self->state.input = ML_CONSOLE_INPUT_CLOSED;
-      else if (g_str_equal (verb, "STLS") && response->ok)
-        begin_tls (self);
-    }
-  self->awaiting = FALSE;
-  deliver (self, kind, response->raw, 0, response->ok || challenge, ev->explain_key);
-}
-
-static void
-on_imap_response (MlConsoleSession *self, const MlImapResponse *r)
-{
-  MlConsoleResponseKind kind = ML_CONSOLE_RESPONSE_DATA;
-  g_autofree char *key = ml_imap_response_dup_explain_key (r);
-  gboolean greeting = self->awaiting && self->inflight == NULL;
-  gboolean ok = r->status == ML_IMAP_STATUS_OK || r->status == ML_IMAP_STATUS_PREAUTH;
-  const char *verb = self->verb;
-
-  switch (r->kind)
-    {
-    case ML_IMAP_RESPONSE_KIND_UNTAGGED:
-      if (greeting && r->status != ML_IMAP_STATUS_NONE)
-        {
-          /* RFC 3501 7.1.4: PREAUTH greets an authenticated session. */
-          kind = ML_CONSOLE_RESPONSE_COMPLETE;
-          if (r->status == ML_IMAP_STATUS_PREAUTH)
-            self->state.authenticated = TRUE;
-        }
-      else if (self->awaiting && !self->tag_valid && r->status == ML_IMAP_STATUS_BAD)
-        {
-          /* RFC 3501 7.1.3: a line whose tag the server cannot read is
-           * answered untagged; nothing tagged will come. */
-          kind = ML_CONSOLE_RESPONSE_COMPLETE;
-        }
-      break;
-
-    case ML_IMAP_RESPONSE_KIND_CONTINUATION:
-      if (self->awaiting && self->inflight != NULL)
-        {
-          kind = ML_CONSOLE_RESPONSE_CONTINUE;
-          self->state.input = ML_CONSOLE_INPUT_CONTINUATION;
-          if (g_strcmp0 (verb, "IDLE") == 0)
-            self->state.idling = TRUE;  /* RFC 2177 3 */
-        }
-      break;
-
-    case ML_IMAP_RESPONSE_KIND_TAGGED:
-    default:
-      if (self->awaiting && self->tag != NULL && g_strcmp0 (r->tag, self->tag) == 0)
-        {
-          kind = ML_CONSOLE_RESPONSE_COMPLETE;
-          /* The command is over, whatever piece the student was at. */
-          self->state.input = ML_CONSOLE_INPUT_COMMAND;
-          g_string_truncate (self->imap_command, 0);
-          if (g_strcmp0 (verb, "IDLE") == 0)
-            self->state.idling = FALSE;
-          if (verb == NULL)
-            break;
-          /* RFC 3501 3: the state diagram. */
-          if ((g_str_equal (verb, "LOGIN") || g_str_equal (verb, "AUTHENTICATE")) && ok)
-            self->state.authenticated = TRUE;
-          else if (g_str_equal (verb, "SELECT") || g_str_equal (verb, "EXAMINE"))
-            self->state.selected = ok;  /* RFC 3501 6.3.1: a failed SELECT deselects */
-          else if ((g_str_equal (verb, "CLOSE") || g_str_equal (verb, "UNSELECT")) && ok)
-            self->state.selected = FALSE;
-          else if (g_str_equal (verb, "LOGOUT"))
-            self->state.input = ML_CONSOLE_INPUT_CLOSED;
-          else if (g_str_equal (verb, "STARTTLS") && ok)
-            begin_tls (self);
-        }
-      break;
-    }
-
-  {
-    MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
-
-    ev->line = g_strdup (r->raw);
-    ev->verb = g_strdup (r->data_name);
-    ev->explain_key = g_strdup (key);
-  }
-  if (kind == ML_CONSOLE_RESPONSE_DATA)
-    {
-      /* Data is not the answer: the command is still running. */
-      deliver (self, kind, r->raw, 0, ok, key);
-      return;
-    }
-  self->awaiting = FALSE;
-  deliver (self, kind, r->raw, 0, ok || kind == ML_CONSOLE_RESPONSE_CONTINUE, key);
-}
-
-static void
-malformed (MlConsoleSession *self, const GError *error)
-{
-  const char *key = self->protocol == ML_PROTO_SMTP ? "smtp.client.malformed-reply"
-                    : self->protocol == ML_PROTO_POP3 ? "pop3.console.malformed-response"
-                    : "imap.client.malformed-response";
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
-
-  ev->explain_key = g_strdup (key);
-  ev->detail = g_strdup (error->message);
-  /* The parser dropped what it could not read. SMTP and POP3 answer one
-   * response per command, so a broken one is that command's answer and
-   * the student may go on; IMAP's tagged line is still due. */
-  if (self->protocol != ML_PROTO_IMAP)
-    self->awaiting = FALSE;
-  deliver (self, ML_CONSOLE_RESPONSE_MALFORMED, error->message, 0, FALSE, key);
-}
-
 /* ---- the engine, through MlEngineOps ---- */
 
 static gsize
@@ -655,9 +409,9 @@ console_feed (gpointer engine, const guint8 *data, gsize len)
           if (st == ML_SMTP_REPLY_NEED_MORE)
             break;
           if (st == ML_SMTP_REPLY_DONE)
-            on_smtp_reply (self, reply);
+            _ml_console_session_on_smtp_reply (self, reply);
           else
-            malformed (self, error);
+            _ml_console_session_malformed (self, error);
           try_send (self);
         }
       break;
@@ -676,9 +430,9 @@ console_feed (gpointer engine, const guint8 *data, gsize len)
           if (st == ML_POP3_PARSE_NEED_MORE)
             break;
           if (st == ML_POP3_PARSE_DONE)
-            on_pop3_response (self, response);
+            _ml_console_session_on_pop3_response (self, response);
           else
-            malformed (self, error);
+            _ml_console_session_malformed (self, error);
           try_send (self);
         }
       break;
@@ -695,9 +449,9 @@ console_feed (gpointer engine, const guint8 *data, gsize len)
           if (st == ML_IMAP_RESPONSE_NEED_MORE)
             break;
           if (st == ML_IMAP_RESPONSE_READY)
-            on_imap_response (self, response);
+            _ml_console_session_on_imap_response (self, response);
           else
-            malformed (self, error);
+            _ml_console_session_malformed (self, error);
           try_send (self);
         }
       break;
@@ -810,7 +564,7 @@ on_session_done (gpointer engine, const GError *error, gpointer user_data)
       ml_network_note (self->network, self->host, "mua.console.unsent", text,
                        error != NULL ? error->message : NULL);
     }
-  deliver (self, ML_CONSOLE_RESPONSE_CLOSED,
+  _ml_console_session_deliver (self, ML_CONSOLE_RESPONSE_CLOSED,
            error != NULL ? error->message : "the connection is closed", 0, error == NULL, NULL);
 }
 
