@@ -24,9 +24,16 @@
 #define STRENGTH       256
 
 /* The seed of each context, found by the provider from the context it is
- * loaded into. Contexts are few and short-lived (one per world). */
+ * loaded into, and the providers loaded there (unloaded before the
+ * context is freed). Contexts are few and short-lived (one per world). */
+typedef struct {
+  guint64        seed;
+  OSSL_PROVIDER *seeded;
+  OSSL_PROVIDER *deflt;
+} ContextEntry;
+
 static GMutex      seeds_lock;
-static GHashTable *seeds;   /* OSSL_LIB_CTX* → guint64* */
+static GHashTable *seeds;   /* OSSL_LIB_CTX* → ContextEntry* */
 
 typedef struct {
   guint64  seed;
@@ -245,7 +252,7 @@ seeded_provider_init (const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
   OSSL_FUNC_core_get_libctx_fn *get_libctx = NULL;
   SeededProvider *prov;
   gpointer libctx = NULL;
-  guint64 *seed;
+  ContextEntry *entry;
 
   for (; in->function_id != 0; in++)
     if (in->function_id == OSSL_FUNC_CORE_GET_LIBCTX)
@@ -254,11 +261,11 @@ seeded_provider_init (const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     libctx = get_libctx (handle);
 
   g_mutex_lock (&seeds_lock);
-  seed = seeds ? g_hash_table_lookup (seeds, libctx) : NULL;
+  entry = seeds ? g_hash_table_lookup (seeds, libctx) : NULL;
   prov = g_new0 (SeededProvider, 1);
-  prov->seed = seed ? *seed : 0;
+  prov->seed = entry ? entry->seed : 0;
   g_mutex_unlock (&seeds_lock);
-  if (seed == NULL)
+  if (entry == NULL)
     {
       g_free (prov);
       return 0;
@@ -272,28 +279,30 @@ OSSL_LIB_CTX *
 ml_tls_rand_context_new (guint64 seed, GError **error)
 {
   OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new ();
-  guint64 *stored = g_new (guint64, 1);
+  ContextEntry *entry = g_new0 (ContextEntry, 1);
   char reason[256] = "unknown reason";
 
   if (libctx == NULL)
     {
-      g_free (stored);
+      g_free (entry);
       g_set_error_literal (error, ML_TLS_PKI_ERROR, ML_TLS_PKI_ERROR_FAILED,
                            "cannot create an OpenSSL library context");
       return NULL;
     }
-  *stored = seed;
+  entry->seed = seed;
   g_mutex_lock (&seeds_lock);
   if (seeds == NULL)
     seeds = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  g_hash_table_insert (seeds, libctx, stored);
+  g_hash_table_insert (seeds, libctx, entry);
   g_mutex_unlock (&seeds_lock);
 
   /* The generator must be chosen before anything draws from the context:
-   * OpenSSL makes the context's DRBGs on first use (RAND_set_DRBG_type). */
+   * OpenSSL makes the context's DRBGs on first use (RAND_set_DRBG_type).
+   * The entry is only written here, before any other thread can know
+   * the context. */
   if (!OSSL_PROVIDER_add_builtin (libctx, PROVIDER_NAME, seeded_provider_init)
-      || OSSL_PROVIDER_load (libctx, PROVIDER_NAME) == NULL
-      || OSSL_PROVIDER_load (libctx, "default") == NULL
+      || (entry->seeded = OSSL_PROVIDER_load (libctx, PROVIDER_NAME)) == NULL
+      || (entry->deflt = OSSL_PROVIDER_load (libctx, "default")) == NULL
       || !RAND_set_DRBG_type (libctx, RAND_NAME, "provider=" PROVIDER_NAME, NULL, NULL))
     {
       ERR_error_string_n (ERR_get_error (), reason, sizeof reason);
@@ -309,11 +318,22 @@ ml_tls_rand_context_new (guint64 seed, GError **error)
 void
 ml_tls_rand_context_free (OSSL_LIB_CTX *libctx)
 {
+  ContextEntry *entry;
+
   if (libctx == NULL)
     return;
-  /* Freeing the context unloads its providers (their teardown frees the
-   * provider state); the seed entry goes after, so no provider of this
-   * context can look it up again. */
+  g_mutex_lock (&seeds_lock);
+  entry = seeds ? g_hash_table_lookup (seeds, libctx) : NULL;
+  g_mutex_unlock (&seeds_lock);
+  if (entry != NULL)
+    {
+      if (entry->deflt)
+        OSSL_PROVIDER_unload (entry->deflt);
+      if (entry->seeded)
+        OSSL_PROVIDER_unload (entry->seeded);
+    }
+  /* Freeing the context tears its providers down; the seed entry goes
+   * after, so no provider of this context can look it up again. */
   OSSL_LIB_CTX_free (libctx);
   g_mutex_lock (&seeds_lock);
   if (seeds)
