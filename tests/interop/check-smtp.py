@@ -13,7 +13,9 @@ usage: check-smtp.py MAILLAB_CLI
    AUTH (RFC 6409 4.3, 530 5.7.0), a wrong password (535 5.7.8), AUTH
    PLAIN refused in clear (538 5.7.11).
 4. Robustness: a command line over 512 octets, a NUL in a command, a bare
-   LF in DATA each get the RFC's 5yz reply; the server still serves others.
+   LF or bare CR in DATA each get the RFC's 5yz reply and nothing is
+   delivered; the server still serves others. --cert/--key are used when
+   given.
 5. A message over --max-message-size gets 552 (RFC 1870 6.2); one past the
    account's quota (--quota) gets 552 5.2.2 and leaves nothing on disk.
 6. kill -9 right after a 250: the message is on disk; SIGTERM exits 0.
@@ -151,6 +153,15 @@ def check_robustness(srv):
     check(code is not None and code >= 500, f"bare LF in DATA (RFC 5321 2.3.8): 5yz, got {lines}")
     check(len(srv.messages_on_disk("alice@example.org")) == before, "the bare-LF message is not delivered")
     r.close()
+    r = Raw(srv.port("smtp"))
+    r.smtp_reply()
+    r.send(b"EHLO x\r\nMAIL FROM:<a@remote.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+    [r.smtp_reply() for _ in range(4)]
+    r.send(b"Subject: bare\r\n\r\nbare\rCR\r\n.\r\n")
+    code, lines = r.smtp_reply()
+    check(code is not None and code >= 500, f"bare CR in DATA (RFC 5321 2.3.8): 5yz, got {lines}")
+    check(len(srv.messages_on_disk("alice@example.org")) == before, "the bare-CR message is not delivered")
+    r.close()
     s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10)
     check(s.noop()[0] == 250, "another client is still served")
     s.quit()
@@ -201,6 +212,19 @@ def check_kill9(cli):
         srv.cleanup()
 
 
+def check_given_certificate(cli, srv):
+    """--cert/--key instead of the data directory's own (here: another
+    server's files, signed by its CA)."""
+    tls = os.path.join(srv.data, "tls")
+    with LiveServer(cli, "--cert", os.path.join(tls, "server.pem"),
+                    "--key", os.path.join(tls, "server.key")) as other:
+        check(not os.path.exists(other.ca_file), "with --cert no CA is generated")
+        ctx = ssl.create_default_context(cafile=srv.ca_file)
+        s = smtplib.SMTP_SSL("localhost", other.port("smtps"), context=ctx, timeout=10)
+        check(s.noop()[0] == 250, "SMTPS with the given certificate verifies against its CA")
+        s.quit()
+
+
 def check_trace(cli):
     """--trace: the dialogue in both directions, real time, one conn_id."""
     import json
@@ -232,6 +256,7 @@ def main():
         check_pipelining(srv)
         check_tls(srv)
         check_robustness(srv)
+        check_given_certificate(CLI, srv)
     check_trace(CLI)
     check_limits(CLI)
     check_kill9(CLI)
