@@ -126,12 +126,13 @@ tls_write_now (MlTlsStream *self, const guint8 *data, gsize len)
               tls_flush (self);
               continue;
             }
-          tls_fail (self, g_error_new (ML_TLS_ERROR, ML_TLS_ERROR_PROTOCOL,
-                                       "cannot write: %s",
-                                       ERR_reason_error_string (ERR_peek_error ())
-                                       ? ERR_reason_error_string (ERR_peek_error ())
-                                       : "connection broken"));
-          ERR_clear_error ();
+          {
+            const char *reason = ERR_reason_error_string (ERR_peek_error ());
+
+            tls_fail (self, g_error_new (ML_TLS_ERROR, ML_TLS_ERROR_PROTOCOL, "cannot write: %s",
+                                         reason ? reason : "connection broken"));
+            ERR_clear_error ();
+          }
           return;
         }
       tls_flush (self);
@@ -232,9 +233,17 @@ on_inner_data (MlStream *inner, const guint8 *data, gsize len, gpointer user_dat
 
       if (n <= 0)
         {
-          /* The pair is full: let OpenSSL consume, then go on. */
+          /* The pair is full: let OpenSSL consume, then go on. Before
+           * start() nothing consumes, and a peer that sends more than
+           * the pair holds before we speak is not one we wait for. */
+          if (!self->started)
+            {
+              tls_fail (self, g_error_new_literal (ML_TLS_ERROR, ML_TLS_ERROR_OVERFLOW,
+                                                   "too much received before the handshake"));
+              return;
+            }
           tls_advance (self);
-          if (self->failed || !self->started)
+          if (self->failed)
             return;
           n = BIO_write (self->network_bio, data, (int) MIN (len, (gsize) ML_TLS_BIO_BUFFER));
           if (n <= 0)

@@ -443,6 +443,25 @@ test_keylog_format (void)
   fixture_teardown (&fx);
 }
 
+/* A writer that does not wait for the handshake is stopped at the named
+ * limit, with an error, not an unbounded buffer. */
+static void
+test_pending_limit (void)
+{
+  Fixture fx = { 0 };
+  g_autofree guint8 *chunk = g_malloc0 (ML_TLS_MAX_PENDING_PLAINTEXT / 2);
+
+  fixture_setup (&fx, ML_TLS_CERT_VALID, SERVER_NAME, 9, EPOCH);
+  ml_stream_write (ML_STREAM (fx.client), chunk, ML_TLS_MAX_PENDING_PLAINTEXT / 2);
+  ml_stream_write (ML_STREAM (fx.client), chunk, ML_TLS_MAX_PENDING_PLAINTEXT / 2);
+  g_assert_cmpuint (fx.c.handshakes, ==, 0);
+  ml_stream_write (ML_STREAM (fx.client), chunk, 1);
+  g_assert_cmpuint (fx.c.handshakes, ==, 1);
+  g_assert_error (fx.c.handshake_error, ML_TLS_ERROR, ML_TLS_ERROR_OVERFLOW);
+  g_assert_true (fx.cpipe->close_requested);
+  fixture_teardown (&fx);
+}
+
 /* ---- repeatable randomness ---- */
 
 static GBytes *
@@ -583,6 +602,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tls/failure/self-signed", test_fail_self_signed);
   g_test_add_func ("/tls/close/close-notify", test_close_notify);
   g_test_add_func ("/tls/keylog/format", test_keylog_format);
+  g_test_add_func ("/tls/limits/pending-plaintext", test_pending_limit);
   g_test_add_func ("/tls/rand/deterministic", test_deterministic);
   g_test_add_func ("/tls/tcp/clean", test_tcp_clean);
   g_test_add_func ("/tls/tcp/lossy", test_tcp_lossy);
