@@ -3,6 +3,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "world/world.h"
+#include "world/world-faults.h"
 #include "world/mail-host.h"
 #include "world/smtp-session.h"
 #include "world/session-record.h"
@@ -610,6 +611,7 @@ ml_world_run_step (MlWorld *self, guint index)
   step = self->lesson->steps->pdata[index];
   title = g_strdup_printf ("step %u of %u", index + 1, self->lesson->steps->len);
   ml_network_note (self->network, step->host, "lesson.step", title, step->narrative);
+  ml_world_faults_apply (self->network, step);
 
   for (guint i = 0; i < self->devices->len; i++)
     ml_mua_device_check_idle (self->devices->pdata[i]);

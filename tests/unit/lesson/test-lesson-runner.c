@@ -527,6 +527,94 @@ test_runner_deterministic (void)
     }
 }
 
+/* A cut link stops the phone's fetch; mended, the next fetch gets the
+ * mail. The faults are in the trace as notes, and the cut link drops. */
+static void
+test_runner_faults (void)
+{
+  static const char extra[] =
+    "  - action: pop3-fetch\n"
+    "    host: bob-phone\n"
+    "    server: mail.b.example\n"
+    "    account: bob@b.example\n"
+    "    faults: [{ link: [bob-phone, rtr], up: false }, { link: [rtr, ns.example], loss: 5% }]\n"
+    "  - action: pop3-fetch\n"
+    "    host: bob-phone\n"
+    "    server: mail.b.example\n"
+    "    account: bob@b.example\n"
+    "    faults: [{ host: bob-phone, up: true }]\n"
+    "checks:\n"
+    "  - { check: device-count, description: D, host: bob-phone, count: 2 }\n";
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MlLesson) lesson = NULL;
+  g_autoptr(MlLessonRunner) runner = NULL;
+  MlTrace *trace;
+  MlLessonItem item;
+  guint64 step4_start = 0, step4_end = 0, step5_start = 0;
+  guint down_notes = 0, up_notes = 0, loss_notes = 0, dropped_in_4 = 0;
+
+  /* Step 3 fetches the mail already: take it out, so steps 4 and 5 matter. */
+  text = g_strconcat (world_text, extra, NULL);
+  {
+    char *fetch = strstr (text, "  - { action: pop3-fetch, host: bob-phone, server: mail.b.example,\n"
+                                "      account: bob@b.example }\n");
+    g_assert_nonnull (fetch);
+    memmove (fetch, fetch + strlen ("  - { action: pop3-fetch, host: bob-phone, server: "
+                                    "mail.b.example,\n      account: bob@b.example }\n"),
+             strlen (fetch) + 1 - strlen ("  - { action: pop3-fetch, host: bob-phone, server: "
+                                          "mail.b.example,\n      account: bob@b.example }\n"));
+  }
+  lesson = ml_lesson_load_data (text, strlen (text), "f.yaml", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lesson->steps->len, ==, 4);
+  runner = ml_lesson_runner_new (lesson, 1);
+  g_assert_true (ml_lesson_runner_run (runner, &error));
+  g_assert_no_error (error);
+  trace = ml_lesson_runner_get_trace (runner);
+
+  while (ml_lesson_runner_next_item (runner, &item))
+    {
+      if (item.kind == ML_LESSON_ITEM_NARRATIVE && item.step == 3)
+        {
+          step4_start = item.trace_start;
+          step4_end = item.trace_end;
+        }
+      if (item.kind == ML_LESSON_ITEM_NARRATIVE && item.step == 4)
+        step5_start = item.trace_start;
+      if (item.kind == ML_LESSON_ITEM_CHECK)
+        {
+          g_assert_true (item.passed);
+          g_assert_cmpstr (item.observed, ==, "2 messages");
+        }
+    }
+  g_assert_cmpuint (step5_start, ==, step4_end);
+  for (guint64 i = 0; i < ml_trace_get_length (trace); i++)
+    {
+      const MlTraceEvent *e = ml_trace_get_event (trace, i);
+
+      if (e->kind == ML_TRACE_NOTE && g_strcmp0 (e->explain_key, "lesson.fault.link-down") == 0)
+        {
+          g_assert_cmpuint (i, >=, step4_start);
+          g_assert_cmpuint (i, <, step4_end);
+          down_notes++;
+        }
+      if (e->kind == ML_TRACE_NOTE && g_strcmp0 (e->explain_key, "lesson.fault.host-up") == 0)
+        {
+          g_assert_cmpuint (i, >=, step5_start);
+          up_notes++;
+        }
+      if (e->kind == ML_TRACE_NOTE && g_strcmp0 (e->explain_key, "lesson.fault.loss") == 0)
+        loss_notes++;
+      if (e->kind == ML_TRACE_FRAME && e->dropped && i >= step4_start && i < step4_end)
+        dropped_in_4++;
+    }
+  g_assert_cmpuint (down_notes, ==, 1);
+  g_assert_cmpuint (up_notes, ==, 1);
+  g_assert_cmpuint (loss_notes, ==, 1);
+  g_assert_cmpuint (dropped_in_4, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -545,5 +633,6 @@ main (int argc, char **argv)
   g_test_add ("/lesson/runner/results", Fixture, NULL, fixture_set_up, test_runner_results,
               fixture_tear_down);
   g_test_add_func ("/lesson/runner/deterministic", test_runner_deterministic);
+  g_test_add_func ("/lesson/runner/faults", test_runner_faults);
   return g_test_run ();
 }
