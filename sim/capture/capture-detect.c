@@ -74,6 +74,7 @@ ml_capture_options_init (MlCaptureOptions *options)
 {
   memset (options, 0, sizeof *options);
   options->frames = TRUE;
+  options->dialogue = TRUE;
 }
 
 gboolean

@@ -126,7 +126,7 @@ ml_capture_emit_message (MlCaptureEmitter *em, GBytes *message)
   em->messages++;
   if (em->stats)
     em->stats->messages++;
-  if (em->emit && em->options->message_func)
+  if (em->selected && em->options->message_func)
     em->options->message_func (em->conn_id, em->messages, em->protocol, message,
                                em->options->message_data);
 }
@@ -140,6 +140,8 @@ ml_capture_emit_credentials (MlCaptureEmitter *em, const char *how,
 
   if (em->stats)
     em->stats->credentials_in_clear++;
+  if (!em->emit)
+    return;
   /* The teaching point is that anyone on the path reads them; the
    * password is shown because the capture already holds it. */
   text = g_strdup_printf ("credentials in clear (%s): user \"%s\"", how, user ? user : "");

@@ -38,7 +38,8 @@ typedef struct {
   const char             *client;  /* host names: the addresses (and ports) */
   const char             *server;
   guint64                 time_us; /* of the packet being read */
-  gboolean                emit;    /* FALSE when --flow filters this flow out */
+  gboolean                selected; /* FALSE when --flow filters this flow out */
+  gboolean                emit;     /* selected, and dialogue events wanted */
   gboolean                encrypted;
   guint                   messages;
 } MlCaptureEmitter;

@@ -12,6 +12,17 @@
 G_DEFINE_QUARK (ml-capture-error-quark, ml_capture_error)
 
 #define ETH_HEADER_LEN  14
+/* Segments of one direction held back because they acknowledge bytes of
+ * the other direction the capture has not shown yet (see flow_defer). A
+ * few round trips' worth; past it they are read as they are. */
+#define ML_CAPTURE_MAX_DEFERRED  64
+
+typedef struct {
+  guint32 seq;
+  guint32 ack;
+  gsize   len;
+  guint8  data[];
+} Deferred;
 
 /* Both ends of a TCP connection, the smaller endpoint first, so both
  * directions find the same flow. */
@@ -44,6 +55,7 @@ struct _Flow {
   MlCaptureDissector *dissector;
   gboolean            fin[2];
   gboolean            closed;
+  GQueue              deferred[2];  /* Deferred*, by sender */
   GList               lru;         /* link in reader->lru, data = self */
 };
 
@@ -110,6 +122,59 @@ stats_for (MlCaptureReader *self, MlProtocol protocol)
     }
 }
 
+/* ---- lines across the two directions in their true order ---- */
+
+/* A capture may show a segment after one that answers it (two capture
+ * points merged, a late timestamp): the client's EHLO before the greeting
+ * it acknowledges. Each direction is reassembled on its own either way;
+ * to keep the dialogue in the order it was spoken, a segment that
+ * acknowledges bytes of the other direction not yet seen waits until they
+ * come (or until it is clear they will not: the other direction moved on
+ * past a hole, ML_CAPTURE_MAX_DEFERRED were held, or the flow ended). */
+static void
+flow_release (Flow *flow, MlDirection dir)
+{
+  Deferred *d;
+
+  while ((d = g_queue_pop_head (&flow->deferred[dir])) != NULL)
+    {
+      ml_tcp_reassembly_ack (flow->stream[1 - dir], d->ack);
+      ml_tcp_reassembly_add (flow->stream[dir], d->seq, d->data, d->len, FALSE);
+      g_free (d);
+    }
+}
+
+/* Releases the held segments whose acknowledged bytes have now come. */
+static void
+flow_release_answered (Flow *flow, MlDirection dir)
+{
+  Deferred *d;
+
+  while ((d = g_queue_peek_head (&flow->deferred[dir])) != NULL
+         && ml_tcp_reassembly_compare (flow->stream[1 - dir], d->ack) <= 0)
+    {
+      g_queue_pop_head (&flow->deferred[dir]);
+      ml_tcp_reassembly_ack (flow->stream[1 - dir], d->ack);
+      ml_tcp_reassembly_add (flow->stream[dir], d->seq, d->data, d->len, FALSE);
+      g_free (d);
+    }
+}
+
+static void
+flow_defer (Flow *flow, MlDirection dir, guint32 seq, guint32 ack,
+            const guint8 *data, gsize len)
+{
+  Deferred *d = g_malloc (sizeof (Deferred) + len);
+
+  d->seq = seq;
+  d->ack = ack;
+  d->len = len;
+  memcpy (d->data, data, len);
+  g_queue_push_tail (&flow->deferred[dir], d);
+  if (flow->deferred[dir].length > ML_CAPTURE_MAX_DEFERRED)
+    flow_release (flow, dir);
+}
+
 /* ---- a flow's end ---- */
 
 static void
@@ -117,11 +182,18 @@ flow_end (Flow *flow, const char *why)
 {
   if (flow->closed)
     return;
+  for (int d = 0; d < 2; d++)
+    flow_release (flow, (MlDirection) d);
   flow->closed = TRUE;
   for (int d = 0; d < 2; d++)
     ml_tcp_reassembly_flush (flow->stream[d]);
   if (flow->dissector)
-    flow->dissector->finish (flow->dissector);
+    {
+      /* A closed flow is kept only to number its late segments. */
+      flow->dissector->finish (flow->dissector);
+      flow->dissector->free (flow->dissector);
+      flow->dissector = NULL;
+    }
   if (why && flow->em.protocol != ML_PROTO_TCP)
     ml_capture_emit_note (&flow->em, ML_DIR_CLIENT_TO_SERVER, "capture.flow.end", why, NULL);
 }
@@ -135,6 +207,7 @@ flow_free (gpointer data)
     flow->dissector->free (flow->dissector);
   for (int d = 0; d < 2; d++)
     {
+      g_queue_clear_full (&flow->deferred[d], g_free);
       ml_tcp_reassembly_free (flow->stream[d]);
       if (flow->detect[d])
         g_byte_array_unref (flow->detect[d]);
@@ -340,7 +413,8 @@ flow_new (MlCaptureReader *self, const FlowKey *key, const MlPacket *p)
   flow->em.protocol = ML_PROTO_TCP;
   flow->em.client = flow->client_name;
   flow->em.server = flow->server_name;
-  flow->em.emit = self->options.only_flow == 0 || self->options.only_flow == flow->conn_id;
+  flow->em.selected = self->options.only_flow == 0 || self->options.only_flow == flow->conn_id;
+  flow->em.emit = flow->em.selected && self->options.dialogue;
 
   {
     MlProtocol server_proto = sender_is_client ? by_dst : by_src;
@@ -607,14 +681,31 @@ ml_capture_reader_add_packet (MlCaptureReader *self, guint64 time_us, int link_t
     /* A record cut by the snap length: the bytes not captured are not
      * delivered; the FIN is, so the hole shows up as a gap. */
     gboolean fin = (p.flags & ML_TCP_FIN) && p.payload_len == p.payload_wire_len;
+    gboolean plain;
 
     result = ml_tcp_reassembly_classify (rs, seq, p.payload_len);
     append_frame (self, time_us, link_type, data, caplen, &p, flow, dir,
                   result == ML_TCP_SEGMENT_RETRANSMISSION);
+    plain = p.payload_len > 0 && !(p.flags & (ML_TCP_SYN | ML_TCP_FIN | ML_TCP_RST));
+    if (plain && (p.flags & ML_TCP_ACK)
+        && (flow->deferred[dir].length > 0
+            || ml_tcp_reassembly_compare (flow->stream[1 - dir], p.ack) > 0))
+      {
+        /* It answers bytes not seen yet, or follows one that does. */
+        flow_defer (flow, dir, seq, p.ack, p.payload, p.payload_len);
+        return;
+      }
+    if (!plain)
+      flow_release (flow, dir);
+    /* This segment leaves a hole before it: what the other side held back
+     * waiting for the hole is read first. */
+    if (p.payload_len > 0 && ml_tcp_reassembly_compare (rs, seq) > 0)
+      flow_release (flow, (MlDirection) (1 - dir));
     if (p.flags & ML_TCP_ACK)
       ml_tcp_reassembly_ack (flow->stream[1 - dir], p.ack);
     if (p.payload_len > 0 || (p.flags & ML_TCP_FIN))
       ml_tcp_reassembly_add (rs, seq, p.payload, p.payload_len, fin);
+    flow_release_answered (flow, (MlDirection) (1 - dir));
   }
   if (p.flags & ML_TCP_FIN)
     flow->fin[dir] = TRUE;

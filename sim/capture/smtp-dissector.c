@@ -207,8 +207,6 @@ static void
 end_content (SmtpDissector *self)
 {
   MlCaptureEmitter *em = self->base.em;
-  g_autofree char *text = ml_capture_dup_text (self->content->data, self->content->len);
-  g_autofree char *detail = NULL;
   GByteArray *msg = g_byte_array_sized_new (self->content->len);
   g_autoptr(GBytes) bytes = NULL;
   const guint8 *p = self->content->data, *end = p + self->content->len;
@@ -223,14 +221,16 @@ end_content (SmtpDissector *self)
       g_byte_array_append (msg, p, (guint) (next - p));
       p = next;
     }
-  detail = g_strdup_printf ("%u octets%s", msg->len,
-                            self->content_cut ? ", not all of it captured" : "");
-  /* As the simulation shows it: the lines, then the final ".". */
-  {
-    g_autofree char *shown = g_strconcat (text, ".", NULL);
-    ml_capture_emit_line (em, ML_DIR_CLIENT_TO_SERVER, shown, NULL, NULL,
-                          "smtp.data.content", detail);
-  }
+  if (em->emit)
+    {
+      /* As the simulation shows it: the lines, then the final ".". */
+      g_autofree char *text = ml_capture_dup_text (self->content->data, self->content->len);
+      g_autofree char *shown = g_strconcat (text, ".", NULL);
+      g_autofree char *detail = g_strdup_printf ("%u octets%s", msg->len,
+                                                 self->content_cut ? ", not all of it captured" : "");
+      ml_capture_emit_line (em, ML_DIR_CLIENT_TO_SERVER, shown, NULL, NULL,
+                            "smtp.data.content", detail);
+    }
   bytes = g_byte_array_free_to_bytes (msg);
   if (!self->content_cut)
     ml_capture_emit_message (em, bytes);

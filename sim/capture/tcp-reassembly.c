@@ -264,6 +264,20 @@ ml_tcp_reassembly_classify (MlTcpReassembly *self, guint32 seq, gsize len)
   return covered > 0 ? ML_TCP_SEGMENT_OVERLAP : ML_TCP_SEGMENT_NEW;
 }
 
+int
+ml_tcp_reassembly_compare (MlTcpReassembly *self, guint32 seq)
+{
+  gint64 off;
+
+  if (!self->started)
+    return 0;
+  off = unwrap (self, seq);
+  /* A FIN takes one sequence number but no byte. */
+  if (self->fin_known && off > (gint64) self->fin_off)
+    off = (gint64) self->fin_off;
+  return (off > (gint64) self->next_off) - (off < (gint64) self->next_off);
+}
+
 void
 ml_tcp_reassembly_ack (MlTcpReassembly *self, guint32 ack)
 {

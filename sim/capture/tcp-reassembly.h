@@ -69,6 +69,9 @@ MlTcpSegmentResult ml_tcp_reassembly_add      (MlTcpReassembly *self, guint32 se
  * are read). */
 MlTcpSegmentResult ml_tcp_reassembly_classify (MlTcpReassembly *self, guint32 seq,
                                                gsize len);
+/* Where @seq falls: < 0 before what was delivered, 0 exactly at the next
+ * byte expected, > 0 beyond it (a hole before it). 0 before any segment. */
+int                ml_tcp_reassembly_compare  (MlTcpReassembly *self, guint32 seq);
 /* The other direction acknowledged up to @ack: bytes before it that the
  * capture never held are a gap as soon as data after them is held. */
 void               ml_tcp_reassembly_ack      (MlTcpReassembly *self, guint32 ack);

@@ -133,6 +133,8 @@ ml_cli_inspect (int argc, char **argv)
   options.only_flow = (guint) flow;
   /* Frames cost time and memory; only the JSON and --frames show them. */
   options.frames = json || frames;
+  /* --stats alone prints no line: none is made. */
+  options.dialogue = !stats || json;
   if (messages_dir)
     {
       if (g_mkdir_with_parents (messages_dir, 0755) != 0)

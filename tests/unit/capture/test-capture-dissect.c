@@ -247,6 +247,29 @@ test_smtp_gap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (stats (f, ML_PROTO_SMTP)->gap_bytes, ==, 15);
 }
 
+/* The greeting was never captured; the EHLO acknowledging it waits for it
+ * until the server's next segment shows the hole is for good. */
+static void
+test_smtp_lost_greeting (Fixture *f, gconstpointer data)
+{
+  g_autofree char *got = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+
+  conversation_handshake (&f->conv);
+  f->conv.seq[S] += (guint32) strlen ("220 mx\r\n");     /* never captured */
+  conversation_send (&f->conv, C, "EHLO a\r\n");
+  got = conversation_dialogue (&f->conv);
+  g_assert_cmpstr (got, ==, "");
+  conversation_send (&f->conv, S, "250 mx\r\n");
+  conversation_close (&f->conv);
+  g_free (got);
+  got = conversation_dialogue (&f->conv);
+  g_assert_cmpstr (got, ==, "C: EHLO a|S: 250 mx");
+  lines = conversation_lines (&f->conv);
+  g_assert_cmpstr (g_ptr_array_index (lines, 1), ==,
+                   "note capture.gap: 8 bytes from the server were never captured");
+}
+
 /* Reordered and duplicated segments read as if they came in order. */
 static void
 test_smtp_reordered (Fixture *f, gconstpointer data)
@@ -554,6 +577,7 @@ main (int argc, char **argv)
   ADD ("smtp/midstream", 25, test_smtp_midstream);
   ADD ("smtp/gap", 25, test_smtp_gap);
   ADD ("smtp/reordered-duplicated", 25, test_smtp_reordered);
+  ADD ("smtp/lost-greeting", 25, test_smtp_lost_greeting);
   ADD ("pop3/multiline", 110, test_pop3_multiline);
   ADD ("pop3/byte-at-a-time", 110, test_pop3_byte_at_a_time);
   ADD ("pop3/auth-and-stls", 110, test_pop3_auth_and_stls);

@@ -90,11 +90,9 @@ test_reordered (void)
 
   g_assert_no_error (error);
   got = dialogue (trace);
-  /* Each direction is back in order and complete; across directions the
-   * lines come in the order the capture completed them (the EHLO was
-   * captured before the greeting it answers). */
-  g_assert_cmpstr (got, ==, "C: EHLO c.example|S: 220 mx.example ESMTP|C: MAIL FROM:<a@c.example>|"
-                            "S: 250 mx.example|S: 250 2.1.0 Ok|C: QUIT|S: 221 2.0.0 Bye");
+  /* The EHLO was captured before the greeting it acknowledges: it waits
+   * for it, so the dialogue reads in the order it was spoken. */
+  g_assert_cmpstr (got, ==, expected_dialogue);
   for (guint64 i = 0; i < ml_trace_get_length (trace); i++)
     g_assert_cmpstr (ml_trace_get_event (trace, i)->explain_key, !=, "capture.gap");
   for (guint64 i = 0; i < ml_trace_get_length (trace); i++)
