@@ -59,9 +59,10 @@ typedef struct {
   gboolean   implicit_tls;  /* "smtps=2465", "pop3s=…", "imaps=…" */
 } MlCapturePortMap;
 
-/* A message carried by a flow (SMTP DATA or BDAT, POP3 RETR/TOP, IMAP
- * FETCH of a whole message): @message is borrowed, valid during the call.
- * @index counts the flow's messages from 1. */
+/* A message carried by a flow (SMTP DATA or BDAT LAST, POP3 RETR, IMAP
+ * APPEND, IMAP FETCH of BODY[] or RFC822): @message is borrowed, valid
+ * during the call. @index counts the flow's messages from 1. A message
+ * with a hole in it (a gap) is not handed out. */
 typedef void (*MlCaptureMessageFunc) (guint         conn_id,
                                       guint         index,
                                       MlProtocol    protocol,

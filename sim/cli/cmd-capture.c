@@ -35,9 +35,8 @@ list_devices (void)
   for (guint i = 0; i < devs->len; i++)
     {
       MlCaptureDevice *d = g_ptr_array_index (devs, i);
-      printf ("%-16s %s%s%s\n", d->name, d->up ? "up" : "down",
-              d->loopback ? ", loopback" : "",
-              d->description ? "" : "");
+      printf ("%-16s %s%s\n", d->name, d->up ? "up" : "down",
+              d->loopback ? ", loopback" : "");
       if (d->description)
         printf ("%-16s %s\n", "", d->description);
     }
