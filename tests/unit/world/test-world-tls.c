@@ -3,6 +3,7 @@
  * STARTTLS-stripping router, the key log, and byte-identical reruns. */
 #include <string.h>
 #include "world/world.h"
+#include "world/host-security.h"
 #include "net/frame.h"
 
 /* Alice submits to smtp.a.example, which relays to mx.b.example; Bob
@@ -336,10 +337,48 @@ test_repeatable (void)
   g_assert_cmpstr (a.keylog->str, ==, b.keylog->str);
 }
 
+/* lesson.h's defaults: a host without TLS keeps the old services; one
+ * with TLS refuses passwords in the clear and, as an MSA, wants AUTH. */
+static void
+test_policy_defaults (void)
+{
+  MlLessonHost h = { 0 };
+  MlHostSecurity sec;
+  char *mechs[] = { (char *) "SCRAM-SHA-256", NULL };
+
+  ml_host_security_from_lesson (&sec, NULL);
+  g_assert_false (sec.starttls);
+  g_assert_cmpuint (sec.sasl_mechanisms, ==, 0);
+  g_assert_true (sec.plaintext_auth);
+  g_assert_false (sec.require_auth);
+
+  ml_host_security_from_lesson (&sec, &h);
+  g_assert_cmpuint (sec.sasl_mechanisms, ==, 0);
+  g_assert_true (sec.plaintext_auth);
+  g_assert_false (sec.require_auth);
+
+  h.starttls = TRUE;
+  ml_host_security_from_lesson (&sec, &h);
+  g_assert_cmpuint (sec.sasl_mechanisms, ==, (1u << ML_SASL_PLAIN) | (1u << ML_SASL_LOGIN));
+  g_assert_false (sec.plaintext_auth);
+  g_assert_true (sec.require_auth);
+
+  h.auth_mechanisms = mechs;
+  h.plaintext_auth = ML_LESSON_YES;
+  h.require_auth = ML_LESSON_NO;
+  h.certificate = ML_LESSON_CERT_SELF_SIGNED;
+  ml_host_security_from_lesson (&sec, &h);
+  g_assert_cmpuint (sec.sasl_mechanisms, ==, 1u << ML_SASL_SCRAM_SHA_256);
+  g_assert_true (sec.plaintext_auth);
+  g_assert_false (sec.require_auth);
+  g_assert_cmpint (sec.certificate, ==, ML_TLS_CERT_SELF_SIGNED);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/world-tls/policy/defaults", test_policy_defaults);
   g_test_add_func ("/world-tls/starttls/submission", test_starttls_submission);
   g_test_add_func ("/world-tls/implicit/all-ports", test_implicit_everywhere);
   g_test_add_func ("/world-tls/certificate/expired", test_refuse_expired);
