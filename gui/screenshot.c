@@ -265,6 +265,11 @@ ml_screenshot_run (GtkApplication            *application,
   g_return_if_fail (options != NULL && options->file != NULL && options->lesson != NULL);
   g_return_if_fail (done != NULL);
 
+  /* A picture shows a state, not a transition: with animations off the
+   * lesson panel's flap and the topology's glide jump to their end (a
+   * flap revealing while the window is resized for the picture could be
+   * laid out mid-spring). */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   shot = g_new0 (Shot, 1);
   shot->options = *options;
   shot->options.file = g_strdup (options->file);

@@ -520,7 +520,10 @@ gboolean
 ml_window_is_busy (MlWindow *self)
 {
   g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
-  return self->loading != NULL || gtk_stack_get_transition_running (self->stack);
+  double reveal = adw_flap_get_reveal_progress (self->lesson_flap);
+
+  return self->loading != NULL || gtk_stack_get_transition_running (self->stack)
+         || (reveal > 0.0 && reveal < 1.0);
 }
 
 gboolean
