@@ -19,6 +19,7 @@ usage: check-load.py MAILLAB_CLI
 import os
 import resource
 import smtplib
+import subprocess
 import sys
 import threading
 import time
@@ -38,6 +39,11 @@ def server_rss_kib(srv):
     except OSError:
         pass
     return 0
+
+
+def sanitized(cli):
+    res = subprocess.run(["ldd", cli], capture_output=True, text=True)
+    return "libasan" in res.stdout
 
 
 def wanted_connections():
@@ -189,8 +195,12 @@ def check_backpressure(cli):
         r.send(b"".join(b"f%d FETCH 1 BODY.PEEK[]\r\n" % i for i in range(n)))
         time.sleep(2)
         rss_peak = server_rss_kib(srv)
-        check(rss_peak - rss_before < 40 * 1024,
-              f"{n} MB asked for, not read: the server grew by {rss_peak - rss_before} KiB (< 40 MiB)")
+        if sanitized(cli):
+            # ASan's quarantine keeps freed buffers resident: RSS says nothing.
+            print("  (AddressSanitizer build: the memory bound is not checked)", flush=True)
+        else:
+            check(rss_peak - rss_before < 40 * 1024,
+                  f"{n} MB asked for, not read: the server grew by {rss_peak - rss_before} KiB (< 40 MiB)")
         done = 0
         while done < n:
             line = r.line()
