@@ -368,6 +368,11 @@ handle_tagged (ImapDissector *self, MlImapResponse *r)
     }
   if (strcmp (verb, "IDLE") == 0)
     self->idling = FALSE;
+  /* RFC 3501 6.3.1: SELECT in the selected state first closes the
+   * mailbox selected; if it fails, the session stays authenticated. */
+  if ((strcmp (verb, "SELECT") == 0 || strcmp (verb, "EXAMINE") == 0)
+      && r->status != ML_IMAP_STATUS_BAD && g_strcmp0 (self->state, "selected") == 0)
+    set_state (self, "authenticated");
   if (r->status != ML_IMAP_STATUS_OK)
     return;
   if (strcmp (verb, "LOGIN") == 0 || strcmp (verb, "AUTHENTICATE") == 0)

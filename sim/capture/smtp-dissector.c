@@ -36,6 +36,11 @@ typedef enum {
   PENDING_STARTTLS,
   PENDING_AUTH,
   PENDING_BDAT,
+  PENDING_HELLO,   /* EHLO, HELO */
+  PENDING_MAIL,
+  PENDING_RCPT,
+  PENDING_RSET,
+  PENDING_QUIT,
 } PendingKind;
 
 typedef struct {
@@ -55,6 +60,7 @@ typedef struct {
   char               *auth_mechanism;
   guint               auth_step;
   char               *auth_user;
+  const char         *state;             /* the server's, as the engine names it */
 } SmtpDissector;
 
 static const char *const known_verbs[] = {
@@ -199,8 +205,32 @@ handle_command (SmtpDissector *self, const char *line, gsize len)
         }
       push_pending (self, PENDING_BDAT);
     }
+  else if (strcmp (verb, "EHLO") == 0 || strcmp (verb, "HELO") == 0)
+    push_pending (self, PENDING_HELLO);
+  else if (strcmp (verb, "MAIL") == 0)
+    push_pending (self, PENDING_MAIL);
+  else if (strcmp (verb, "RCPT") == 0)
+    push_pending (self, PENDING_RCPT);
+  else if (strcmp (verb, "RSET") == 0)
+    push_pending (self, PENDING_RSET);
+  else if (strcmp (verb, "QUIT") == 0)
+    push_pending (self, PENDING_QUIT);
   else
     push_pending (self, PENDING_OTHER);
+}
+
+/* The server's state as the simulation's engine records it (RFC 5321 3:
+ * greeting, then a session, then mail transactions). */
+static void
+set_state (SmtpDissector *self, const char *to)
+{
+  g_autofree char *key = NULL;
+
+  if (g_strcmp0 (self->state, to) == 0)
+    return;
+  key = g_strdup_printf ("smtp.state.%s", to);
+  ml_capture_emit_state (self->base.em, self->state, to, key);
+  self->state = to;
 }
 
 static void
@@ -361,6 +391,34 @@ handle_reply (SmtpDissector *self, MlSmtpReply *reply)
   if (self->pending.length > 0)
     kind = GPOINTER_TO_INT (g_queue_pop_head (&self->pending));
   ml_capture_emit_reply (em, reply->raw, reply->code, NULL, NULL, key, reply->enhanced, klass);
+
+  if (klass == 2 || reply->code == 354)
+    switch (kind)
+      {
+      case PENDING_OTHER:
+        if (reply->code == 220 && g_strcmp0 (self->state, "init") == 0)
+          set_state (self, "greeting");
+        break;
+      case PENDING_HELLO:
+      case PENDING_RSET:
+      case PENDING_CONTENT_END:
+        set_state (self, "ready");
+        break;
+      case PENDING_MAIL:
+        set_state (self, "mail");
+        break;
+      case PENDING_RCPT:
+        set_state (self, "rcpt");
+        break;
+      case PENDING_DATA:
+        set_state (self, "data");
+        break;
+      case PENDING_QUIT:
+        set_state (self, "quit");
+        break;
+      default:
+        break;
+      }
 
   switch (kind)
     {
@@ -526,6 +584,7 @@ ml_smtp_dissector_new (MlCaptureEmitter *em, gboolean implicit_tls)
   self->server = ml_smtp_reply_parser_new ();
   self->content = g_byte_array_new ();
   self->chunk = g_byte_array_new ();
+  self->state = "init";
   g_queue_init (&self->pending);
   if (implicit_tls)
     ml_capture_emit_tls (em, "Implicit TLS (RFC 8314 3.3): the connection is "

@@ -9,7 +9,8 @@ usage: check-inspect.py MAILLAB_CLI LESSON
 1. `maillab-cli run LESSON --json` (the simulation's own trace) and
    `maillab-cli inspect --json` of the pcapng and of the pcap it wrote give
    the same dialogue: per connection, the same lines in the same order
-   (direction, protocol, text, verb, arguments, code, detail, explanation key).
+   (direction, protocol, text, verb, arguments, code, detail, explanation key),
+   and the same server state changes.
 2. The SMTP, POP and IMAP requests equal tshark's (`smtp.req.command`,
    `pop.request.command`, `imap.request`), frame by frame and per TCP flow.
    Wireshark reads only the first POP3 request of a segment, so a pipelined
@@ -63,6 +64,16 @@ def dialogue(events):
         by_conn.setdefault(e.get("conn_id", 0), []).append(
             (e.get("direction"), e.get("protocol"), e.get("text"), e.get("verb"),
              e.get("args"), e.get("code"), e.get("detail"), e.get("explain_key")))
+    return [by_conn[k] for k in sorted(by_conn)]
+
+
+def server_states(events):
+    """[(conn_id, [(from, to, key), …])]: the servers' state changes."""
+    by_conn = {}
+    for e in events:
+        if e["kind"] == "state" and ".client." not in e.get("explain_key", ""):
+            by_conn.setdefault(e.get("conn_id", 0), []).append(
+                (e.get("state_from"), e.get("state_to"), e.get("explain_key")))
     return [by_conn[k] for k in sorted(by_conn)]
 
 
@@ -205,6 +216,14 @@ def main():
         for path in (pcapng, pcap):
             cap = json_lines(run([cli, "inspect", "--json", path]))
             lines = compare_dialogue(os.path.basename(path), sim, cap)
+            a, b = server_states(sim), server_states(cap)
+            for i, (x, y) in enumerate(zip(a, b), 1):
+                if x != y:
+                    fail(f"{os.path.basename(path)}: connection {i} server states:\n"
+                         f"  simulation {x}\n  capture    {y}")
+            if len(a) != len(b):
+                fail(f"{os.path.basename(path)}: server states on {len(b)} connections, "
+                     f"the simulation's on {len(a)}")
             print(f"{os.path.basename(path)}: {lines} dialogue lines in "
                   f"{len(dialogue(cap))} connections, as the simulation's")
 
