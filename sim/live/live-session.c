@@ -369,6 +369,9 @@ ml_live_session_new (MlStream *stream, gpointer engine, const MlLiveEngineOps *o
   g_return_val_if_fail (ML_IS_STREAM (stream) && engine != NULL && ops != NULL, NULL);
   self = g_new0 (MlLiveSession, 1);
   self->stream = g_object_ref (stream);
+  /* Implicit TLS (RFC 8314 3.3): the socket is under the TLS stream. */
+  while (ML_IS_TLS_STREAM (stream))
+    stream = ml_tls_stream_get_inner (ML_TLS_STREAM (stream));
   self->base = g_object_ref (stream);
   self->engine = engine;
   self->ops = ops;
@@ -378,9 +381,9 @@ ml_live_session_new (MlStream *stream, gpointer engine, const MlLiveEngineOps *o
   self->conn_id = conn_id;
   self->timeout_ms = timeout_ms;
   self->last_input_us = g_get_monotonic_time ();
-  ml_stream_set_callbacks (stream, NULL, on_data, on_closed, self);
-  if (ML_IS_SOCKET_STREAM (stream))
-    ml_socket_stream_set_drained_func (ML_SOCKET_STREAM (stream), on_drained, self);
+  ml_stream_set_callbacks (self->stream, NULL, on_data, on_closed, self);
+  if (ML_IS_SOCKET_STREAM (self->base))
+    ml_socket_stream_set_drained_func (ML_SOCKET_STREAM (self->base), on_drained, self);
   if (timeout_ms > 0)
     self->timeout_id = g_timeout_add (timeout_ms, on_timeout, self);
   if (ops->engine.set_now)
