@@ -558,6 +558,7 @@ on_msa_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer use
                                                      g_rand_int (ml_scheduler_get_rand (ml_network_get_scheduler (self->network))),
                                                      host_name);
       g_autoptr(GBytes) message = NULL;
+      g_autofree MlComposeAttachment *files = NULL;
 
       spec.from = step->from;
       spec.to = (const char * const *) step->to;
@@ -566,6 +567,20 @@ on_msa_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer use
       spec.date_unix = ml_network_now_unix_usec (self->network) / G_USEC_PER_SEC;
       spec.message_id = message_id;
       spec.user_agent = "maillab MUA";
+      if (step->attachments != NULL)
+        {
+          files = g_new0 (MlComposeAttachment, step->attachments->len);
+          for (guint a = 0; a < step->attachments->len; a++)
+            {
+              const MlLessonAttachment *att = step->attachments->pdata[a];
+
+              files[a].filename = att->name;
+              files[a].content_type = att->content_type;
+              files[a].content = att->content;
+            }
+          spec.attachments = files;
+          spec.n_attachments = step->attachments->len;
+        }
       message = ml_message_compose (&spec);
       ml_smtp_client_add_message (client, step->from, (const char * const *) step->to, message);
     }
