@@ -261,10 +261,13 @@ flow_try_detect (Flow *flow)
     }
   if (found == ML_PROTO_NONE)
     {
-      gboolean full = TRUE;
+      /* A greeting or an EHLO fits in the first ML_CAPTURE_DETECT_MAX
+       * bytes; past them in either direction this is no mail (and a bulk
+       * transfer one way must not be buffered). */
+      gboolean full = FALSE;
       for (int d = 0; d < 2; d++)
-        if (flow->detect[d] == NULL || flow->detect[d]->len < ML_CAPTURE_DETECT_MAX)
-          full = FALSE;
+        if (flow->detect[d] != NULL && flow->detect[d]->len >= ML_CAPTURE_DETECT_MAX)
+          full = TRUE;
       if (!full)
         return;
       flow_start_dissector (flow, ML_PROTO_NONE, FALSE);

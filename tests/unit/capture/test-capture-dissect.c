@@ -545,6 +545,30 @@ test_detect_options (Fixture *f, gconstpointer data)
   g_assert_error (error, ML_CAPTURE_ERROR, ML_CAPTURE_ERROR_INVALID);
 }
 
+/* A one-way bulk transfer on an unknown port: decided "not mail" after
+ * ML_CAPTURE_DETECT_MAX bytes, not buffered to its end. */
+static void
+test_detect_bulk (Fixture *f, gconstpointer data)
+{
+  g_autofree char *chunk = g_strnfill (1400, 'z');
+  const MlCaptureStats *st;
+
+  conversation_clear (&f->conv);
+  start (f, 8080);
+  conversation_handshake (&f->conv);
+  for (int i = 0; i < 200; i++)
+    conversation_send (&f->conv, S, chunk);
+  conversation_send (&f->conv, S, "220 not a greeting now\r\n");
+  conversation_close (&f->conv);
+  st = ml_capture_reader_get_stats (f->conv.reader);
+  g_assert_cmpuint (st->smtp.flows + st->pop3.flows + st->imap.flows, ==, 0);
+  g_assert_cmpuint (st->flows, ==, 1);
+  {
+    g_autofree char *got = conversation_dialogue (&f->conv);
+    g_assert_cmpstr (got, ==, "");
+  }
+}
+
 /* Implicit TLS (RFC 8314): nothing is parsed, everything is counted. */
 static void
 test_detect_implicit_tls (Fixture *f, gconstpointer data)
@@ -588,6 +612,7 @@ main (int argc, char **argv)
   ADD ("detect/user-port", 2000, test_detect_user_port);
   ADD ("detect/options", 25, test_detect_options);
   ADD ("detect/implicit-tls", 993, test_detect_implicit_tls);
+  ADD ("detect/bulk-not-mail", 8080, test_detect_bulk);
 #undef ADD
   return g_test_run ();
 }
