@@ -76,7 +76,7 @@ typedef struct {
    * TRUE). The CLI's --stats and transcript do without. */
   gboolean             frames;
   /* Put the dialogue, state and note events in the trace (default TRUE).
-   * Statistics alone (--stats) do without, and read three times faster. */
+   * Statistics alone (--stats) do without, and need half the CPU time. */
   gboolean             dialogue;
   /* Only this flow's events (conn_id from 1); 0 for every flow. */
   guint                only_flow;
