@@ -228,7 +228,10 @@ on_lesson_loaded (Shot *shot)
       shot_finish (shot, 1);
       return;
     }
-  ml_window_set_lesson_panel_visible (shot->window, shot->options.panel);
+  /* Shown or left out at once: the flap's reveal is a spring animation,
+   * and one laid out while the window is resized for the picture was
+   * once given a width of INT_MIN. */
+  gtk_widget_set_visible (GTK_WIDGET (ml_window_get_lesson_panel (shot->window)), shot->options.panel);
   shot->frames = 0;
   shot->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (shot->window), on_tick, shot, NULL);
   gtk_widget_queue_draw (GTK_WIDGET (shot->window));
@@ -265,11 +268,6 @@ ml_screenshot_run (GtkApplication            *application,
   g_return_if_fail (options != NULL && options->file != NULL && options->lesson != NULL);
   g_return_if_fail (done != NULL);
 
-  /* A picture shows a state, not a transition: with animations off the
-   * lesson panel's flap and the topology's glide jump to their end (a
-   * flap revealing while the window is resized for the picture could be
-   * laid out mid-spring). */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   shot = g_new0 (Shot, 1);
   shot->options = *options;
   shot->options.file = g_strdup (options->file);
