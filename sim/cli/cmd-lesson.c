@@ -257,6 +257,7 @@ lesson_run (int argc, char **argv)
   g_autoptr(MlLessonRunner) runner = NULL;
   MlLessonResultsFormat results_format = ML_LESSON_RESULTS_JSON;
   MlLessonItem item;
+  guint64 shown = 0, step_end = 0;
   guint earned, possible;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -296,8 +297,23 @@ lesson_run (int argc, char **argv)
   for (guint i = 0; lesson->goals != NULL && lesson->goals[i] != NULL; i++)
     printf ("%s %s\n", i == 0 ? "\nGoals:\n  -" : "  -", lesson->goals[i]);
 
+  /* A step's dialogue is shown up to each predicted reply, the question
+   * asked, then the rest: the student must not see the answer first. */
   while (ml_lesson_runner_next_item (runner, &item))
     {
+      gboolean prediction = item.kind == ML_LESSON_ITEM_QUESTION &&
+                            item.question->kind == ML_LESSON_QUESTION_PREDICT;
+
+      if (prediction && item.trace_end > shown)
+        {
+          print_excerpt (ml_lesson_runner_get_trace (runner), shown, item.trace_end);
+          shown = item.trace_end;
+        }
+      else if (!prediction && shown < step_end)
+        {
+          print_excerpt (ml_lesson_runner_get_trace (runner), shown, step_end);
+          shown = step_end;
+        }
       switch (item.kind)
         {
         case ML_LESSON_ITEM_NARRATIVE:
@@ -305,7 +321,8 @@ lesson_run (int argc, char **argv)
                   ml_lesson_action_to_string (item.step_data->kind));
           if (item.step_data->narrative)
             printf ("\n%s\n", item.step_data->narrative);
-          print_excerpt (ml_lesson_runner_get_trace (runner), item.trace_start, item.trace_end);
+          shown = item.trace_start;
+          step_end = item.trace_end;
           break;
         case ML_LESSON_ITEM_PAUSE:
           if (answers == NULL)
@@ -326,6 +343,8 @@ lesson_run (int argc, char **argv)
           break;
         }
     }
+  if (shown < step_end)
+    print_excerpt (ml_lesson_runner_get_trace (runner), shown, step_end);
   ml_lesson_runner_get_score (runner, &earned, &possible);
   printf ("\nScore: %u of %u (%u%%)\n", earned, possible,
           possible ? (guint) ((earned * 100 + possible / 2) / possible) : 100);

@@ -648,6 +648,15 @@ add_questions_after (MlLessonRunner *self, guint step, guint64 at)
     }
 }
 
+static gint
+compare_reply_index (gconstpointer a, gconstpointer b)
+{
+  const QuestionState *qa = *(QuestionState *const *) a;
+  const QuestionState *qb = *(QuestionState *const *) b;
+
+  return qa->reply_index < qb->reply_index ? -1 : qa->reply_index > qb->reply_index;
+}
+
 static void
 build_items (MlLessonRunner *self)
 {
@@ -661,16 +670,24 @@ build_items (MlLessonRunner *self)
       guint64 start = g_array_index (self->step_start, guint64, s - 1);
       guint64 stop = g_array_index (self->step_start, guint64, s);
 
+      g_autoptr(GPtrArray) predictions = g_ptr_array_new ();
+
       add_item (self, ML_LESSON_ITEM_NARRATIVE, s, start, stop);
       for (guint i = 0; i < self->questions->len; i++)
         {
           QuestionState *qs = self->questions->pdata[i];
 
           if (qs->question->kind == ML_LESSON_QUESTION_PREDICT && qs->question->predict_step == s)
-            {
-              add_item (self, ML_LESSON_ITEM_QUESTION, s, start, qs->reply_index);
-              g_array_index (self->items, MlLessonItem, self->items->len - 1).question = qs->question;
-            }
+            g_ptr_array_add (predictions, qs);
+        }
+      /* In the order the replies came, so a player only moves forward. */
+      g_ptr_array_sort (predictions, compare_reply_index);
+      for (guint i = 0; i < predictions->len; i++)
+        {
+          QuestionState *qs = predictions->pdata[i];
+
+          add_item (self, ML_LESSON_ITEM_QUESTION, s, start, qs->reply_index);
+          g_array_index (self->items, MlLessonItem, self->items->len - 1).question = qs->question;
         }
       if (step->pause)
         add_item (self, ML_LESSON_ITEM_PAUSE, s, stop, stop);
