@@ -15,6 +15,7 @@
 #include "topology-view.h"
 #include "topology-layout.h"
 #include "host-state.h"
+#include "frame-flight.h"
 
 /* Room around the picture, and the size of the type, relative to the
  * base font: the class reads this from the back of the room. */
@@ -43,7 +44,6 @@ struct _MlTopologyView
 
   MlPlayer         *player;
   MlTopologyLayout *layout;
-  guint64           max_flight_us;
 
   guint64           shown_us;      /* the time drawn */
   guint64           target_us;     /* the cursor's time */
@@ -112,42 +112,6 @@ ensure_palette (MlTopologyView *self)
   p->line = with_alpha (&p->fg, 0.30f);
   p->card_border = with_alpha (&p->fg, 0.18f);
   self->palette_valid = TRUE;
-}
-
-static const char *
-dot_kind_name (MlTopologyDotKind kind)
-{
-  switch (kind)
-    {
-    case ML_TOPOLOGY_DOT_SMTP:  return "SMTP";
-    case ML_TOPOLOGY_DOT_POP3:  return "POP3";
-    case ML_TOPOLOGY_DOT_IMAP:  return "IMAP";
-    case ML_TOPOLOGY_DOT_DNS:   return "DNS";
-    case ML_TOPOLOGY_DOT_OTHER: return "other";
-    case ML_TOPOLOGY_DOT_TCP:
-    case ML_TOPOLOGY_N_DOT_KINDS:
-    default:                    return "TCP only";
-    }
-}
-
-/* A segment with no payload ("Len=0" in its summary) is TCP's own
- * business whatever the connection carries. */
-static MlTopologyDotKind
-dot_kind (const MlTraceEvent *e)
-{
-  if (e->text && strstr (e->text, " Len=0") != NULL)
-    return ML_TOPOLOGY_DOT_TCP;
-  switch (e->protocol)
-    {
-    case ML_PROTO_SMTP:
-    case ML_PROTO_LMTP: return ML_TOPOLOGY_DOT_SMTP;
-    case ML_PROTO_POP3: return ML_TOPOLOGY_DOT_POP3;
-    case ML_PROTO_IMAP: return ML_TOPOLOGY_DOT_IMAP;
-    case ML_PROTO_DNS:  return ML_TOPOLOGY_DOT_DNS;
-    case ML_PROTO_TCP:  return ML_TOPOLOGY_DOT_TCP;
-    case ML_PROTO_NONE:
-    default:            return ML_TOPOLOGY_DOT_OTHER;
-    }
 }
 
 /* ---- geometry --------------------------------------------------------- */
@@ -277,128 +241,59 @@ edge_fraction (const graphene_rect_t *r, double dx, double dy)
 
 /* ---- frames in flight ------------------------------------------------- */
 
-static guint64
-serialization_us (gsize bytes, guint64 bandwidth_bps)
-{
-  /* As sim/net/network.c: bits over the bandwidth, rounded up. */
-  if (bandwidth_bps == 0)
-    return 0;
-  return ((guint64) bytes * 8 * G_USEC_PER_SEC + bandwidth_bps - 1) / bandwidth_bps;
-}
-
-static void
-compute_max_flight (MlTopologyView *self)
-{
-  self->max_flight_us = 0;
-  if (self->layout == NULL)
-    return;
-  for (guint i = 0; i < self->layout->links->len; i++)
-    {
-      const MlTopologyLink *l = g_ptr_array_index (self->layout->links, i);
-
-      self->max_flight_us = MAX (self->max_flight_us,
-                                 l->latency_us + serialization_us (ML_TOPOLOGY_MAX_FRAME, l->bandwidth_bps));
-    }
-}
-
-/* The last event at or before @time_us (traces are in time order). */
-static gboolean
-last_event_at (MlTrace *trace, guint64 time_us, guint64 *index)
-{
-  guint64 lo = 0, hi = ml_trace_get_length (trace);
-
-  while (lo < hi)
-    {
-      guint64 mid = lo + (hi - lo) / 2;
-
-      if (ml_trace_get_event (trace, mid)->time_us <= time_us)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  if (lo == 0)
-    return FALSE;
-  *index = lo - 1;
-  return TRUE;
-}
-
 typedef void (*DotFunc) (MlTopologyView *self, const Dot *dot, gpointer user_data);
+
+typedef struct {
+  MlTopologyView *self;
+  DotFunc         func;
+  gpointer        user_data;
+} DotWalk;
+
+/* A frame's place on the picture: from the edge of one card to the edge
+ * of the other (a dot on a card would hide the host's name), each
+ * direction on its own side of the line so a command and its reply on
+ * one link never hide each other. */
+static void
+place_dot (const MlFrameFlight *flight, gpointer user_data)
+{
+  DotWalk *walk = user_data;
+  MlTopologyView *self = walk->self;
+  const graphene_rect_t *cards = card_rects (self);
+  double fx, fy, tx, ty, dx, dy, len, start, end, progress;
+  Dot dot;
+
+  host_centre (self, g_ptr_array_index (self->layout->hosts, flight->from), &fx, &fy);
+  host_centre (self, g_ptr_array_index (self->layout->hosts, flight->to), &tx, &ty);
+  dx = tx - fx;
+  dy = ty - fy;
+  len = MAX (hypot (dx, dy), 1.0);
+  start = edge_fraction (&cards[flight->from], dx, dy);
+  end = 1.0 - edge_fraction (&cards[flight->to], dx, dy);
+  progress = start + (end - start) * flight->progress;
+  dot.x = fx + dx * progress - dy / len * 7.0;
+  dot.y = fy + dy * progress + dx / len * 7.0;
+  dot.kind = flight->kind;
+  dot.dropped = flight->event->dropped;
+  if (walk->func)
+    walk->func (self, &dot, walk->user_data);
+}
 
 /* Calls @func for each frame in flight at @time_us; returns how many. */
 static guint
 for_each_in_flight (MlTopologyView *self, guint64 time_us, DotFunc func, gpointer user_data)
 {
-  MlTrace *trace = self->player ? ml_player_get_trace (self->player) : NULL;
-  guint64 last, scanned = 0;
-  guint n = 0;
+  DotWalk walk = { self, func, user_data };
 
-  if (trace == NULL || self->layout == NULL || !last_event_at (trace, time_us, &last))
-    return 0;
-  for (guint64 i = last + 1; i-- > 0 && scanned < ML_TOPOLOGY_MAX_SCAN; scanned++)
-    {
-      const MlTraceEvent *e = ml_trace_get_event (trace, i);
-      const MlTopologyLink *link;
-      const MlTopologyHost *from, *to;
-      guint64 flight;
-      double progress, fx, fy, tx, ty, dx, dy, len;
-      Dot dot;
-
-      if (e->time_us + self->max_flight_us < time_us)
-        break;
-      if (e->kind != ML_TRACE_FRAME || (link = ml_topology_layout_find_link (self->layout, e->link)) == NULL)
-        continue;
-      flight = link->latency_us + serialization_us (e->bytes ? g_bytes_get_size (e->bytes) : 0,
-                                                    link->bandwidth_bps);
-      if (e->time_us + flight <= time_us || flight == 0)
-        continue;
-      progress = (double) (time_us - e->time_us) / (double) flight;
-      /* A lost frame dies halfway: the loss is on the wire, not at an end. */
-      if (e->dropped && progress > 0.5)
-        continue;
-      from = g_ptr_array_index (self->layout->hosts, link->a);
-      to = g_ptr_array_index (self->layout->hosts, link->b);
-      if (g_strcmp0 (e->host, to->name) == 0)
-        {
-          const MlTopologyHost *swap = from;
-
-          from = to;
-          to = swap;
-        }
-      host_centre (self, from, &fx, &fy);
-      host_centre (self, to, &tx, &ty);
-      dx = tx - fx;
-      dy = ty - fy;
-      len = MAX (hypot (dx, dy), 1.0);
-      /* From the edge of one card to the edge of the other: a dot on a
-       * card would hide the host's name. */
-      {
-        const graphene_rect_t *cards = card_rects (self);
-        double start = edge_fraction (&cards[from == g_ptr_array_index (self->layout->hosts, link->a) ? link->a : link->b], dx, dy);
-        double end = 1.0 - edge_fraction (&cards[to == g_ptr_array_index (self->layout->hosts, link->a) ? link->a : link->b], dx, dy);
-
-        progress = start + (end - start) * progress;
-      }
-      /* Each direction keeps to its own side of the line, so a command
-       * and its reply on one link never hide each other. */
-      dot.x = fx + dx * progress - dy / len * 7.0;
-      dot.y = fy + dy * progress + dx / len * 7.0;
-      dot.kind = dot_kind (e);
-      dot.dropped = e->dropped;
-      n++;
-      if (func)
-        func (self, &dot, user_data);
-      if (n >= ML_TOPOLOGY_MAX_DOTS)
-        break;
-    }
-  return n;
+  return ml_frame_flight_foreach (self->player ? ml_player_get_trace (self->player) : NULL,
+                                  self->layout, time_us, func ? place_dot : NULL, &walk);
 }
 
 static void
-count_dot (MlTopologyView *self, const Dot *dot, gpointer user_data)
+count_dot (const MlFrameFlight *flight, gpointer user_data)
 {
   guint *counts = user_data;
 
-  counts[dot->kind]++;
+  counts[flight->kind]++;
 }
 
 guint
@@ -408,7 +303,8 @@ ml_topology_view_count_in_flight (MlTopologyView *self, guint64 time_us, guint *
 
   if (counts)
     memset (counts, 0, sizeof (guint) * ML_TOPOLOGY_N_DOT_KINDS);
-  return for_each_in_flight (self, time_us, counts ? count_dot : NULL, counts);
+  return ml_frame_flight_foreach (self->player ? ml_player_get_trace (self->player) : NULL,
+                                  self->layout, time_us, counts ? count_dot : NULL, counts);
 }
 
 /* ---- drawing ---------------------------------------------------------- */
@@ -582,7 +478,7 @@ draw_legend (MlTopologyView *self, cairo_t *cr, double height)
 
   for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
     {
-      g_autoptr(PangoLayout) layout = make_layout (self, dot_kind_name (shown[i]), 1.0, FALSE);
+      g_autoptr(PangoLayout) layout = make_layout (self, ml_frame_flight_kind_name (shown[i]), 1.0, FALSE);
       int w, h;
 
       pango_layout_get_pixel_size (layout, &w, &h);
@@ -951,7 +847,6 @@ ml_topology_view_set_lesson (MlTopologyView *self, const MlLesson *lesson)
   g_clear_pointer (&self->layout, ml_topology_layout_free);
   if (lesson)
     self->layout = ml_topology_layout_new (lesson);
-  compute_max_flight (self);
   invalidate_cards (self);
   if (self->popover)
     gtk_popover_popdown (GTK_POPOVER (self->popover));

@@ -7,34 +7,16 @@
 #include <gtk/gtk.h>
 #include "player.h"
 #include "lesson/lesson.h"
+#include "frame-flight.h"
 
 G_BEGIN_DECLS
 
-/* Frames drawn at once at most; a burst beyond it is summed up in a
- * counter instead of painted as a smear. */
-#define ML_TOPOLOGY_MAX_DOTS     400
-/* Events looked at backwards from the cursor for frames in flight. */
-#define ML_TOPOLOGY_MAX_SCAN     20000
-/* The longest Ethernet frame (IEEE 802.3 clause 3.2: 1518 octets with
- * the FCS): bounds how long serialisation can keep a frame in flight. */
-#define ML_TOPOLOGY_MAX_FRAME    1518
 /* A manual step forward glides the picture from the old time to the new
  * one in this long, when the virtual gap is at most ML_TOPOLOGY_GLIDE_MAX_US. */
 #define ML_TOPOLOGY_GLIDE_MS     450
 #define ML_TOPOLOGY_GLIDE_MAX_US 500000
 /* The host cards' type shrinks to fit a narrow view, down to this. */
 #define ML_TOPOLOGY_MIN_TEXT_SCALE 0.55
-
-/* What colour a frame gets. */
-typedef enum {
-  ML_TOPOLOGY_DOT_TCP = 0,   /* no payload: handshake, ACK, FIN */
-  ML_TOPOLOGY_DOT_SMTP,
-  ML_TOPOLOGY_DOT_POP3,
-  ML_TOPOLOGY_DOT_IMAP,
-  ML_TOPOLOGY_DOT_DNS,
-  ML_TOPOLOGY_DOT_OTHER,
-  ML_TOPOLOGY_N_DOT_KINDS
-} MlTopologyDotKind;
 
 #define ML_TYPE_TOPOLOGY_VIEW (ml_topology_view_get_type ())
 G_DECLARE_FINAL_TYPE (MlTopologyView, ml_topology_view, ML, TOPOLOGY_VIEW, GtkWidget)
