@@ -163,34 +163,44 @@ test_host_rules (void)
     }
 }
 
+/* base_lesson with each "# MARKER" replaced by its keys; @pairs is
+ * marker, keys, marker, keys, ..., NULL. */
+static char *
+with_all_keys (const char *const *pairs)
+{
+  char *text = g_strdup (base_lesson);
+
+  for (guint i = 0; pairs[i] != NULL; i += 2)
+    {
+      g_autofree char *needle = g_strdup_printf ("    # %s\n", pairs[i]);
+      const char *hit = strstr (text, needle);
+      char *next;
+
+      g_assert_nonnull (hit);
+      next = g_strdup_printf ("%.*s%s%s", (int) (hit - text), text, pairs[i + 1],
+                              hit + strlen (needle));
+      g_free (text);
+      text = next;
+    }
+  return text;
+}
+
 static void
 test_step_keys (void)
 {
-  g_autofree char *text = NULL;
-  g_autofree char *text2 = NULL;
-  g_autoptr(MlLesson) lesson = NULL;
-  g_autoptr(MlLesson) lesson2 = NULL;
-  const MlLessonStep *send, *fetch;
+  static const char *const pairs[] = {
+    "HOSTKEYS", "    starttls: true\n    implicit_tls: true\n",
+    "SENDKEYS", "    tls: implicit\n    auth: SCRAM-SHA-256\n    password: not-the-password\n",
+    "FETCHKEYS", "    tls: required\n    auth: apop\n",
+    NULL
+  };
+  g_autofree char *text = with_all_keys (pairs);
+  g_autofree char *text2 = with_keys ("SENDKEYS", "    tls: none\n    auth: none\n");
+  g_autoptr(MlLesson) lesson = load_ok (text);
+  g_autoptr(MlLesson) lesson2 = load_ok (text2);
+  const MlLessonStep *send = lesson->steps->pdata[0];
+  const MlLessonStep *fetch = lesson->steps->pdata[1];
 
-  text = with_keys ("HOSTKEYS", "    starttls: true\n    implicit_tls: true\n");
-  text2 = g_strdup (text);
-  g_free (text);
-  {
-    g_autofree char *a = g_strdup (text2);
-    const char *send_keys = "    tls: implicit\n    auth: SCRAM-SHA-256\n"
-                            "    password: not-the-password\n";
-    const char *fetch_keys = "    tls: required\n    auth: apop\n";
-    char *hit = strstr (a, "    # SENDKEYS\n");
-    g_autofree char *b = g_strdup_printf ("%.*s%s%s", (int) (hit - a), a, send_keys,
-                                          hit + strlen ("    # SENDKEYS\n"));
-
-    hit = strstr (b, "    # FETCHKEYS\n");
-    text = g_strdup_printf ("%.*s%s%s", (int) (hit - b), b, fetch_keys,
-                            hit + strlen ("    # FETCHKEYS\n"));
-  }
-  lesson = load_ok (text);
-  send = lesson->steps->pdata[0];
-  fetch = lesson->steps->pdata[1];
   g_assert_cmpint (send->tls, ==, ML_LESSON_TLS_IMPLICIT);
   g_assert_cmpint (send->auth, ==, ML_LESSON_AUTH_SCRAM_SHA_256);
   g_assert_cmpstr (send->password, ==, "not-the-password");
@@ -198,9 +208,6 @@ test_step_keys (void)
   g_assert_cmpint (fetch->auth, ==, ML_LESSON_AUTH_APOP);
   g_assert_null (fetch->password);
 
-  g_free (text2);
-  text2 = with_keys ("SENDKEYS", "    tls: none\n    auth: none\n");
-  lesson2 = load_ok (text2);
   send = lesson2->steps->pdata[0];
   g_assert_cmpint (send->tls, ==, ML_LESSON_TLS_NONE);
   g_assert_cmpint (send->auth, ==, ML_LESSON_AUTH_NONE);
