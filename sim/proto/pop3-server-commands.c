@@ -394,7 +394,10 @@ cmd_top (MlPop3Server *self, const MlPop3Command *cmd)
       _ml_pop3_server_errf (self, NULL, "invalid number of lines: %s", cmd->args[1]);
       return;
     }
-  send_message (self, m, lines, "top of message follows");
+  /* A bare "+OK", as in RFC 1939 7's example: readers such as Wireshark
+   * take the first word after "+OK" to RETR or TOP as an octet count, so
+   * free text there reads as a malformed count. */
+  send_message (self, m, lines, NULL);
 }
 
 static void

@@ -521,13 +521,13 @@ static void
 test_top (Fixture *f, gconstpointer data)
 {
   login (f);
-  assert_feed (f, "TOP 3 0\r\n", "+OK top of message follows\r\nSubject: three\r\n\r\n.\r\n");
+  assert_feed (f, "TOP 3 0\r\n", "+OK\r\nSubject: three\r\n\r\n.\r\n");
   assert_feed (f, "TOP 3 2\r\n",
-               "+OK top of message follows\r\nSubject: three\r\n\r\nl1\r\nl2\r\n.\r\n");
+               "+OK\r\nSubject: three\r\n\r\nl1\r\nl2\r\n.\r\n");
   /* More lines than the body has: the whole message (RFC 1939 7). */
-  assert_feed (f, "TOP 3 100\r\n", "+OK top of message follows\r\n" MSG3 ".\r\n");
+  assert_feed (f, "TOP 3 100\r\n", "+OK\r\n" MSG3 ".\r\n");
   assert_feed (f, "TOP 2 1\r\n",
-               "+OK top of message follows\r\nSubject: dots\r\n\r\n..hidden\r\n.\r\n");
+               "+OK\r\nSubject: dots\r\n\r\n..hidden\r\n.\r\n");
   assert_feed (f, "TOP 3 -1\r\n", "-ERR invalid number of lines: -1\r\n");
   assert_feed (f, "TOP 9 1\r\n", "-ERR no such message, only 3 messages in maildrop\r\n");
 }
