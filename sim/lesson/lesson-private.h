@@ -67,6 +67,14 @@ gboolean _ml_lesson_resolve_host (MlLessonLoader *ld, const MlYamlNode *at, cons
 gboolean _ml_lesson_check_flag (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
                                 char **out, GError **error);
 
+/* Syntax helpers of lesson.c: NULL or why not (transfer full); a dotted quad. */
+char    *_ml_lesson_quote_text       (const char *text, gsize len);
+char    *_ml_lesson_dns_name_problem (const char *name, gboolean allow_underscore);
+gboolean _ml_lesson_ipv4_parse       (const char *s, guint32 *out);
+
+/* lesson-check.c: the second pass over the whole lesson. */
+gboolean _ml_lesson_check_world (MlLessonLoader *ld, GError **error);
+
 /* Value parsers, for field tables (see lesson.c for each one's syntax). */
 gboolean _ml_lesson_parse_line      (MlLessonLoader *, const MlYamlNode *, const char *,
                                      const MlLessonField *, gpointer, GError **);
