@@ -27,7 +27,7 @@ import tempfile
 
 # Areas whose keys the static scan recognises; the first part of every key.
 AREAS = ("smtp", "lmtp", "pop3", "imap", "tcp", "udp", "net", "dns",
-         "store", "mua", "device", "lesson")
+         "store", "mua", "device", "lesson", "tls", "capture")
 LITERAL = re.compile(r'"((?:%s)(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+)"' % "|".join(AREAS))
 
 
