@@ -94,6 +94,7 @@ def graded(maillab, source):
             if res.returncode != 0:
                 fail(f"{lesson_id}: lesson run exited {res.returncode}: {res.stderr.strip()}")
                 continue
+            failed_before = len(failures)
             with open(results, encoding="utf-8") as f:
                 data = json.load(f)
             if data["score"] != data["possible"] or data["possible"] == 0:
@@ -104,7 +105,8 @@ def graded(maillab, source):
             if rows != n_questions + n_checks:
                 fail(f"{lesson_id}: {rows} result rows for {n_questions} questions "
                      f"and {n_checks} checks")
-            print(f"ok {lesson_id}: {data['score']} of {data['possible']} points")
+            if len(failures) == failed_before:
+                print(f"ok {lesson_id}: {data['score']} of {data['possible']} points")
 
             csv_path = os.path.join(tmp, lesson_id + ".csv")
             res = cli(maillab, "lesson", "run", path, "--answers", key_path,
