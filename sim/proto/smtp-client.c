@@ -9,6 +9,7 @@
 #include <string.h>
 #include "proto/smtp-client.h"
 #include "proto/smtp-client-auth.h"
+#include "proto/smtp-dsn.h"
 
 typedef enum {
   CMD_GREETING = 0,  /* not a command: the reply the connection opens with */
@@ -34,6 +35,7 @@ typedef struct {
 typedef struct {
   char    *path;      /* "<a@b>", NULL if the address cannot be sent */
   gboolean accepted;  /* 250 to RCPT, waiting for the content's reply */
+  char    *dsn_params; /* " NOTIFY=… ORCPT=…" (RFC 3461), "" if none */
 } Rcpt;
 
 typedef struct {
@@ -44,6 +46,7 @@ typedef struct {
   gboolean  measured;
   gsize     size;          /* RFC 1870 5 message size */
   gboolean  eightbit;
+  char     *dsn_params;    /* " RET=… ENVID=…" (RFC 3461), "" if none */
 } Message;
 
 /* A verdict for recipients that no reply of their own decided. */
@@ -535,7 +538,12 @@ rcpt_still_open (Message *m, guint i)
 static void
 send_rcpt (MlSmtpClient *self, guint i)
 {
-  send_command (self, CMD_RCPT, i, g_strconcat ("RCPT TO:", self->cur->rcpts[i].path, NULL));
+  /* RFC 3461 4: the DSN parameters only to a server that lists DSN. */
+  gboolean dsn = ml_smtp_capabilities_has (self->caps, ML_SMTP_EXT_DSN);
+
+  send_command (self, CMD_RCPT, i, g_strconcat ("RCPT TO:", self->cur->rcpts[i].path,
+                                                dsn ? self->cur->rcpts[i].dsn_params : "",
+                                                NULL));
 }
 
 static void
@@ -555,6 +563,8 @@ begin_transaction (MlSmtpClient *self, Message *m)
   /* RFC 6152 3: BODY=8BITMIME announces octets above 127. */
   if (m->eightbit)
     g_string_append (mail, " BODY=8BITMIME");
+  if (ml_smtp_capabilities_has (self->caps, ML_SMTP_EXT_DSN))
+    g_string_append (mail, m->dsn_params);
   send_command (self, CMD_MAIL, 0, g_string_free (mail, FALSE));
 
   if (self->pipelining)
@@ -1177,12 +1187,14 @@ message_free (Message *m)
       g_free (m->result.recipients[i].enhanced);
       g_free (m->result.recipients[i].text);
       g_free (m->rcpts[i].path);
+      g_free (m->rcpts[i].dsn_params);
     }
   g_free (m->result.recipients);
   g_free (m->result.data_enhanced);
   g_free (m->result.data_text);
   g_free (m->rcpts);
   g_free (m->reverse_path);
+  g_free (m->dsn_params);
   g_clear_pointer (&m->message, g_bytes_unref);
   g_free (m);
 }
@@ -1240,6 +1252,14 @@ guint
 ml_smtp_client_add_message (MlSmtpClient *self, const char *reverse_path,
                             const char * const *recipients, GBytes *message)
 {
+  return ml_smtp_client_add_message_dsn (self, reverse_path, recipients, message, NULL);
+}
+
+guint
+ml_smtp_client_add_message_dsn (MlSmtpClient *self, const char *reverse_path,
+                                const char * const *recipients, GBytes *message,
+                                const MlSmtpClientDsn *dsn)
+{
   Message *m;
   guint n;
   gboolean any_open = FALSE;
@@ -1257,8 +1277,13 @@ ml_smtp_client_add_message (MlSmtpClient *self, const char *reverse_path,
   m->rcpts = g_new0 (Rcpt, n);
   m->message = g_bytes_ref (message);
   m->reverse_path = make_path (reverse_path, TRUE);
+  m->dsn_params = dsn ? ml_smtp_dsn_mail_params (dsn->ret, dsn->envid) : g_strdup ("");
   for (guint i = 0; i < n; i++)
     {
+      m->rcpts[i].dsn_params =
+        dsn ? ml_smtp_dsn_rcpt_params (dsn->notify ? dsn->notify[i] : ML_DSN_NOTIFY_DEFAULT,
+                                       dsn->orcpt ? dsn->orcpt[i] : NULL)
+            : g_strdup ("");
       m->result.recipients[i].address = g_strdup (recipients[i]);
       m->rcpts[i].path = make_path (recipients[i], FALSE);
       if (m->rcpts[i].path == NULL)

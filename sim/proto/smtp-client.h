@@ -27,6 +27,7 @@
 #include <glib.h>
 #include "proto/engine-event.h"
 #include "proto/smtp-reply.h"
+#include "mail/dsn.h"
 
 G_BEGIN_DECLS
 
@@ -152,6 +153,22 @@ guint         ml_smtp_client_add_message  (MlSmtpClient *self,
                                            const char *reverse_path,
                                            const char * const *recipients,
                                            GBytes *message);
+/* What to ask of the DSN extension (RFC 3461 4) for one message: sent
+ * only when the server lists DSN. Borrowed during the call. */
+typedef struct {
+  MlDsnRet            ret;     /* RET= on MAIL; DEFAULT: none */
+  const char         *envid;   /* ENVID= on MAIL, plain text (sent as xtext); NULL: none */
+  const MlDsnNotify  *notify;  /* NOTIFY= per recipient, same order; NULL: none */
+  const char * const *orcpt;   /* ORCPT= per recipient ("rfc822;a@b"); NULL
+                                  array or entries: none */
+} MlSmtpClientDsn;
+
+/* ml_smtp_client_add_message() with DSN parameters; @dsn may be NULL. */
+guint         ml_smtp_client_add_message_dsn (MlSmtpClient          *self,
+                                              const char            *reverse_path,
+                                              const char * const    *recipients,
+                                              GBytes                *message,
+                                              const MlSmtpClientDsn *dsn);
 /* Returns how many bytes were taken: all of them, or 0 once done. */
 gsize         ml_smtp_client_feed         (MlSmtpClient *self,
                                            const guint8 *data, gsize len);

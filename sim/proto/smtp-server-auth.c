@@ -75,9 +75,15 @@ _ml_smtp_server_append_ehlo_keywords (MlSmtpServer *self, GString *s)
 gsize
 _ml_smtp_server_command_line_max (MlSmtpServer *self)
 {
-  return self->config.auth_mechanisms != 0
-         ? ML_SMTP_MAX_COMMAND_LINE + ML_SMTP_AUTH_PARAM_EXTRA
-         : ML_SMTP_MAX_COMMAND_LINE;
+  gsize max = self->config.auth_mechanisms != 0
+              ? ML_SMTP_MAX_COMMAND_LINE + ML_SMTP_AUTH_PARAM_EXTRA
+              : ML_SMTP_MAX_COMMAND_LINE;
+
+  /* RFC 3461 5.4: a line long enough for the longest DSN parameters
+   * (" NOTIFY=" 28 characters and " ORCPT=" 500 on one RCPT). */
+  if (self->config.offer_dsn)
+    max += ML_SMTP_DSN_PARAM_EXTRA;
+  return max;
 }
 
 void

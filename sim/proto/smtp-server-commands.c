@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include "proto/smtp-server-private.h"
+#include "proto/smtp-dsn.h"
 
 /* RFC 1870 4: size-value ::= 1*20DIGIT */
 #define ML_SMTP_MAX_SIZE_DIGITS 20
@@ -247,6 +248,8 @@ hello (MlSmtpServer *self, const char *args, gboolean esmtp)
         g_string_append (s, "\n8BITMIME");
       if (self->config.offer_enhanced_status_codes)
         g_string_append (s, "\nENHANCEDSTATUSCODES");
+      if (self->config.offer_dsn)
+        g_string_append (s, "\nDSN");  /* RFC 3461 3 */
       _ml_smtp_server_append_ehlo_keywords (self, s);
       _ml_smtp_server_reply (self, 250, NULL, s->str);
     }
@@ -274,9 +277,11 @@ cmd_helo (MlSmtpServer *self, const char *args)
  * (RFC 5321 4.1.1.11, 2.2). Answers and returns FALSE on the first fault. */
 static gboolean
 check_mail_params (MlSmtpServer *self, const MlSmtpPath *path,
-                   guint64 *size_out, MlSmtpBody *body_out)
+                   guint64 *size_out, MlSmtpBody *body_out,
+                   MlDsnRet *ret_out, char **envid_out)
 {
   gboolean seen_size = FALSE, seen_body = FALSE, seen_auth = FALSE;
+  gboolean seen_ret = FALSE;
 
   for (guint i = 0; i < path->params->len; i++)
     {
@@ -338,6 +343,31 @@ check_mail_params (MlSmtpServer *self, const MlSmtpPath *path,
             return FALSE;
           seen_auth = TRUE;
         }
+      else if (g_ascii_strcasecmp (param->keyword, "RET") == 0 &&
+               self->esmtp && self->config.offer_dsn)
+        {
+          /* RFC 3461 4.3, 4.5: FULL or HDRS, once; else 501. */
+          if (seen_ret || !ml_smtp_dsn_parse_ret (param->value, ret_out))
+            {
+              _ml_smtp_server_reply (self, 501, "5.5.4",
+                                     seen_ret ? "Error: duplicate RET parameter"
+                                              : "Error: bad RET value (FULL or HDRS)");
+              return FALSE;
+            }
+          seen_ret = TRUE;
+        }
+      else if (g_ascii_strcasecmp (param->keyword, "ENVID") == 0 &&
+               self->esmtp && self->config.offer_dsn)
+        {
+          /* RFC 3461 4.4, 4.5: xtext up to 100 characters, once. */
+          if (*envid_out != NULL || !ml_smtp_dsn_parse_envid (param->value, envid_out))
+            {
+              _ml_smtp_server_reply (self, 501, "5.5.4",
+                                     *envid_out ? "Error: duplicate ENVID parameter"
+                                                : "Error: bad ENVID value (xtext, at most 100 characters)");
+              return FALSE;
+            }
+        }
       else
         {
           /* Unknown, or an extension not offered in this session (after
@@ -367,6 +397,8 @@ cmd_mail (MlSmtpServer *self, const char *args)
   MlSmtpVerdict verdict;
   guint64 size = 0;
   MlSmtpBody body = ML_SMTP_BODY_NONE;
+  MlDsnRet ret = ML_DSN_RET_DEFAULT;
+  g_autofree char *envid = NULL;
   guint code;
 
   if (!_ml_smtp_server_auth_allows_mail (self))
@@ -395,7 +427,7 @@ cmd_mail (MlSmtpServer *self, const char *args)
       _ml_smtp_server_reply (self, 501, "5.1.7", "Error: bad sender address syntax");
       return;
     }
-  if (!check_mail_params (self, path, &size, &body))
+  if (!check_mail_params (self, path, &size, &body, &ret, &envid))
     return;
 
   _ml_smtp_server_verdict_init (&verdict);
@@ -411,10 +443,56 @@ cmd_mail (MlSmtpServer *self, const char *args)
   self->reverse_path = g_strdup (path->mailbox);
   self->declared_size = size;
   self->body = body;
+  self->dsn_ret = ret;
+  self->dsn_envid = g_steal_pointer (&envid);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_MAIL);
 }
 
 /* ---- RCPT (RFC 5321 4.1.1.3) ---- */
+
+/* Rcpt-parameters: only the DSN extension's (RFC 3461 4.1, 4.2, 4.5), and
+ * only when offered after EHLO; anything else is 555 (RFC 5321 4.1.1.11). */
+static gboolean
+check_rcpt_params (MlSmtpServer *self, const MlSmtpPath *path,
+                   MlDsnNotify *notify_out, char **orcpt_out)
+{
+  gboolean seen_notify = FALSE;
+
+  for (guint i = 0; i < path->params->len; i++)
+    {
+      const MlSmtpParam *param = g_ptr_array_index (path->params, i);
+      gboolean dsn_on = self->esmtp && self->config.offer_dsn;
+
+      if (dsn_on && g_ascii_strcasecmp (param->keyword, "NOTIFY") == 0)
+        {
+          if (seen_notify || !ml_smtp_dsn_parse_notify (param->value, notify_out))
+            {
+              _ml_smtp_server_reply (self, 501, "5.5.4",
+                                     seen_notify ? "Error: duplicate NOTIFY parameter"
+                                     : "Error: bad NOTIFY value (NEVER, or SUCCESS,FAILURE,DELAY)");
+              return FALSE;
+            }
+          seen_notify = TRUE;
+        }
+      else if (dsn_on && g_ascii_strcasecmp (param->keyword, "ORCPT") == 0)
+        {
+          if (*orcpt_out != NULL || !ml_smtp_dsn_parse_orcpt (param->value, orcpt_out))
+            {
+              _ml_smtp_server_reply (self, 501, "5.5.4",
+                                     *orcpt_out ? "Error: duplicate ORCPT parameter"
+                                     : "Error: bad ORCPT value (addr-type;xtext, at most 500 characters)");
+              return FALSE;
+            }
+        }
+      else
+        {
+          _ml_smtp_server_replyf (self, 555, "5.5.4", "Error: unsupported parameter %s",
+                                  param->keyword);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
 
 static void
 cmd_rcpt (MlSmtpServer *self, const char *args)
@@ -422,6 +500,9 @@ cmd_rcpt (MlSmtpServer *self, const char *args)
   g_autoptr(MlSmtpPath) path = NULL;
   MlSmtpPathStatus status;
   MlSmtpVerdict verdict;
+  MlDsnNotify notify = ML_DSN_NOTIFY_DEFAULT;
+  g_autofree char *orcpt = NULL;
+  MlSmtpRecipientDsn *dsn;
   guint code;
 
   self->rcpt_commands++;
@@ -447,14 +528,8 @@ cmd_rcpt (MlSmtpServer *self, const char *args)
       _ml_smtp_server_reply (self, 501, "5.1.3", "Error: bad recipient address syntax");
       return;
     }
-  /* No Rcpt-parameters extension (DSN, RFC 3461) is offered. */
-  if (path->params->len > 0)
-    {
-      const MlSmtpParam *param = g_ptr_array_index (path->params, 0);
-
-      _ml_smtp_server_replyf (self, 555, "5.5.4", "Error: unsupported parameter %s", param->keyword);
-      return;
-    }
+  if (!check_rcpt_params (self, path, &notify, &orcpt))
+    return;
   /* RFC 5321 4.5.3.1.10: the recipients buffer is full — 452, so the
    * client sends the rest in another transaction. */
   if (self->recipients->len >= self->config.max_recipients)
@@ -472,6 +547,10 @@ cmd_rcpt (MlSmtpServer *self, const char *args)
     return;
 
   g_ptr_array_add (self->recipients, g_strdup (path->mailbox));
+  dsn = g_new0 (MlSmtpRecipientDsn, 1);
+  dsn->notify = notify;
+  dsn->orcpt = g_steal_pointer (&orcpt);
+  g_ptr_array_add (self->recipient_dsn, dsn);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_RCPT);
 }
 

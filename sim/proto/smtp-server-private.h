@@ -37,6 +37,9 @@ struct _MlSmtpServer
   guint              rcpt_commands;  /* RCPT commands seen, accepted or not */
   guint64            declared_size;
   MlSmtpBody         body;
+  MlDsnRet           dsn_ret;     /* RFC 3461 4.3 */
+  char              *dsn_envid;   /* RFC 3461 4.4, decoded */
+  GPtrArray         *recipient_dsn;  /* MlSmtpRecipientDsn*, parallel to recipients */
 
   /* DATA: the message as it arrives, already un-dot-stuffed. */
   GByteArray        *message;

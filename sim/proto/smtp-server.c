@@ -297,6 +297,9 @@ _ml_smtp_server_reset_transaction (MlSmtpServer *self)
 {
   g_clear_pointer (&self->reverse_path, g_free);
   g_ptr_array_set_size (self->recipients, 0);
+  g_ptr_array_set_size (self->recipient_dsn, 0);
+  self->dsn_ret = ML_DSN_RET_DEFAULT;
+  g_clear_pointer (&self->dsn_envid, g_free);
   self->rcpt_commands = 0;
   self->declared_size = 0;
   self->body = ML_SMTP_BODY_NONE;
@@ -442,6 +445,9 @@ deliver (MlSmtpServer *self)
   envelope.declared_size = self->declared_size;
   envelope.body = self->body;
   envelope.size = self->data_size;
+  envelope.dsn_ret = self->dsn_ret;
+  envelope.dsn_envid = self->dsn_envid;
+  envelope.recipient_dsn = self->recipient_dsn;
 
   _ml_smtp_server_verdict_init (&verdict);
   if (self->policy.accept_message != NULL)
@@ -611,6 +617,15 @@ process_input (MlSmtpServer *self)
 
 /* ---- public API ---- */
 
+static void
+recipient_dsn_free (gpointer data)
+{
+  MlSmtpRecipientDsn *dsn = data;
+
+  g_free (dsn->orcpt);
+  g_free (dsn);
+}
+
 MlSmtpServer *
 ml_smtp_server_new (const MlSmtpServerConfig *config, const MlSmtpServerPolicy *policy,
                     gpointer policy_data)
@@ -637,6 +652,7 @@ ml_smtp_server_new (const MlSmtpServerConfig *config, const MlSmtpServerPolicy *
   self->output = g_byte_array_sized_new (512);
   g_queue_init (&self->events);
   self->recipients = g_ptr_array_new_with_free_func (g_free);
+  self->recipient_dsn = g_ptr_array_new_with_free_func (recipient_dsn_free);
   return self;
 }
 
@@ -649,6 +665,7 @@ ml_smtp_server_free (MlSmtpServer *self)
   g_clear_pointer (&self->sasl, ml_sasl_server_free);
   g_free (self->auth_user);
   g_ptr_array_unref (self->recipients);
+  g_ptr_array_unref (self->recipient_dsn);
   g_queue_clear_full (&self->events, ml_engine_event_free);
   g_byte_array_unref (self->output);
   ml_line_buffer_free (self->input);

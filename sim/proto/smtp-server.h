@@ -63,6 +63,7 @@
 #include "proto/engine-event.h"
 #include "proto/smtp-path.h"
 #include "proto/sasl.h"
+#include "mail/dsn.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +77,9 @@ G_BEGIN_DECLS
 #define ML_SMTP_MAX_AUTH_LINE     12288
 /* RFC 4954 3 (5): the AUTH= parameter lengthens MAIL by 500 characters. */
 #define ML_SMTP_AUTH_PARAM_EXTRA  500
+/* RFC 3461 5.4: " NOTIFY=" + 28 and " ORCPT=" + 500 characters on RCPT
+ * (more than " RET=" + 8 and " ENVID=" + 100 on MAIL). */
+#define ML_SMTP_DSN_PARAM_EXTRA   (8 + 28 + 7 + 500)
 /* AUTH failures a session gets before a 421 and the close. No RFC sets
  * it (RFC 4954 4 leaves retrying to the server); Postfix's
  * smtpd_hard_error_limit is the same idea. */
@@ -130,6 +134,12 @@ void ml_smtp_verdict_set (MlSmtpVerdict *verdict,
                           const char    *format,
                           ...) G_GNUC_PRINTF (4, 5);
 
+/* What a RCPT asked of the DSN extension (RFC 3461 4.1, 4.2). */
+typedef struct {
+  MlDsnNotify  notify;  /* 0 when no NOTIFY was given */
+  char        *orcpt;   /* "rfc822;bob@b.example", xtext decoded; NULL if none */
+} MlSmtpRecipientDsn;
+
 /* One mail transaction as the owner sees it when the message is complete.
  * Everything is borrowed and valid only during the callback. */
 typedef struct {
@@ -151,6 +161,12 @@ typedef struct {
                                   nobody; protocol is then "ESMTPA" or
                                   "ESMTPSA" (RFC 3848) */
   gboolean    tls;             /* the session is under TLS (RFC 3848 "S") */
+  /* DSN (RFC 3461), with config.offer_dsn: RET= and ENVID= (decoded, NULL
+   * if none) from MAIL, and one MlSmtpRecipientDsn* per entry of
+   * recipients, in the same order (never NULL). */
+  MlDsnRet    dsn_ret;
+  const char *dsn_envid;
+  GPtrArray  *recipient_dsn;
 } MlSmtpEnvelope;
 
 /* Synchronous decisions; any member may be NULL, which means "accept".
@@ -191,6 +207,15 @@ typedef struct {
   /* AUTH: the account behind an authcid (sasl.h), called with the
    * policy's user_data. NULL: every AUTH fails with 535. */
   MlSaslLookupFunc lookup_secret;
+  /* LMTP (RFC 2033 4.2), with config.lmtp: after the final "." one verdict
+   * per accepted recipient, @index into envelope->recipients, called in
+   * RCPT order. NULL: accept_message's single verdict is given to each. */
+  void (*accept_for_recipient) (MlSmtpServer         *server,
+                                const MlSmtpEnvelope *envelope,
+                                GBytes               *message,
+                                guint                 index,
+                                MlSmtpVerdict        *verdict,
+                                gpointer              user_data);
 } MlSmtpServerPolicy;
 
 typedef struct {
@@ -232,6 +257,14 @@ typedef struct {
   /* Seeds SCRAM's server nonce: a simulation passes one from its seeded
    * RNG so the trace repeats, a live server real random bits. */
   guint64     sasl_nonce_seed;
+  /* RFC 3461: list DSN and take RET/ENVID on MAIL, NOTIFY/ORCPT on RCPT.
+   * Default FALSE (the parameters then get 555). */
+  gboolean    offer_dsn;
+  /* RFC 2033: speak LMTP: LHLO instead of EHLO/HELO (those get 500), one
+   * reply per recipient after the data. Default FALSE. */
+  gboolean    lmtp;
+  /* RFC 3030: list CHUNKING and take BDAT. Default FALSE (BDAT: 502). */
+  gboolean    offer_chunking;
 } MlSmtpServerConfig;
 
 /* hostname "localhost", greeting "ESMTP maillab", no size limit, 100
