@@ -87,6 +87,7 @@ struct _MlSmtpClient
   gboolean            mail_ok;
   guint               n_accepted;
   guint               next_rcpt;     /* without pipelining: next to send */
+  guint               lmtp_replies_left;  /* LMTP: replies still due after "." */
 
   /* Why a message queued after the session ended is not sent. */
   gboolean            end_set;
@@ -187,7 +188,7 @@ push_event (MlSmtpClient *self, MlEngineEventKind kind, MlDirection direction, g
   MlEngineEvent *ev = g_new0 (MlEngineEvent, 1);
 
   ev->kind = kind;
-  ev->protocol = ML_PROTO_SMTP;
+  ev->protocol = self->config.lmtp ? ML_PROTO_LMTP : ML_PROTO_SMTP;  /* RFC 2033 */
   ev->direction = direction;
   ev->outgoing = outgoing;
   g_queue_push_tail (&self->events, ev);
@@ -668,8 +669,10 @@ static void
 send_hello (MlSmtpClient *self, gboolean ehlo)
 {
   /* RFC 5321 4.1.1.1: ehlo = "EHLO" SP ( Domain / address-literal ) */
+  /* RFC 2033 4.1: LMTP's LHLO stands for EHLO and is answered alike. */
   send_command (self, ehlo ? CMD_EHLO : CMD_HELO, 0,
-                g_strconcat (ehlo ? "EHLO " : "HELO ", self->helo_name, NULL));
+                g_strconcat (self->config.lmtp ? "LHLO " : ehlo ? "EHLO " : "HELO ",
+                             self->helo_name, NULL));
   if (!ehlo)
     self->tried_helo = TRUE;
 }
@@ -831,7 +834,7 @@ on_ehlo (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
     }
   /* RFC 5321 3.2, 4.1.4: a server that does not know EHLO answers 5yz
    * (500, 502); the client falls back to HELO. */
-  if (cls == 5 && !self->tried_helo)
+  if (cls == 5 && !self->tried_helo && !self->config.lmtp)
     {
       send_hello (self, FALSE);
       return;
@@ -956,7 +959,19 @@ send_content (MlSmtpClient *self)
   data = g_bytes_get_data (m->message, &len);
   encode_content (data, len, self->out, NULL);
   g_byte_array_append (self->out, (const guint8 *) ".\r\n", 3);
-  pending_push (self, CMD_CONTENT, 0, FALSE);
+  if (self->config.lmtp)
+    {
+      /* RFC 2033 4.2: one reply per accepted RCPT, in their order. */
+      self->lmtp_replies_left = 0;
+      for (guint i = 0; i < m->result.n_recipients; i++)
+        if (m->rcpts[i].accepted)
+          {
+            pending_push (self, CMD_CONTENT, i, FALSE);
+            self->lmtp_replies_left++;
+          }
+    }
+  else
+    pending_push (self, CMD_CONTENT, 0, FALSE);
 
   ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", m->size);
@@ -1006,9 +1021,39 @@ on_data (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
                                : "DATA refused");
 }
 
+/* RFC 2033 4.2: this reply is the fate of one recipient only. */
+static void
+on_lmtp_content (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
+{
+  Message *m = self->cur;
+  MlSmtpRecipientResult *r = &m->result.recipients[cmd->rcpt];
+  g_autofree char *text = ml_smtp_reply_dup_text (reply);
+  MlEngineEvent *ev;
+
+  g_clear_pointer (&m->result.data_enhanced, g_free);
+  g_clear_pointer (&m->result.data_text, g_free);
+  m->result.data_code = reply->code;
+  m->result.data_enhanced = g_strdup (reply->enhanced);
+  m->result.data_text = g_strdup (text);
+  set_outcome_from_reply (r, ml_smtp_reply_get_class (reply) == 2
+                             ? ML_SMTP_OUTCOME_DELIVERED : refusal_outcome (reply),
+                          reply);
+  ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
+  ev->explain_key = g_strdup ("lmtp.client.recipient");
+  ev->detail = g_strdup_printf ("<%s>: %s (%u)", r->address,
+                                ml_smtp_outcome_to_string (r->outcome), reply->code);
+  if (--self->lmtp_replies_left == 0)
+    end_transaction (self, FALSE, NULL);
+}
+
 static void
 on_content (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
 {
+  if (self->config.lmtp && !cmd->empty)
+    {
+      on_lmtp_content (self, cmd, reply);
+      return;
+    }
   if (!cmd->empty)
     {
       Message *m = self->cur;

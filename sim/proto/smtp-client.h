@@ -77,6 +77,10 @@ typedef struct {
   gboolean    allow_plaintext_auth;
   /* Seeds SCRAM's client nonce (the simulation's seeded RNG). */
   guint64     sasl_nonce_seed;
+  /* RFC 2033: speak LMTP: LHLO (no HELO fallback), and after the data one
+   * reply per accepted recipient, each deciding that recipient's outcome
+   * (data_code is then the last of them). Default FALSE. */
+  gboolean    lmtp;
 } MlSmtpClientConfig;
 
 void ml_smtp_client_config_init (MlSmtpClientConfig *config);

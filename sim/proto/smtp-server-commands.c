@@ -37,6 +37,7 @@ typedef struct {
 
 static void cmd_ehlo (MlSmtpServer *self, const char *args);
 static void cmd_helo (MlSmtpServer *self, const char *args);
+static void cmd_lhlo (MlSmtpServer *self, const char *args);
 static void cmd_mail (MlSmtpServer *self, const char *args);
 static void cmd_rcpt (MlSmtpServer *self, const char *args);
 static void cmd_data (MlSmtpServer *self, const char *args);
@@ -55,6 +56,8 @@ static void cmd_help (MlSmtpServer *self, const char *args);
 static const MlSmtpCommand smtp_commands[] = {
   { "EHLO", cmd_ehlo, ML_SMTP_ALLOW_ANY, NULL, NULL, "EHLO domain-or-address-literal" },
   { "HELO", cmd_helo, ML_SMTP_ALLOW_ANY, NULL, NULL, "HELO domain" },
+  /* RFC 2033 4.1: LMTP's EHLO; only in LMTP mode. */
+  { "LHLO", cmd_lhlo, ML_SMTP_ALLOW_ANY, NULL, NULL, "LHLO domain-or-address-literal" },
   { "MAIL", cmd_mail, ML_SMTP_ALLOW_READY, NEED_HELLO, "Error: nested MAIL command",
     "MAIL FROM:<reverse-path> [SP parameters]" },
   { "RCPT", cmd_rcpt, ML_SMTP_ALLOW_IN_TRANSACTION, NEED_HELLO, "Error: need MAIL command",
@@ -184,7 +187,7 @@ _ml_smtp_server_dispatch (MlSmtpServer *self, const char *line, gsize len)
     }
 
   lower = g_ascii_strdown (cmd->verb, -1);
-  explain = g_strconcat ("smtp.", lower, NULL);
+  explain = cmd->func == cmd_lhlo ? g_strdup ("lmtp.lhlo") : g_strconcat ("smtp.", lower, NULL);
   push_command_event (self, text, verb, args, explain);
 
   if (cmd->func == NULL)
@@ -259,16 +262,42 @@ hello (MlSmtpServer *self, const char *args, gboolean esmtp)
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_READY);
 }
 
+/* RFC 2033 4.1: an LMTP server "MUST NOT" take HELO or EHLO; 500 is the
+ * recommended reply. */
+static gboolean
+refused_in_lmtp (MlSmtpServer *self)
+{
+  if (!self->config.lmtp)
+    return FALSE;
+  _ml_smtp_server_reply (self, 500, "5.5.1", "Error: this is LMTP; say LHLO (RFC 2033 4.1)");
+  return TRUE;
+}
+
 static void
 cmd_ehlo (MlSmtpServer *self, const char *args)
 {
-  hello (self, args, TRUE);
+  if (!refused_in_lmtp (self))
+    hello (self, args, TRUE);
 }
 
 static void
 cmd_helo (MlSmtpServer *self, const char *args)
 {
-  hello (self, args, FALSE);
+  if (!refused_in_lmtp (self))
+    hello (self, args, FALSE);
+}
+
+static void
+cmd_lhlo (MlSmtpServer *self, const char *args)
+{
+  /* Outside LMTP, LHLO is no SMTP command (RFC 5321 4.2.4: 500). */
+  if (!self->config.lmtp)
+    {
+      _ml_smtp_server_reply (self, 500, "5.5.1", "Error: command not recognized");
+      return;
+    }
+  /* Same semantics as EHLO (RFC 2033 4.1). */
+  hello (self, args, TRUE);
 }
 
 /* ---- MAIL (RFC 5321 4.1.1.2, 3.3) ---- */
@@ -682,6 +711,8 @@ static gboolean
 command_hidden (MlSmtpServer *self, const MlSmtpCommand *c)
 {
   return c->func == NULL
+         || (c->func == cmd_lhlo && !self->config.lmtp)
+         || ((c->func == cmd_ehlo || c->func == cmd_helo) && self->config.lmtp)
          || (c->func == cmd_expn && !self->config.answer_expn)
          || (c->func == _ml_smtp_server_cmd_starttls && self->config.tls != ML_SMTP_TLS_STARTTLS)
          || (c->func == _ml_smtp_server_cmd_auth && self->config.auth_mechanisms == 0);

@@ -118,6 +118,18 @@ gboolean _ml_smtp_server_auth_allows_mail (MlSmtpServer *self);
 gboolean _ml_smtp_server_check_auth_param (MlSmtpServer *self, const char *value);
 void  _ml_smtp_server_auth_clear        (MlSmtpServer *self);
 
+/* smtp-server-lmtp.c: LMTP (RFC 2033 4.2): after the final ".", one
+ * reply per accepted recipient, in RCPT order. */
+void  _ml_smtp_server_lmtp_deliver      (MlSmtpServer         *self,
+                                         const MlSmtpEnvelope *envelope,
+                                         GBytes               *message);
+/* A reply for the whole transaction after its data: once in SMTP, once
+ * per accepted recipient in LMTP (RFC 2033 4.2). */
+void  _ml_smtp_server_reply_data_end    (MlSmtpServer *self,
+                                         guint         code,
+                                         const char   *enhanced,
+                                         const char   *text);
+
 /* smtp-server-commands.c: one complete command line, CRLF removed. */
 void  _ml_smtp_server_dispatch          (MlSmtpServer *self,
                                          const char   *line,

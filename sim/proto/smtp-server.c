@@ -194,6 +194,9 @@ _ml_smtp_server_event_new (MlEngineEventKind kind, gboolean outgoing)
 void
 _ml_smtp_server_push_event (MlSmtpServer *self, MlEngineEvent *event)
 {
+  /* RFC 2033: the same engine, another protocol on the wire. */
+  if (self->config.lmtp)
+    event->protocol = ML_PROTO_LMTP;
   g_queue_push_tail (&self->events, event);
 }
 
@@ -449,6 +452,12 @@ deliver (MlSmtpServer *self)
   envelope.dsn_envid = self->dsn_envid;
   envelope.recipient_dsn = self->recipient_dsn;
 
+  if (self->config.lmtp)
+    {
+      _ml_smtp_server_lmtp_deliver (self, &envelope, message);
+      return;
+    }
+
   _ml_smtp_server_verdict_init (&verdict);
   if (self->policy.accept_message != NULL)
     self->policy.accept_message (self, &envelope, message, &verdict, self->policy_data);
@@ -479,19 +488,24 @@ end_of_data (MlSmtpServer *self)
   _ml_smtp_server_push_event (self, event);
 
   if (self->data_too_big)
-    /* RFC 1870 6.1 (2) and 6.3: over the fixed maximum, permanently. */
-    _ml_smtp_server_replyf (self, 552, "5.3.4",
-                            "Error: message size exceeds fixed maximum message size (%"
-                            G_GUINT64_FORMAT ")", self->config.max_message_size);
+    {
+      /* RFC 1870 6.1 (2) and 6.3: over the fixed maximum, permanently. */
+      g_autofree char *text =
+        g_strdup_printf ("Error: message size exceeds fixed maximum message size (%"
+                         G_GUINT64_FORMAT ")", self->config.max_message_size);
+      _ml_smtp_server_reply_data_end (self, 552, "5.3.4", text);
+    }
   else if (self->data_line_too_long)
     /* A text line over RFC 5321 4.5.3.1.6. Not 552: that code says the
      * message is too big (RFC 1870), and a client would wrongly give up on
      * its size; the fault is the content's form, which 554 "transaction
      * failed" with RFC 3463 X.6.0 (media error) says. Cutting the line
      * would change the message, so nothing is accepted. */
-    _ml_smtp_server_replyf (self, 554, "5.6.0",
-                            "Error: message has a line longer than %u octets",
-                            ML_SMTP_MAX_TEXT_LINE);
+    {
+      g_autofree char *text = g_strdup_printf ("Error: message has a line longer than %u octets",
+                                               ML_SMTP_MAX_TEXT_LINE);
+      _ml_smtp_server_reply_data_end (self, 554, "5.6.0", text);
+    }
   else
     deliver (self);
 
@@ -837,6 +851,13 @@ ml_smtp_server_get_protocol_name (MlSmtpServer *self)
   g_return_val_if_fail (self != NULL, NULL);
   if (self->helo_name == NULL)
     return NULL;
+  if (self->config.lmtp)
+    {
+      /* RFC 3848 2: LMTP, with S and A as for ESMTP. */
+      if (self->tls_active)
+        return self->auth_user != NULL ? "LMTPSA" : "LMTPS";
+      return self->auth_user != NULL ? "LMTPA" : "LMTP";
+    }
   if (!self->esmtp)
     return "SMTP";
   /* RFC 3848 2: S for TLS, A for AUTH. */
