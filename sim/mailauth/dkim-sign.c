@@ -59,6 +59,20 @@ fold_append (GString *out, gsize *column, const char *piece)
   *column += n;
 }
 
+/* RFC 6376 3.5 d= and s= are domain names (selectors are sub-domains,
+ * 3.1): letters, digits, "-", "_" and dots, so nothing that could end
+ * the tag early. */
+static gboolean
+valid_name (const char *name)
+{
+  if (name == NULL || *name == '\0' || strlen (name) > 253)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 key_algorithm (EVP_PKEY *key, MlDkimAlgorithm *alg, GError **error)
 {
@@ -96,6 +110,12 @@ ml_dkim_sign (const char              *message,
   gsize body, column = out->len, sig_len = 0;
   guint8 hash[SHA256_DIGEST_LENGTH];
 
+  if (!valid_name (options->domain) || !valid_name (options->selector))
+    {
+      g_set_error (error, ML_DKIM_ERROR, ML_DKIM_ERROR_MESSAGE,
+                   "d= and s= must be domain names (RFC 6376 3.5)");
+      return NULL;
+    }
   if (!key_algorithm (key, &alg, error))
     return NULL;
   fields = ml_dkim_split_message (message, len, &body);

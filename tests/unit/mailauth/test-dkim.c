@@ -419,6 +419,12 @@ test_sign_errors (void)
   out = ml_dkim_sign (LAB_MSG, strlen (LAB_MSG), &opt, key, &error);
   g_assert_null (out);
   g_assert_error (error, ML_DKIM_ERROR, ML_DKIM_ERROR_MESSAGE);
+  g_clear_error (&error);
+  opt.fields = NULL;
+  opt.selector = "lab; b=x";
+  out = ml_dkim_sign (LAB_MSG, strlen (LAB_MSG), &opt, key, &error);
+  g_assert_null (out);
+  g_assert_error (error, ML_DKIM_ERROR, ML_DKIM_ERROR_MESSAGE);
 }
 
 /* The DNS side: errors, missing and revoked keys, wrong key types. */
