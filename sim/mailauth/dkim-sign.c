@@ -4,6 +4,8 @@
 #include "mailauth/dkim-private.h"
 
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
@@ -221,23 +223,115 @@ crypto_error:
   return NULL;
 }
 
+/* A prime of @bits bits from SHA-256(@label, counter): the first prime
+ * at or above a seeded odd number with its top two bits set (so p*q has
+ * exactly 2*@bits bits), and p mod e != 1 so that e is invertible. The
+ * primality test is OpenSSL's (FIPS 186-4 C.3 rounds); its own random
+ * witnesses change how it tests, not which number it accepts. */
+static BIGNUM *
+seeded_prime (const char *label, int bits, BN_CTX *ctx)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  BIGNUM *p;
+
+  for (guint32 counter = 0; bytes->len < (guint) bits / 8; counter++)
+    {
+      g_autofree char *input = g_strdup_printf ("%s/%u", label, counter);
+      guint8 digest[SHA256_DIGEST_LENGTH];
+
+      SHA256 ((const guint8 *) input, strlen (input), digest);
+      g_byte_array_append (bytes, digest, sizeof digest);
+    }
+  p = BN_bin2bn (bytes->data, bits / 8, NULL);
+  if (p == NULL || !BN_set_bit (p, bits - 1) || !BN_set_bit (p, bits - 2) || !BN_set_bit (p, 0))
+    goto fail;
+  while (BN_check_prime (p, ctx, NULL) != 1 || BN_mod_word (p, RSA_F4) == 1)
+    if (!BN_add_word (p, 2))
+      goto fail;
+  return p;
+
+fail:
+  BN_free (p);
+  return NULL;
+}
+
+/* RSA from seeded primes, so that a lesson's keys, and hence its b=
+ * values and trace, are the same on every run (RSASSA-PKCS1-v1_5
+ * signing itself is deterministic). */
+static EVP_PKEY *
+seeded_rsa (const char *label)
+{
+  g_autofree char *lp = g_strconcat (label, "/p", NULL);
+  g_autofree char *lq = g_strconcat (label, "/q", NULL);
+  BN_CTX *ctx = BN_CTX_new ();
+  BIGNUM *p = seeded_prime (lp, ML_DKIM_SIGN_RSA_BITS / 2, ctx);
+  BIGNUM *q = seeded_prime (lq, ML_DKIM_SIGN_RSA_BITS / 2, ctx);
+  BIGNUM *n = BN_new (), *e = BN_new (), *d = BN_new (), *p1 = BN_new (), *q1 = BN_new ();
+  BIGNUM *phi = BN_new (), *dp = BN_new (), *dq = BN_new (), *qinv = BN_new ();
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new ();
+  OSSL_PARAM *params = NULL;
+  EVP_PKEY_CTX *pctx = NULL;
+  EVP_PKEY *key = NULL;
+
+  if (p == NULL || q == NULL || BN_cmp (p, q) == 0
+      || !BN_set_word (e, RSA_F4) || !BN_mul (n, p, q, ctx)
+      || !BN_sub (p1, p, BN_value_one ()) || !BN_sub (q1, q, BN_value_one ())
+      || !BN_mul (phi, p1, q1, ctx) || !BN_mod_inverse (d, e, phi, ctx)
+      || !BN_mod (dp, d, p1, ctx) || !BN_mod (dq, d, q1, ctx)
+      || !BN_mod_inverse (qinv, q, p, ctx))
+    goto out;
+  if (!OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_N, n)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_E, e)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_D, d)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq)
+      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv)
+      || (params = OSSL_PARAM_BLD_to_param (bld)) == NULL)
+    goto out;
+  pctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
+  if (pctx == NULL || EVP_PKEY_fromdata_init (pctx) != 1
+      || EVP_PKEY_fromdata (pctx, &key, EVP_PKEY_KEYPAIR, params) != 1)
+    key = NULL;
+
+out:
+  EVP_PKEY_CTX_free (pctx);
+  OSSL_PARAM_free (params);
+  OSSL_PARAM_BLD_free (bld);
+  BN_free (p);
+  BN_free (q);
+  BN_free (n);
+  BN_free (e);
+  BN_clear_free (d);
+  BN_free (p1);
+  BN_free (q1);
+  BN_clear_free (phi);
+  BN_clear_free (dp);
+  BN_clear_free (dq);
+  BN_free (qinv);
+  BN_CTX_free (ctx);
+  return key;
+}
+
 EVP_PKEY *
 ml_dkim_key_generate (MlDkimAlgorithm alg,
                       guint64         seed,
                       const char     *domain,
                       const char     *selector)
 {
+  g_autofree char *input = g_strdup_printf ("maillab-dkim/%" G_GUINT64_FORMAT "/%s/%s",
+                                            seed, domain, selector);
+
   if (alg == ML_DKIM_ED25519_SHA256)
     {
-      g_autofree char *input = g_strdup_printf ("maillab-dkim/%" G_GUINT64_FORMAT "/%s/%s",
-                                                seed, domain, selector);
       guint8 secret[SHA256_DIGEST_LENGTH];
 
       /* RFC 8032 5.1.5: any 32 octets are a private key */
       SHA256 ((const guint8 *) input, strlen (input), secret);
       return EVP_PKEY_new_raw_private_key (EVP_PKEY_ED25519, NULL, secret, sizeof secret);
     }
-  return EVP_RSA_gen (ML_DKIM_SIGN_RSA_BITS);
+  return seeded_rsa (input);
 }
 
 char *

@@ -86,12 +86,13 @@ char        *ml_dkim_sign (const char              *message,
                            EVP_PKEY                *key,
                            GError                 **error);
 
-/* Key generation for the simulation. Ed25519 keys are derived from
- * @seed, @domain and @selector (SHA-256 of them is the 32-octet private
- * key, RFC 8032 5.1.5), so a lesson replays identically. RSA keys come
- * from OpenSSL's generator, which cannot be seeded from outside in
- * OpenSSL 3.0 without a custom provider: they differ on each run, which
- * changes b= but not any decision. Transfer full; NULL on failure. */
+/* Key generation for the simulation, deterministic so that a lesson
+ * replays identically: everything derives from SHA-256 of @seed, @domain
+ * and @selector. Ed25519: that hash is the 32-octet private key (RFC 8032
+ * 5.1.5). RSA (ML_DKIM_SIGN_RSA_BITS): the primes are the first ones at
+ * or above hash-derived numbers, e = 65537. Such keys are for the lab
+ * only: anyone who knows the seed knows the key. Transfer full; NULL on
+ * failure. */
 EVP_PKEY    *ml_dkim_key_generate   (MlDkimAlgorithm alg,
                                      guint64         seed,
                                      const char     *domain,

@@ -386,10 +386,16 @@ test_key_deterministic (void)
   g_autoptr(MlDkimPkey) k2 = ml_dkim_key_generate (ML_DKIM_ED25519_SHA256, 42, "a.example", "lab");
   g_autoptr(MlDkimPkey) k3 = ml_dkim_key_generate (ML_DKIM_ED25519_SHA256, 43, "a.example", "lab");
   g_autoptr(MlDkimPkey) rsa = ml_dkim_key_generate (ML_DKIM_RSA_SHA256, 42, "a.example", "lab");
+  g_autoptr(MlDkimPkey) rsa2 = ml_dkim_key_generate (ML_DKIM_RSA_SHA256, 42, "a.example", "lab");
+  g_autoptr(MlDkimPkey) rsa3 = ml_dkim_key_generate (ML_DKIM_RSA_SHA256, 42, "a.example", "lab2");
   g_autofree char *t1 = ml_dkim_key_txt_record (k1);
   g_autofree char *t2 = ml_dkim_key_txt_record (k2);
   g_autofree char *t3 = ml_dkim_key_txt_record (k3);
   g_autofree char *tr = ml_dkim_key_txt_record (rsa);
+  g_autofree char *tr2 = ml_dkim_key_txt_record (rsa2);
+  g_autofree char *tr3 = ml_dkim_key_txt_record (rsa3);
+  g_autofree char *r1 = sign_lab (LAB_MSG, rsa, ML_DKIM_CANON_RELAXED, ML_DKIM_CANON_SIMPLE);
+  g_autofree char *r2 = sign_lab (LAB_MSG, rsa2, ML_DKIM_CANON_RELAXED, ML_DKIM_CANON_SIMPLE);
   g_autofree char *s1 = sign_lab (LAB_MSG, k1, ML_DKIM_CANON_RELAXED, ML_DKIM_CANON_SIMPLE);
   g_autofree char *s2 = sign_lab (LAB_MSG, k2, ML_DKIM_CANON_RELAXED, ML_DKIM_CANON_SIMPLE);
 
@@ -400,6 +406,9 @@ test_key_deterministic (void)
   g_assert_cmpuint (strlen (t1), ==, strlen ("v=DKIM1; k=ed25519; p=") + 44);
   g_assert_true (g_str_has_prefix (tr, "v=DKIM1; k=rsa; p=MIIBIjAN"));
   g_assert_cmpint (EVP_PKEY_get_bits (rsa), ==, 2048);
+  g_assert_cmpstr (tr, ==, tr2);
+  g_assert_cmpstr (tr, !=, tr3);
+  g_assert_cmpstr (r1, ==, r2);
 }
 
 static void
