@@ -467,6 +467,51 @@ test_key_problems (void)
     }
 }
 
+/* Checks that come before the hashes: x= expiry (3.5), l= longer than
+ * the body (6.1.3), t=s with an i= in a subdomain (3.6.1). The inserted
+ * tag would also break the signature, so only these reasons can show. */
+static void
+test_tag_checks (void)
+{
+  g_autoptr(MlDkimPkey) key = ml_dkim_key_generate (ML_DKIM_ED25519_SHA256, 5, "a.example", "lab");
+  g_autofree char *txt = ml_dkim_key_txt_record (key);
+  g_autofree char *strict_txt = g_strconcat (txt, "; t=s", NULL);
+  g_autofree char *msg = sign_lab (LAB_MSG, key, ML_DKIM_CANON_RELAXED, ML_DKIM_CANON_RELAXED);
+  static const struct { const char *tag; gboolean strict; const char *reason; } cases[] = {
+    { "x=1795514401; ", FALSE, NULL },
+    { "x=1795514399; ", FALSE, "signature expired (x=)" },
+    { "l=99999; ", FALSE, "l= is longer than the body" },
+    { "i=@mail.a.example; ", TRUE, "key has t=s but i= is a subdomain of d=" },
+    { "i=@mail.a.example; ", FALSE, "signature did not verify" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) m = g_string_new (msg);
+      Rr zone[] = { { "lab._domainkey.a.example", cases[i].strict ? strict_txt : txt, ML_DKIM_DNS_OK } };
+      g_autoptr(MlDkimVerify) v = NULL;
+      const char *name;
+
+      g_string_replace (m, "v=1; ", cases[i].tag, 1);
+      g_string_replace (m, "DKIM-Signature: ", "DKIM-Signature: v=1; ", 1);
+      v = ml_dkim_verify_new (m->str, m->len);
+      ml_dkim_verify_set_now (v, 1795514400);
+      while (!ml_dkim_verify_run (v, &name))
+        {
+          const char *values[] = { zone[0].txt, NULL };
+
+          ml_dkim_verify_add_answer (v, name, ML_DKIM_DNS_OK, values);
+        }
+      if (cases[i].reason == NULL)
+        {
+          /* not yet expired: the signature over the changed field fails */
+          g_assert_cmpstr (ml_dkim_verify_get_reason (v, 0), ==, "signature did not verify");
+          continue;
+        }
+      g_assert_cmpstr (ml_dkim_verify_get_reason (v, 0), ==, cases[i].reason);
+    }
+}
+
 static void
 test_no_signature (void)
 {
@@ -574,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/sign/errors", test_sign_errors);
   g_test_add_func ("/dkim/verify/key-problems", test_key_problems);
   g_test_add_func ("/dkim/verify/no-signature", test_no_signature);
+  g_test_add_func ("/dkim/verify/tag-checks", test_tag_checks);
   g_test_add_func ("/dkim/verify/bad-signatures", test_bad_signatures);
   g_test_add_func ("/dkim/limits", test_limits);
   return g_test_run ();
