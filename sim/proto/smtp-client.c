@@ -23,6 +23,8 @@ typedef enum {
   CMD_QUIT,
   CMD_STARTTLS,      /* RFC 3207; smtp-client-auth.c decides */
   CMD_AUTH,          /* RFC 4954: the AUTH line and each response line */
+  CMD_BDAT,          /* RFC 3030: a chunk that is not the LAST (whose
+                        replies are CMD_CONTENT's) */
 } CmdKind;
 
 typedef struct {
@@ -88,6 +90,9 @@ struct _MlSmtpClient
   guint               n_accepted;
   guint               next_rcpt;     /* without pipelining: next to send */
   guint               lmtp_replies_left;  /* LMTP: replies still due after "." */
+  gboolean            bdat;          /* this transaction goes by BDAT (RFC 3030) */
+  gsize               bdat_offset;   /* octets of the message sent in chunks */
+  guint               rcpt_replies_left;  /* pipelined BDAT: RCPT replies due */
 
   /* Why a message queued after the session ended is not sent. */
   gboolean            end_set;
@@ -112,6 +117,7 @@ static void on_content  (MlSmtpClient *self, const Pending *cmd, const MlSmtpRep
 static void on_quit     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_starttls (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_auth     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
+static void on_bdat     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 
 /* Indexed by CmdKind: the state the client is in while it waits for the
  * command's reply, and what it does with the reply. */
@@ -130,6 +136,7 @@ static const struct {
   [CMD_QUIT]     = { ML_SMTP_CLIENT_STATE_QUIT,     on_quit },
   [CMD_STARTTLS] = { ML_SMTP_CLIENT_STATE_STARTTLS, on_starttls },
   [CMD_AUTH]     = { ML_SMTP_CLIENT_STATE_AUTH,     on_auth },
+  [CMD_BDAT]     = { ML_SMTP_CLIENT_STATE_CONTENT,  on_bdat },
 };
 
 static const char * const state_names[] = {
@@ -250,8 +257,10 @@ pending_clear (MlSmtpClient *self)
 
 /* @line has no CRLF. Every command line is built from checked parts, so it
  * stays within ML_SMTP_CLIENT_MAX_COMMAND (RFC 5321 4.5.3.1.4). */
+/* Writes @line and says so in a COMMAND event; what reply it waits for is
+ * the caller's to push. */
 static void
-send_command (MlSmtpClient *self, CmdKind kind, guint rcpt, char *line /* steals */)
+write_command (MlSmtpClient *self, CmdKind kind, char *line /* steals */)
 {
   MlEngineEvent *ev;
   const char *sp = strchr (line, ' ');
@@ -263,17 +272,26 @@ send_command (MlSmtpClient *self, CmdKind kind, guint rcpt, char *line /* steals
 
   g_byte_array_append (self->out, (const guint8 *) line, (guint) strlen (line));
   g_byte_array_append (self->out, (const guint8 *) "\r\n", 2);
-  pending_push (self, kind, rcpt, FALSE);
 
   ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->verb = g_strndup (line, verb_len);
   ev->args = sp ? g_strdup (sp + 1) : NULL;
   lower = g_ascii_strdown (ev->verb, -1);
-  ev->explain_key = g_strconcat ("smtp.", lower, NULL);
+  /* RFC 2033 4.1: LHLO is LMTP's. */
+  ev->explain_key = g_strcmp0 (lower, "lhlo") == 0 ? g_strdup ("lmtp.lhlo")
+                                                   : g_strconcat ("smtp.", lower, NULL);
   ev->line = line;
 }
 
+static void
+send_command (MlSmtpClient *self, CmdKind kind, guint rcpt, char *line /* steals */)
+{
+  write_command (self, kind, line);
+  pending_push (self, kind, rcpt, FALSE);
+}
+
 static void send_quit (MlSmtpClient *self);
+static void begin_chunks (MlSmtpClient *self);
 
 /* ---- content: RFC 5321 4.5.2 transparency, 2.3.8 line endings ---- */
 
@@ -556,6 +574,9 @@ begin_transaction (MlSmtpClient *self, Message *m)
   self->mail_ok = FALSE;
   self->n_accepted = 0;
   self->next_rcpt = 0;
+  /* RFC 3030 2: BDAT only to a server that lists CHUNKING. */
+  self->bdat = self->config.bdat_chunk_size > 0
+               && ml_smtp_capabilities_has (self->caps, ML_SMTP_EXT_CHUNKING);
 
   g_string_append (mail, m->reverse_path);
   /* RFC 1870 6: declare the size when the server takes SIZE. */
@@ -572,10 +593,17 @@ begin_transaction (MlSmtpClient *self, Message *m)
     {
       /* RFC 2920 3.1: MAIL and RCPT may go anywhere in a group, DATA only
        * last; so the whole envelope is one group. */
+      self->rcpt_replies_left = 0;
       for (guint i = 0; i < m->result.n_recipients; i++)
         if (rcpt_still_open (m, i))
-          send_rcpt (self, i);
-      send_command (self, CMD_DATA, 0, g_strdup ("DATA"));
+          {
+            send_rcpt (self, i);
+            self->rcpt_replies_left++;
+          }
+      /* RFC 3030 2: a chunk goes only to recipients known to be taken,
+       * so BDAT waits for the RCPT replies that DATA would not. */
+      if (!self->bdat)
+        send_command (self, CMD_DATA, 0, g_strdup ("DATA"));
     }
 }
 
@@ -607,7 +635,9 @@ send_next_rcpt_or_data (MlSmtpClient *self)
       send_rcpt (self, self->next_rcpt++);
       return;
     }
-  if (self->n_accepted > 0)
+  if (self->n_accepted > 0 && self->bdat)
+    begin_chunks (self);
+  else if (self->n_accepted > 0)
     send_command (self, CMD_DATA, 0, g_strdup ("DATA"));
   else
     /* RFC 5321 3.3: DATA would only earn 503 or 554; the client knows. */
@@ -913,6 +943,8 @@ on_rcpt (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
     }
   if (!self->pipelining)
     send_next_rcpt_or_data (self);
+  else if (self->bdat && --self->rcpt_replies_left == 0)
+    begin_chunks (self);
 }
 
 static void
@@ -946,6 +978,89 @@ content_as_lines (const guint8 *wire, gsize len)
   return g_string_free (text, FALSE);
 }
 
+/* What the end of the content waits for: one reply, or in LMTP one per
+ * accepted RCPT in their order (RFC 2033 4.2, 4.3). */
+static void
+push_content_replies (MlSmtpClient *self, Message *m)
+{
+  if (!self->config.lmtp)
+    {
+      pending_push (self, CMD_CONTENT, 0, FALSE);
+      return;
+    }
+  self->lmtp_replies_left = 0;
+  for (guint i = 0; i < m->result.n_recipients; i++)
+    if (m->rcpts[i].accepted)
+      {
+        pending_push (self, CMD_CONTENT, i, FALSE);
+        self->lmtp_replies_left++;
+      }
+}
+
+/* RFC 3030 2: "BDAT n [LAST]" and then exactly n octets of the message as
+ * it is: no dot-stuffing, no end marker. */
+static void
+send_next_chunk (MlSmtpClient *self)
+{
+  Message *m = self->cur;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (m->message, &len);
+  gsize n = MIN (self->config.bdat_chunk_size, len - self->bdat_offset);
+  gboolean last = self->bdat_offset + n >= len;
+  MlEngineEvent *ev;
+
+  write_command (self, last ? CMD_CONTENT : CMD_BDAT,
+                 g_strdup_printf ("BDAT %" G_GSIZE_FORMAT "%s", n, last ? " LAST" : ""));
+  if (n > 0)
+    g_byte_array_append (self->out, data + self->bdat_offset, (guint) n);
+  self->bdat_offset += n;
+  if (last)
+    push_content_replies (self, m);
+  else
+    pending_push (self, CMD_BDAT, 0, FALSE);
+
+  ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev->detail = g_strdup_printf ("chunk of %" G_GSIZE_FORMAT " octets%s, %" G_GSIZE_FORMAT
+                                " of %" G_GSIZE_FORMAT, n, last ? " (LAST)" : "",
+                                self->bdat_offset, len);
+  ev->explain_key = g_strdup ("smtp.bdat.chunk");
+}
+
+/* After the envelope: the first chunk, or the end of a transaction nobody
+ * can receive (RFC 5321 3.3, as for DATA). */
+static void
+begin_chunks (MlSmtpClient *self)
+{
+  if (!self->mail_ok || self->n_accepted == 0)
+    {
+      end_transaction (self, TRUE, !self->mail_ok ? "MAIL refused" : "no recipient accepted");
+      return;
+    }
+  self->bdat_offset = 0;
+  send_next_chunk (self);
+}
+
+static void
+on_bdat (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
+{
+  Message *m = self->cur;
+
+  if (ml_smtp_reply_get_class (reply) == 2)
+    {
+      send_next_chunk (self);
+      return;
+    }
+  /* RFC 3030 2: a refused chunk fails the transaction; no more chunks,
+   * and RSET before anything else. */
+  m->result.data_code = reply->code;
+  g_clear_pointer (&m->result.data_enhanced, g_free);
+  g_clear_pointer (&m->result.data_text, g_free);
+  m->result.data_enhanced = g_strdup (reply->enhanced);
+  m->result.data_text = ml_smtp_reply_dup_text (reply);
+  fail_accepted (self, refusal_outcome (reply), reply);
+  end_transaction (self, TRUE, "BDAT refused");
+}
+
 static void
 send_content (MlSmtpClient *self)
 {
@@ -959,19 +1074,7 @@ send_content (MlSmtpClient *self)
   data = g_bytes_get_data (m->message, &len);
   encode_content (data, len, self->out, NULL);
   g_byte_array_append (self->out, (const guint8 *) ".\r\n", 3);
-  if (self->config.lmtp)
-    {
-      /* RFC 2033 4.2: one reply per accepted RCPT, in their order. */
-      self->lmtp_replies_left = 0;
-      for (guint i = 0; i < m->result.n_recipients; i++)
-        if (m->rcpts[i].accepted)
-          {
-            pending_push (self, CMD_CONTENT, i, FALSE);
-            self->lmtp_replies_left++;
-          }
-    }
-  else
-    pending_push (self, CMD_CONTENT, 0, FALSE);
+  push_content_replies (self, m);
 
   ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", m->size);

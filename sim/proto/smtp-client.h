@@ -81,6 +81,10 @@ typedef struct {
    * reply per accepted recipient, each deciding that recipient's outcome
    * (data_code is then the last of them). Default FALSE. */
   gboolean    lmtp;
+  /* RFC 3030: when the server lists CHUNKING, send the content with BDAT
+   * in chunks of this many octets (the last one "BDAT n LAST"), as is: no
+   * dot-stuffing. 0 (the default): always DATA. */
+  gsize       bdat_chunk_size;
 } MlSmtpClientConfig;
 
 void ml_smtp_client_config_init (MlSmtpClientConfig *config);

@@ -75,6 +75,9 @@ static const MlSmtpCommand smtp_commands[] = {
   { "STARTTLS", _ml_smtp_server_cmd_starttls, ML_SMTP_ALLOW_ANY, NULL, NULL, "STARTTLS" },
   { "AUTH", _ml_smtp_server_cmd_auth, ML_SMTP_ALLOW_ANY, NULL, NULL,
     "AUTH mechanism [initial-response]" },
+  /* RFC 3030 2: the handler checks order itself, since a refused BDAT
+   * must still have its octets read. */
+  { "BDAT", _ml_smtp_server_cmd_bdat, ML_SMTP_ALLOW_ANY, NULL, NULL, "BDAT chunk-size [LAST]" },
   /* Recognised but not implemented: 502, not 500 (RFC 5321 4.2.4). */
   { "SEND", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 821, F.6 */
   { "SOML", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 821, F.6 */
@@ -82,7 +85,6 @@ static const MlSmtpCommand smtp_commands[] = {
   { "TURN", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 821, F.1 */
   { "ETRN", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 1985 */
   { "ATRN", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 2645 */
-  { "BDAT", NULL, ML_SMTP_ALLOW_ANY, NULL, NULL, NULL },      /* RFC 3030 */
 };
 
 static const MlSmtpCommand *
@@ -253,6 +255,8 @@ hello (MlSmtpServer *self, const char *args, gboolean esmtp)
         g_string_append (s, "\nENHANCEDSTATUSCODES");
       if (self->config.offer_dsn)
         g_string_append (s, "\nDSN");  /* RFC 3461 3 */
+      if (self->config.offer_chunking)
+        g_string_append (s, "\nCHUNKING");  /* RFC 3030 2 */
       _ml_smtp_server_append_ehlo_keywords (self, s);
       _ml_smtp_server_reply (self, 250, NULL, s->str);
     }
@@ -606,6 +610,12 @@ cmd_data (MlSmtpServer *self, const char *args)
         _ml_smtp_server_reply (self, 554, "5.5.1", "Error: no valid recipients");
       return;
     }
+  /* RFC 3030 2: DATA and BDAT cannot share a transaction. */
+  if (self->bdat_used || self->bdat_failed)
+    {
+      _ml_smtp_server_reply (self, 503, "5.5.1", "Error: DATA after BDAT in one transaction (RFC 3030 2)");
+      return;
+    }
   /* 3yz carries no enhanced code (RFC 2034 4). */
   _ml_smtp_server_reply (self, 354, NULL, "End data with <CR><LF>.<CR><LF>");
   _ml_smtp_server_begin_data (self);
@@ -714,6 +724,7 @@ command_hidden (MlSmtpServer *self, const MlSmtpCommand *c)
          || (c->func == cmd_lhlo && !self->config.lmtp)
          || ((c->func == cmd_ehlo || c->func == cmd_helo) && self->config.lmtp)
          || (c->func == cmd_expn && !self->config.answer_expn)
+         || (c->func == _ml_smtp_server_cmd_bdat && !self->config.offer_chunking)
          || (c->func == _ml_smtp_server_cmd_starttls && self->config.tls != ML_SMTP_TLS_STARTTLS)
          || (c->func == _ml_smtp_server_cmd_auth && self->config.auth_mechanisms == 0);
 }

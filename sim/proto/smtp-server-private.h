@@ -48,6 +48,18 @@ struct _MlSmtpServer
   gboolean           data_too_big;
   gboolean           data_line_too_long;
 
+  /* BDAT (RFC 3030 2): octets of the current chunk still to read, what
+   * to answer once they are in, and the transaction's chunking state. */
+  guint64            bdat_remaining;
+  gboolean           bdat_reading;     /* a chunk's octets are being read */
+  gboolean           bdat_last;        /* this chunk is the LAST one */
+  guint              bdat_error_code;  /* 0: the chunk is taken */
+  const char        *bdat_error_enhanced;
+  const char        *bdat_error_text;
+  gboolean           bdat_used;        /* this transaction has had a BDAT */
+  gboolean           bdat_failed;      /* a BDAT failed: 503 until RSET */
+  guint64            bdat_chunk_size;  /* octets of the chunk being read */
+
   /* TLS (RFC 3207): protected now; or 220 sent and the handshake not yet
    * done, every input byte discarded. */
   gboolean           tls_active;
@@ -129,6 +141,19 @@ void  _ml_smtp_server_reply_data_end    (MlSmtpServer *self,
                                          guint         code,
                                          const char   *enhanced,
                                          const char   *text);
+
+/* smtp-server.c: hands a complete message to the owner (DATA or BDAT
+ * LAST) and answers. */
+void  _ml_smtp_server_deliver           (MlSmtpServer *self);
+/* The DATA event summarising the message ("n octets, m lines"). */
+void  _ml_smtp_server_push_message_event (MlSmtpServer *self);
+/* After the message: the transaction is over, back to READY. */
+void  _ml_smtp_server_end_data_phase    (MlSmtpServer *self);
+
+/* smtp-server-bdat.c: BDAT (RFC 3030). */
+void  _ml_smtp_server_cmd_bdat          (MlSmtpServer *self, const char *args);
+/* Reads chunk octets from the input while a chunk is open. */
+void  _ml_smtp_server_bdat_read         (MlSmtpServer *self);
 
 /* smtp-server-commands.c: one complete command line, CRLF removed. */
 void  _ml_smtp_server_dispatch          (MlSmtpServer *self,

@@ -311,6 +311,8 @@ _ml_smtp_server_reset_transaction (MlSmtpServer *self)
   self->data_lines = 0;
   self->data_too_big = FALSE;
   self->data_line_too_long = FALSE;
+  self->bdat_used = FALSE;
+  self->bdat_failed = FALSE;
 }
 
 void
@@ -327,8 +329,8 @@ _ml_smtp_server_begin_data (MlSmtpServer *self)
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_DATA);
 }
 
-static void
-end_data_phase (MlSmtpServer *self)
+void
+_ml_smtp_server_end_data_phase (MlSmtpServer *self)
 {
   _ml_smtp_server_reset_transaction (self);
   ml_line_buffer_set_max (self->input, _ml_smtp_server_command_line_max (self));
@@ -345,6 +347,8 @@ _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
   _ml_smtp_server_reset_transaction (self);
   _ml_smtp_server_auth_clear (self);
   ml_line_buffer_clear (self->input);
+  self->bdat_reading = FALSE;
+  self->bdat_remaining = 0;
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_QUIT);
   self->wants_close = TRUE;
   event = _ml_smtp_server_event_new (ML_ENGINE_EVENT_CLOSE, FALSE);
@@ -405,8 +409,8 @@ id_is_atom (const char *id)
 }
 
 /* Deliver to the owner. Only its 2yz becomes our 250 (RFC 5321 4.2.5). */
-static void
-deliver (MlSmtpServer *self)
+void
+_ml_smtp_server_deliver (MlSmtpServer *self)
 {
   g_autofree char *id = NULL;
   g_autoptr(GBytes) message = NULL;
@@ -477,8 +481,8 @@ deliver (MlSmtpServer *self)
   _ml_smtp_server_verdict_clear (&verdict);
 }
 
-static void
-end_of_data (MlSmtpServer *self)
+void
+_ml_smtp_server_push_message_event (MlSmtpServer *self)
 {
   MlEngineEvent *event = _ml_smtp_server_event_new (ML_ENGINE_EVENT_DATA, FALSE);
 
@@ -486,6 +490,12 @@ end_of_data (MlSmtpServer *self)
   event->detail = g_strdup_printf ("%" G_GUINT64_FORMAT " octets, %" G_GUINT64_FORMAT " lines",
                                    self->data_size, self->data_lines);
   _ml_smtp_server_push_event (self, event);
+}
+
+static void
+end_of_data (MlSmtpServer *self)
+{
+  _ml_smtp_server_push_message_event (self);
 
   if (self->data_too_big)
     {
@@ -507,9 +517,9 @@ end_of_data (MlSmtpServer *self)
       _ml_smtp_server_reply_data_end (self, 554, "5.6.0", text);
     }
   else
-    deliver (self);
+    _ml_smtp_server_deliver (self);
 
-  end_data_phase (self);
+  _ml_smtp_server_end_data_phase (self);
 }
 
 /* Bare CR or LF (RFC 5321 2.3.8: lines end in CRLF, nothing else).
@@ -616,6 +626,12 @@ process_input (MlSmtpServer *self)
        * memchr() a NULL array). */
       if (ml_line_buffer_available (self->input) == 0)
         break;
+      /* RFC 3030 2: a chunk's octets are counted, not read as lines. */
+      if (self->bdat_reading)
+        {
+          _ml_smtp_server_bdat_read (self);
+          continue;
+        }
       status = ml_line_buffer_next (self->input, &line, &len, &flags);
       if (status == ML_LINE_NEED_MORE)
         break;
