@@ -4,6 +4,7 @@
 #include "lesson/lessons-dir.h"
 #include "ladder-export.h"
 #include "capture-export.h"
+#include "live-capture.h"
 
 static void
 player_play_pause (GtkWidget *widget, const char *action, GVariant *param)
@@ -234,6 +235,18 @@ win_export_transcript (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
+win_live_capture (GtkWidget *widget, const char *action, GVariant *param)
+{
+  gtk_window_present (ml_live_capture_dialog_new (ML_WINDOW (widget)));
+}
+
+static void
+win_live_stop (GtkWidget *widget, const char *action, GVariant *param)
+{
+  ml_window_stop_live_capture (ML_WINDOW (widget));
+}
+
+static void
 zoom_by (MlWindow *self, double factor)
 {
   if (factor == 0)
@@ -279,6 +292,8 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, win_export_transcript);
   gtk_widget_class_install_action (widget_class, "win.export-capture", NULL, win_export_capture);
   gtk_widget_class_install_action (widget_class, "win.toggle-lesson", NULL, win_toggle_lesson);
+  gtk_widget_class_install_action (widget_class, "win.live-capture", NULL, win_live_capture);
+  gtk_widget_class_install_action (widget_class, "win.live-stop", NULL, win_live_stop);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-capture", NULL);
@@ -335,6 +350,9 @@ _ml_window_update_actions (MlWindow *self)
   gtk_widget_action_set_enabled (widget, "win.zoom-in", lesson);
   gtk_widget_action_set_enabled (widget, "win.zoom-out", lesson);
   gtk_widget_action_set_enabled (widget, "win.zoom-reset", lesson);
+  gtk_widget_action_set_enabled (widget, "win.live-stop", self->live_running);
+  /* Saving a capture still growing would race the reader: Stop first. */
+  gtk_widget_action_set_enabled (widget, "win.export-capture", !self->live_running);
   gtk_widget_action_set_enabled (widget, "win.lessons",
                                  g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "start") != 0);
 }

@@ -8,6 +8,7 @@
 #include "topology-view.h"
 #include "lesson-panel.h"
 #include "console-view.h"
+#include "capture/capture-live.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,15 @@ struct _MlWindow
   MlExplainCatalog     *catalog;
   GCancellable         *loading;
   GtkFileChooserNative *chooser;
+
+  /* Capture → Live… (live-capture.c) */
+  GtkWidget            *live_stop;    /* template: the header's Stop button */
+  MlCaptureLive        *live;         /* kept after Stop for its counts */
+  MlTrace              *live_trace;
+  char                 *live_device;
+  guint64               live_seen;    /* trace length the player was given */
+  guint                 live_refresh;
+  gboolean              live_running;
 };
 
 /* Zoom steps of the ladder (Ctrl+plus / Ctrl+minus). */
@@ -58,5 +68,7 @@ struct _MlWindow
 void _ml_window_class_init_actions (GtkWidgetClass *widget_class);
 void _ml_window_init_shortcuts     (MlWindow *self);
 void _ml_window_update_actions     (MlWindow *self);
+/* Ends and forgets the live capture (live-capture.c). */
+void _ml_window_live_clear         (MlWindow *self);
 
 G_END_DECLS

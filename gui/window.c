@@ -5,6 +5,7 @@
 #include "window-private.h"
 #include "lesson-run.h"
 #include "capture-open.h"
+#include "live-capture.h"
 #include "lesson/lessons-dir.h"
 
 G_DEFINE_FINAL_TYPE (MlWindow, ml_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -205,6 +206,7 @@ ml_window_open_lesson (MlWindow *self, const char *path)
   g_return_if_fail (ML_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
 
+  _ml_window_live_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
@@ -276,6 +278,7 @@ ml_window_open_capture (MlWindow *self, const char *path)
   g_return_if_fail (ML_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
 
+  _ml_window_live_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
@@ -339,6 +342,7 @@ ml_window_dispose (GObject *object)
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
+  _ml_window_live_clear (self);
   if (self->player)
     {
       ml_player_set_playing (self->player, FALSE);
@@ -424,6 +428,7 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_flap);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_panel);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, console);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, live_stop);
 
   _ml_window_class_init_actions (widget_class);
 }

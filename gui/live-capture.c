@@ -1,0 +1,349 @@
+/* live-capture.c — the window's live capture and its dialog.
+ *
+ * The capture's GSource appends to the trace from the main loop; a timer
+ * hands the longer trace to the player, because the player and the views
+ * index a trace once when it is set. */
+#define G_LOG_DOMAIN "ml-live-capture"
+
+#include "live-capture.h"
+#include "window-private.h"
+
+/* The header's subtitle: "Live on lo · 12 packets · 1 flow". */
+static void
+show_live_title (MlWindow *self)
+{
+  const MlCaptureStats *stats = self->live ? ml_capture_live_get_stats (self->live) : NULL;
+  guint64 packets = stats ? stats->packets : 0;
+  guint flows = stats ? stats->flows : 0;
+  g_autofree char *title = g_strdup_printf ("%s %s", self->live_running ? "Live on" : "Captured on",
+                                            self->live_device ? self->live_device : "default");
+  g_autofree char *sub = g_strdup_printf ("%" G_GUINT64_FORMAT " packet%s · %u flow%s%s",
+                                          packets, packets == 1 ? "" : "s",
+                                          flows, flows == 1 ? "" : "s",
+                                          self->live_running ? "" : " · stopped");
+
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, sub);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+/* Gives the player the trace again when it grew. The player keeps the
+ * reader's place, or follows the newest event while it was at the end
+ * (or there was nothing yet), like `tail -f`. */
+static void
+catch_up (MlWindow *self)
+{
+  guint64 length = ml_trace_get_length (self->live_trace);
+  guint64 position;
+  gboolean follow;
+
+  if (length != self->live_seen)
+    {
+      position = ml_player_get_position (self->player);
+      follow = self->live_seen == 0 || !ml_player_can_step_forward (self->player);
+      self->live_seen = length;
+      ml_player_set_trace (self->player, NULL);
+      ml_player_set_trace (self->player, self->live_trace);
+      if (follow)
+        ml_player_go_to_end (self->player);
+      else
+        ml_player_set_position (self->player, position);
+    }
+  show_live_title (self);
+}
+
+static gboolean
+on_live_refresh (gpointer user_data)
+{
+  catch_up (ML_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ml_window_start_live_capture (MlWindow               *self,
+                              const char             *device,
+                              const char             *filter,
+                              const MlCaptureOptions *options,
+                              GError                **error)
+{
+  g_autoptr(MlTrace) trace = NULL;
+  MlCaptureLive *live;
+
+  g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  trace = ml_trace_new ();
+  live = ml_capture_live_new (device && *device ? device : NULL, filter, trace, options, error);
+  if (live == NULL)
+    return FALSE;
+
+  _ml_window_live_clear (self);
+  if (self->loading)
+    g_cancellable_cancel (self->loading);
+  g_clear_object (&self->loading);
+  self->live = live;
+  self->live_trace = g_steal_pointer (&trace);
+  self->live_device = g_strdup (device && *device ? device : NULL);
+  self->live_seen = 0;
+  self->live_running = TRUE;
+
+  /* Like a capture file: no lesson, no network to draw, no mail stores. */
+  ml_lesson_panel_set_runner (self->lesson_panel, NULL);
+  ml_console_view_set_lesson (self->console, NULL);
+  adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
+  g_clear_pointer (&self->lesson, ml_lesson_free);
+  g_clear_pointer (&self->capture_path, g_free);
+  ml_player_set_playing (self->player, FALSE);
+  ml_topology_view_set_lesson (self->topology, NULL);
+  ml_mailbox_view_set_placeholder (self->mailbox_view,
+                                   "A capture holds the frames, not the mail stores: what the mailboxes held is not in it.");
+  ml_player_set_hosts (self->player, NULL);
+  ml_player_set_trace (self->player, self->live_trace);
+
+  ml_capture_live_start (self->live, NULL);
+  self->live_refresh = g_timeout_add (ML_LIVE_CAPTURE_REFRESH_MS, on_live_refresh, self);
+  gtk_widget_set_visible (self->live_stop, TRUE);
+  gtk_stack_set_visible_child_name (self->stack, "lesson");
+  show_live_title (self);
+  _ml_window_update_actions (self);
+  return TRUE;
+}
+
+void
+ml_window_stop_live_capture (MlWindow *self)
+{
+  g_autofree char *message = NULL;
+  AdwToast *toast;
+
+  g_return_if_fail (ML_IS_WINDOW (self));
+
+  if (!self->live_running)
+    return;
+  self->live_running = FALSE;
+  g_clear_handle_id (&self->live_refresh, g_source_remove);
+  /* Reads what libpcap still buffers, so the last packets show too. */
+  ml_capture_live_stop (self->live);
+  catch_up (self);
+  gtk_widget_set_visible (self->live_stop, FALSE);
+  _ml_window_update_actions (self);
+
+  message = g_strdup_printf ("Capture stopped: %" G_GUINT64_FORMAT " packets",
+                             ml_capture_live_get_stats (self->live)->packets);
+  toast = adw_toast_new (message);
+  adw_toast_set_button_label (toast, "Save Capture…");
+  adw_toast_set_action_name (toast, "win.export-capture");
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+gboolean
+ml_window_is_live_capturing (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), FALSE);
+  return self->live_running;
+}
+
+const MlCaptureStats *
+ml_window_get_live_stats (MlWindow *self)
+{
+  g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
+  return self->live ? ml_capture_live_get_stats (self->live) : NULL;
+}
+
+void
+_ml_window_live_clear (MlWindow *self)
+{
+  g_clear_handle_id (&self->live_refresh, g_source_remove);
+  if (self->live)
+    ml_capture_live_stop (self->live);
+  self->live_running = FALSE;
+  g_clear_pointer (&self->live, ml_capture_live_free);
+  g_clear_object (&self->live_trace);
+  g_clear_pointer (&self->live_device, g_free);
+  self->live_seen = 0;
+  if (self->live_stop)
+    gtk_widget_set_visible (self->live_stop, FALSE);
+}
+
+/* The dialog. */
+
+typedef struct {
+  MlWindow  *window;     /* weak */
+  GtkEntry  *device;
+  GtkEntry  *filter;
+  GtkEntry  *ports;
+  GtkLabel  *error;
+} DialogParts;
+
+static void
+dialog_parts_free (DialogParts *parts)
+{
+  g_clear_weak_pointer (&parts->window);
+  g_free (parts);
+}
+
+static DialogParts *
+dialog_parts (GtkWindow *dialog)
+{
+  return g_object_get_data (G_OBJECT (dialog), "ml-live-capture");
+}
+
+/* Names of the interfaces libpcap can open, or why there are none: a
+ * user without the capability often sees only some of them. */
+static char *
+describe_devices (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = ml_capture_list_devices (&error);
+  g_autoptr(GString) text = NULL;
+
+  if (devices == NULL)
+    return g_strdup_printf ("Interfaces could not be listed: %s", error->message);
+  text = g_string_new ("Interfaces:");
+  for (guint i = 0; i < devices->len; i++)
+    {
+      const MlCaptureDevice *device = devices->pdata[i];
+
+      g_string_append_printf (text, "%s %s%s", i ? "," : "", device->name, device->up ? "" : " (down)");
+    }
+  if (devices->len == 0)
+    g_string_append (text, " none visible (root or CAP_NET_RAW is needed)");
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+gboolean
+ml_live_capture_dialog_start (GtkWindow *dialog)
+{
+  DialogParts *parts = dialog_parts (dialog);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  g_auto(GStrv) specs = NULL;
+  MlCaptureOptions options;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (parts != NULL, FALSE);
+
+  if (parts->window == NULL)
+    return FALSE;
+  ml_capture_options_init (&options);
+  specs = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (parts->ports)), " ,", -1);
+  for (guint i = 0; ok && specs[i] != NULL; i++)
+    if (*specs[i] != '\0')
+      ok = ml_capture_options_add_port (&options, specs[i], &error);
+  if (ok && ml_window_start_live_capture (parts->window,
+                                          gtk_editable_get_text (GTK_EDITABLE (parts->device)),
+                                          gtk_editable_get_text (GTK_EDITABLE (parts->filter)),
+                                          &options, &error))
+    {
+      gtk_window_destroy (dialog);
+      return TRUE;
+    }
+  if (g_error_matches (error, ML_CAPTURE_ERROR, ML_CAPTURE_ERROR_PERMISSION))
+    message = g_strdup_printf ("%s\n\nCapturing needs root or the CAP_NET_RAW capability: run maillab "
+                               "with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip "
+                               "\"$(command -v maillab)\"", error->message);
+  else
+    message = g_strdup (error->message);
+  gtk_label_set_label (parts->error, message);
+  gtk_widget_set_visible (GTK_WIDGET (parts->error), TRUE);
+  return FALSE;
+}
+
+static void
+on_start_clicked (GtkWindow *dialog)
+{
+  ml_live_capture_dialog_start (dialog);
+}
+
+static GtkWidget *
+labelled (GtkGrid *grid, int row, const char *text, GtkWidget *widget)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+  gtk_widget_set_hexpand (widget, TRUE);
+  gtk_grid_attach (grid, label, 0, row, 1, 1);
+  gtk_grid_attach (grid, widget, 1, row, 1, 1);
+  return widget;
+}
+
+GtkWindow *
+ml_live_capture_dialog_new (MlWindow *window)
+{
+  GtkWidget *dialog = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *start = gtk_button_new_with_mnemonic ("_Start");
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *devices;
+  g_autofree char *device_text = describe_devices ();
+  DialogParts *parts = g_new0 (DialogParts, 1);
+
+  g_return_val_if_fail (ML_IS_WINDOW (window), NULL);
+
+  gtk_window_set_title (GTK_WINDOW (dialog), "Live Capture");
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (window));
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 560, -1);
+  gtk_widget_add_css_class (start, "suggested-action");
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), start);
+  gtk_box_append (GTK_BOX (box), header);
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 12);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_margin_start (grid, 18);
+  gtk_widget_set_margin_end (grid, 18);
+  gtk_widget_set_margin_top (grid, 18);
+  gtk_widget_set_margin_bottom (grid, 18);
+  parts->device = GTK_ENTRY (labelled (GTK_GRID (grid), 0, "_Interface", gtk_entry_new ()));
+  gtk_editable_set_text (GTK_EDITABLE (parts->device), ML_LIVE_CAPTURE_DEFAULT_DEVICE);
+  devices = gtk_label_new (device_text);
+  gtk_label_set_wrap (GTK_LABEL (devices), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (devices), 0.0);
+  gtk_widget_add_css_class (devices, "dim-label");
+  gtk_grid_attach (GTK_GRID (grid), devices, 1, 1, 1, 1);
+  parts->filter = GTK_ENTRY (labelled (GTK_GRID (grid), 2, "_Filter (BPF)", gtk_entry_new ()));
+  gtk_editable_set_text (GTK_EDITABLE (parts->filter), ML_LIVE_CAPTURE_DEFAULT_FILTER);
+  parts->ports = GTK_ENTRY (labelled (GTK_GRID (grid), 3, "_Ports", gtk_entry_new ()));
+  gtk_entry_set_placeholder_text (parts->ports, "smtp=2526 pop3=1111 imap=1144 (other ports to read as mail)");
+  parts->error = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (parts->error, TRUE);
+  gtk_label_set_selectable (parts->error, TRUE);
+  gtk_label_set_xalign (parts->error, 0.0);
+  gtk_widget_add_css_class (GTK_WIDGET (parts->error), "error");
+  gtk_widget_set_visible (GTK_WIDGET (parts->error), FALSE);
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (parts->error), 0, 4, 2, 1);
+  gtk_box_append (GTK_BOX (box), grid);
+  adw_window_set_content (ADW_WINDOW (dialog), box);
+
+  g_set_weak_pointer (&parts->window, window);
+  g_object_set_data_full (G_OBJECT (dialog), "ml-live-capture", parts, (GDestroyNotify) dialog_parts_free);
+  g_signal_connect_swapped (start, "clicked", G_CALLBACK (on_start_clicked), dialog);
+  g_signal_connect_swapped (parts->filter, "activate", G_CALLBACK (on_start_clicked), dialog);
+  gtk_window_set_default_widget (GTK_WINDOW (dialog), start);
+  return GTK_WINDOW (dialog);
+}
+
+GtkEditable *
+ml_live_capture_dialog_get_filter (GtkWindow *dialog)
+{
+  return GTK_EDITABLE (dialog_parts (dialog)->filter);
+}
+
+GtkEditable *
+ml_live_capture_dialog_get_device (GtkWindow *dialog)
+{
+  return GTK_EDITABLE (dialog_parts (dialog)->device);
+}
+
+GtkEditable *
+ml_live_capture_dialog_get_ports (GtkWindow *dialog)
+{
+  return GTK_EDITABLE (dialog_parts (dialog)->ports);
+}
+
+GtkLabel *
+ml_live_capture_dialog_get_error (GtkWindow *dialog)
+{
+  return dialog_parts (dialog)->error;
+}
