@@ -57,6 +57,7 @@ struct _MlLadderView
   double         spacing;        /* between lanes, from the allocation */
   double         content_w;
   gboolean       scroll_pending;
+  gboolean       hide_ahead;     /* rows after the cursor left blank */
 };
 
 static void ml_ladder_view_scrollable_init (GtkScrollableInterface *iface);
@@ -69,6 +70,7 @@ enum {
   PROP_0,
   PROP_PLAYER,
   PROP_ZOOM,
+  PROP_HIDE_AHEAD,
   N_PROPS,
   /* GtkScrollable */
   PROP_HADJUSTMENT = N_PROPS,
@@ -635,6 +637,9 @@ draw_content (MlLadderView *self, GtkSnapshot *snapshot, int width, int height)
         continue;
       double y = self->header_h + (double) r * self->row_h - v;
 
+      /* A prediction is only fair while its reply is not on screen. */
+      if (!ml_ladder_view_is_row_shown (self, r))
+        continue;
       draw_row (self, snapshot, lanes, event, prev, y, has_current && r == row);
       /* A row mostly under the header does not count as shown: the first
        * row in plain sight carries its time. */
@@ -643,6 +648,39 @@ draw_content (MlLadderView *self, GtkSnapshot *snapshot, int width, int height)
   gtk_snapshot_pop (snapshot);
 
   draw_header (self, snapshot, lanes, width);
+}
+
+gboolean
+ml_ladder_view_is_row_shown (MlLadderView *self, guint64 row)
+{
+  guint64 current;
+
+  g_return_val_if_fail (ML_IS_LADDER_VIEW (self), FALSE);
+
+  /* An export is made after the fact, for the whole dialogue. */
+  if (!self->hide_ahead || self->page_override)
+    return TRUE;
+  return current_row (self, &current) && row <= current;
+}
+
+void
+ml_ladder_view_set_hide_ahead (MlLadderView *self, gboolean hide)
+{
+  g_return_if_fail (ML_IS_LADDER_VIEW (self));
+
+  hide = !!hide;
+  if (self->hide_ahead == hide)
+    return;
+  self->hide_ahead = hide;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIDE_AHEAD]);
+}
+
+gboolean
+ml_ladder_view_get_hide_ahead (MlLadderView *self)
+{
+  g_return_val_if_fail (ML_IS_LADDER_VIEW (self), FALSE);
+  return self->hide_ahead;
 }
 
 static void
@@ -877,6 +915,9 @@ ml_ladder_view_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_ZOOM:
       g_value_set_double (value, self->zoom);
       break;
+    case PROP_HIDE_AHEAD:
+      g_value_set_boolean (value, self->hide_ahead);
+      break;
     case PROP_HADJUSTMENT:
       g_value_set_object (value, self->hadjustment);
       break;
@@ -906,6 +947,9 @@ ml_ladder_view_set_property (GObject *object, guint prop_id, const GValue *value
       break;
     case PROP_ZOOM:
       ml_ladder_view_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_HIDE_AHEAD:
+      ml_ladder_view_set_hide_ahead (self, g_value_get_boolean (value));
       break;
     case PROP_HADJUSTMENT:
       set_adjustment (self, &self->hadjustment, g_value_get_object (value));
@@ -947,6 +991,9 @@ ml_ladder_view_class_init (MlLadderViewClass *klass)
   properties[PROP_ZOOM] =
     g_param_spec_double ("zoom", NULL, NULL, ML_LADDER_MIN_ZOOM, ML_LADDER_MAX_ZOOM, 1.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HIDE_AHEAD] =
+    g_param_spec_boolean ("hide-ahead", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");

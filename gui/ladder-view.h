@@ -34,6 +34,13 @@ double      ml_ladder_view_get_lane_x     (MlLadderView *self, guint lane);
  * the player's step (−1 when there is none). */
 guint64     ml_ladder_view_get_n_rows     (MlLadderView *self);
 gint64      ml_ladder_view_get_highlighted_row (MlLadderView *self);
+/* "hide-ahead": the rows after the player's step are left blank (all of
+ * them before the first step), so the reply a student is asked to
+ * predict is not on screen. Exports draw every row regardless. */
+void        ml_ladder_view_set_hide_ahead (MlLadderView *self, gboolean hide);
+gboolean    ml_ladder_view_get_hide_ahead (MlLadderView *self);
+/* Whether @row is drawn now (FALSE for a row hidden ahead). */
+gboolean    ml_ladder_view_is_row_shown   (MlLadderView *self, guint64 row);
 /* The row under widget coordinate @y, or −1 (header, or below the end). */
 gint64      ml_ladder_view_get_row_at_y   (MlLadderView *self, double y);
 /* The top of @row in widget coordinates (may lie outside the widget). */

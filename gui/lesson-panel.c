@@ -34,9 +34,46 @@ struct _MlLessonPanel
   char           *score_text;
   guint           n_questions;
   guint           n_checks;
+  gboolean        hide_ahead;   /* an unanswered prediction is asked */
 };
 
 G_DEFINE_FINAL_TYPE (MlLessonPanel, ml_lesson_panel, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_HIDE_AHEAD,
+  N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The views must not show a reply the student is asked to predict: while
+ * the cursor is before the reply of a prediction of its step that has no
+ * answer yet, "hide-ahead" is TRUE (the window binds the ladder to it). */
+static void
+update_hide_ahead (MlLessonPanel *self)
+{
+  gboolean hide = FALSE;
+  guint64 position;
+
+  if (self->runner != NULL && self->player != NULL && ml_player_get_trace (self->player) != NULL)
+    {
+      position = ml_player_get_position (self->player);
+      for (guint i = 0; !hide && i < self->items->len; i++)
+        {
+          const MlLessonItem *item = &g_array_index (self->items, MlLessonItem, i);
+
+          hide = item->kind == ML_LESSON_ITEM_QUESTION && item->question
+                 && item->question->kind == ML_LESSON_QUESTION_PREDICT
+                 && item->step == self->step && position < item->trace_end
+                 && !g_hash_table_contains (self->answers, item->question->id);
+        }
+    }
+  if (hide == self->hide_ahead)
+    return;
+  self->hide_ahead = hide;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIDE_AHEAD]);
+}
 
 static void
 answer_free (gpointer data)
@@ -122,6 +159,7 @@ ml_lesson_panel_answer (MlLessonPanel *self, const char *id, const char *answer)
   g_hash_table_replace (self->answers, g_strdup (id), a);
   update_score (self);
   rebuild (self);
+  update_hide_ahead (self);
   return correct;
 }
 
@@ -403,12 +441,16 @@ on_position_changed (MlLessonPanel *self)
   /* Rebuilt only when what is shown changes, so an answer being typed is
    * not wiped by the cursor moving within its step. */
   if (self->built && step == self->step && at_end == self->at_end && predicts_open == self->predicts_open)
-    return;
+    {
+      update_hide_ahead (self);
+      return;
+    }
   self->step = step;
   self->at_end = at_end;
   self->predicts_open = predicts_open;
   self->built = TRUE;
   rebuild (self);
+  update_hide_ahead (self);
 }
 
 void
@@ -430,6 +472,7 @@ ml_lesson_panel_set_runner (MlLessonPanel *self, MlLessonRunner *runner)
   on_position_changed (self);
   if (!self->built)
     rebuild (self);
+  update_hide_ahead (self);
 }
 
 MlLessonRunner *
@@ -534,6 +577,28 @@ ml_lesson_panel_finalize (GObject *object)
   G_OBJECT_CLASS (ml_lesson_panel_parent_class)->finalize (object);
 }
 
+gboolean
+ml_lesson_panel_get_hide_ahead (MlLessonPanel *self)
+{
+  g_return_val_if_fail (ML_IS_LESSON_PANEL (self), FALSE);
+  return self->hide_ahead;
+}
+
+static void
+ml_lesson_panel_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  MlLessonPanel *self = ML_LESSON_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_HIDE_AHEAD:
+      g_value_set_boolean (value, self->hide_ahead);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 ml_lesson_panel_class_init (MlLessonPanelClass *klass)
 {
@@ -542,6 +607,11 @@ ml_lesson_panel_class_init (MlLessonPanelClass *klass)
 
   object_class->dispose = ml_lesson_panel_dispose;
   object_class->finalize = ml_lesson_panel_finalize;
+  object_class->get_property = ml_lesson_panel_get_property;
+  properties[PROP_HIDE_AHEAD] =
+    g_param_spec_boolean ("hide-ahead", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lessonpanel");
 }

@@ -35,6 +35,10 @@ guint       ml_lesson_panel_get_n_checks    (MlLessonPanel *self);
 gboolean    ml_lesson_panel_answer       (MlLessonPanel *self, const char *id, const char *answer);
 /* The feedback shown for @id (borrowed), NULL before it is answered. */
 const char *ml_lesson_panel_get_feedback (MlLessonPanel *self, const char *id);
+/* "hide-ahead" (read-only, notified): TRUE while the cursor is before the
+ * reply of an unanswered prediction of its step, so the views hide what
+ * comes after the cursor and the question stays fair. */
+gboolean    ml_lesson_panel_get_hide_ahead (MlLessonPanel *self);
 /* "Score: 3 / 5" (borrowed). */
 const char *ml_lesson_panel_get_score_text (MlLessonPanel *self);
 

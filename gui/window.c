@@ -446,6 +446,8 @@ ml_window_init (MlWindow *self)
   ml_compare_chart_set_player (self->compare_chart, self->player);
   ml_topology_view_set_player (self->topology, self->player);
   ml_lesson_panel_set_player (self->lesson_panel, self->player);
+  /* Fair predictions: the ladder hides what is ahead while one is asked. */
+  g_object_bind_property (self->lesson_panel, "hide-ahead", self->ladder, "hide-ahead", G_BINDING_SYNC_CREATE);
   ml_console_view_set_player (self->console, self->player);
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);

@@ -183,6 +183,73 @@ test_questions (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (ml_lesson_panel_get_feedback (f->panel, "ehlo-lines"), "Right."));
 }
 
+/* The predictions of the first lesson step that has any, walked from a
+ * second runner: their ids into @ids, the last one (whose reply comes
+ * last) into @last. */
+static void
+step_predictions (const MlLesson *lesson, GPtrArray *ids, MlLessonItem *last)
+{
+  g_autoptr(MlLessonRunner) runner = ml_lesson_runner_new (lesson, lesson->seed);
+  MlLessonItem item;
+
+  g_assert_true (ml_lesson_runner_run (runner, NULL));
+  while (ml_lesson_runner_next_item (runner, &item))
+    if (item.kind == ML_LESSON_ITEM_QUESTION && item.question
+        && item.question->kind == ML_LESSON_QUESTION_PREDICT
+        && (ids->len == 0 || item.step == last->step))
+      {
+        if (ids->len == 0 || item.trace_end > last->trace_end)
+          *last = item;
+        g_ptr_array_add (ids, g_strdup (item.question->id));
+      }
+}
+
+/* Lesson 01: while a prediction of the cursor's step is unanswered and
+ * its reply still ahead, the ladder draws nothing after the cursor; the
+ * replies reached, or the questions answered, every row is back. */
+static void
+test_fair_prediction (Fixture *f, gconstpointer data)
+{
+  const MlLesson *lesson = ml_window_get_lesson (f->window);
+  MlLadderView *ladder = ml_window_get_ladder (f->window);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  MlLessonItem last = { 0 };
+  guint64 n_rows, row;
+
+  step_predictions (lesson, ids, &last);
+  g_assert_cmpuint (ids->len, >=, 1);
+  go_to_lesson_step (f, last.step);
+  g_assert_cmpuint (ml_player_get_position (f->player), <, last.trace_end);
+  g_assert_true (ml_lesson_panel_get_hide_ahead (f->panel));
+  g_assert_true (ml_ladder_view_get_hide_ahead (ladder));
+  n_rows = ml_ladder_view_get_n_rows (ladder);
+  row = (guint64) ml_ladder_view_get_highlighted_row (ladder);
+  g_assert_cmpuint (row + 1, <, n_rows);
+  g_assert_true (ml_ladder_view_is_row_shown (ladder, row));
+  g_assert_false (ml_ladder_view_is_row_shown (ladder, row + 1));
+  g_assert_false (ml_ladder_view_is_row_shown (ladder, n_rows - 1));
+
+  /* On the last reply, no prediction of the step is ahead any more. */
+  while (ml_player_get_position (f->player) < last.trace_end)
+    g_assert_true (ml_player_step_forward (f->player));
+  g_assert_false (ml_lesson_panel_get_hide_ahead (f->panel));
+  g_assert_false (ml_ladder_view_get_hide_ahead (ladder));
+  g_assert_true (ml_ladder_view_is_row_shown (ladder, n_rows - 1));
+
+  /* Back before them, then answered: everything is shown again. */
+  go_to_lesson_step (f, last.step);
+  g_assert_true (ml_ladder_view_get_hide_ahead (ladder));
+  for (guint i = 0; i < ids->len; i++)
+    {
+      ml_lesson_panel_answer (f->panel, ids->pdata[i], "250");
+      g_assert_nonnull (ml_lesson_panel_get_feedback (f->panel, ids->pdata[i]));
+      /* Hidden until the last open one is answered. */
+      g_assert_cmpint (ml_lesson_panel_get_hide_ahead (f->panel), ==, i + 1 < ids->len);
+    }
+  g_assert_false (ml_ladder_view_get_hide_ahead (ladder));
+  g_assert_true (ml_ladder_view_is_row_shown (ladder, n_rows - 1));
+}
+
 static void
 skip_no_display (void)
 {
@@ -201,6 +268,7 @@ main (int argc, char **argv)
   adw_init ();
   ml_gui_init ();
   g_test_add ("/gui/lesson-panel/lesson-01/narrative", Fixture, "01", fixture_set_up, test_narrative, fixture_tear_down);
+  g_test_add ("/gui/lesson-panel/lesson-01/fair-prediction", Fixture, "01", fixture_set_up, test_fair_prediction, fixture_tear_down);
   g_test_add ("/gui/lesson-panel/lesson-11/questions", Fixture, "11", fixture_set_up, test_questions, fixture_tear_down);
   return g_test_run ();
 }
