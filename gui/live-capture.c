@@ -168,7 +168,7 @@ _ml_window_live_clear (MlWindow *self)
 
 typedef struct {
   MlWindow  *window;     /* weak */
-  GtkEntry  *device;
+  GtkDropDown *device;
   GtkEntry  *filter;
   GtkEntry  *ports;
   GtkLabel  *error;
@@ -187,27 +187,33 @@ dialog_parts (GtkWindow *dialog)
   return g_object_get_data (G_OBJECT (dialog), "ml-live-capture");
 }
 
-/* Names of the interfaces libpcap can open, or why there are none: a
- * user without the capability often sees only some of them. */
-static char *
-describe_devices (void)
+/* The interfaces libpcap can open, "lo" first choice; a note (NULL when
+ * none is needed) when they could not be listed, or none is visible, as
+ * happens to a user without the capability. */
+static GtkStringList *
+list_devices (char **note)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = ml_capture_list_devices (&error);
-  g_autoptr(GString) text = NULL;
+  GtkStringList *names = gtk_string_list_new (NULL);
+  gboolean has_default = FALSE;
 
-  if (devices == NULL)
-    return g_strdup_printf ("Interfaces could not be listed: %s", error->message);
-  text = g_string_new ("Interfaces:");
-  for (guint i = 0; i < devices->len; i++)
+  *note = NULL;
+  for (guint i = 0; devices && i < devices->len; i++)
     {
       const MlCaptureDevice *device = devices->pdata[i];
+      g_autofree char *name = g_strdup (device->name);
 
-      g_string_append_printf (text, "%s %s%s", i ? "," : "", device->name, device->up ? "" : " (down)");
+      has_default |= g_str_equal (device->name, ML_LIVE_CAPTURE_DEFAULT_DEVICE);
+      gtk_string_list_append (names, name);
     }
-  if (devices->len == 0)
-    g_string_append (text, " none visible (root or CAP_NET_RAW is needed)");
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  if (!has_default)
+    gtk_string_list_splice (names, 0, 0, (const char * const[]) { ML_LIVE_CAPTURE_DEFAULT_DEVICE, NULL });
+  if (devices == NULL)
+    *note = g_strdup_printf ("Interfaces could not be listed: %s", error->message);
+  else if (devices->len == 0)
+    *note = g_strdup ("No interface is visible: capturing needs root or CAP_NET_RAW.");
+  return names;
 }
 
 gboolean
@@ -230,7 +236,7 @@ ml_live_capture_dialog_start (GtkWindow *dialog)
     if (*specs[i] != '\0')
       ok = ml_capture_options_add_port (&options, specs[i], &error);
   if (ok && ml_window_start_live_capture (parts->window,
-                                          gtk_editable_get_text (GTK_EDITABLE (parts->device)),
+                                          ml_live_capture_dialog_get_device (dialog),
                                           gtk_editable_get_text (GTK_EDITABLE (parts->filter)),
                                           &options, &error))
     {
@@ -275,8 +281,8 @@ ml_live_capture_dialog_new (MlWindow *window)
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *start = gtk_button_new_with_mnemonic ("_Start");
   GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *devices;
-  g_autofree char *device_text = describe_devices ();
+  g_autofree char *note = NULL;
+  GtkStringList *names = list_devices (&note);
   DialogParts *parts = g_new0 (DialogParts, 1);
 
   g_return_val_if_fail (ML_IS_WINDOW (window), NULL);
@@ -295,13 +301,21 @@ ml_live_capture_dialog_new (MlWindow *window)
   gtk_widget_set_margin_end (grid, 18);
   gtk_widget_set_margin_top (grid, 18);
   gtk_widget_set_margin_bottom (grid, 18);
-  parts->device = GTK_ENTRY (labelled (GTK_GRID (grid), 0, "_Interface", gtk_entry_new ()));
-  gtk_editable_set_text (GTK_EDITABLE (parts->device), ML_LIVE_CAPTURE_DEFAULT_DEVICE);
-  devices = gtk_label_new (device_text);
-  gtk_label_set_wrap (GTK_LABEL (devices), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (devices), 0.0);
-  gtk_widget_add_css_class (devices, "dim-label");
-  gtk_grid_attach (GTK_GRID (grid), devices, 1, 1, 1, 1);
+  /* The drop-down takes the list (transfer full). */
+  parts->device = GTK_DROP_DOWN (labelled (GTK_GRID (grid), 0, "_Interface",
+                                           gtk_drop_down_new (G_LIST_MODEL (names), NULL)));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (names)); i++)
+    if (g_str_equal (gtk_string_list_get_string (names, i), ML_LIVE_CAPTURE_DEFAULT_DEVICE))
+      gtk_drop_down_set_selected (parts->device, i);
+  if (note)
+    {
+      GtkWidget *label = gtk_label_new (note);
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_grid_attach (GTK_GRID (grid), label, 1, 1, 1, 1);
+    }
   parts->filter = GTK_ENTRY (labelled (GTK_GRID (grid), 2, "_Filter (BPF)", gtk_entry_new ()));
   gtk_editable_set_text (GTK_EDITABLE (parts->filter), ML_LIVE_CAPTURE_DEFAULT_FILTER);
   parts->ports = GTK_ENTRY (labelled (GTK_GRID (grid), 3, "_Ports", gtk_entry_new ()));
@@ -330,10 +344,13 @@ ml_live_capture_dialog_get_filter (GtkWindow *dialog)
   return GTK_EDITABLE (dialog_parts (dialog)->filter);
 }
 
-GtkEditable *
+const char *
 ml_live_capture_dialog_get_device (GtkWindow *dialog)
 {
-  return GTK_EDITABLE (dialog_parts (dialog)->device);
+  GtkDropDown *device = dialog_parts (dialog)->device;
+  GtkStringObject *item = gtk_drop_down_get_selected_item (device);
+
+  return item ? gtk_string_object_get_string (item) : NULL;
 }
 
 GtkEditable *

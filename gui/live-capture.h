@@ -52,7 +52,8 @@ const MlCaptureStats *ml_window_get_live_stats (MlWindow *self);
 GtkWindow      *ml_live_capture_dialog_new   (MlWindow *window);
 /* For tests: the dialog's parts (borrowed). */
 GtkEditable    *ml_live_capture_dialog_get_filter (GtkWindow *dialog);
-GtkEditable    *ml_live_capture_dialog_get_device (GtkWindow *dialog);
+/* The interface picked (borrowed), "lo" unless changed. */
+const char     *ml_live_capture_dialog_get_device (GtkWindow *dialog);
 /* "smtp=2525 imap=1143": ports outside the usual ones, as for the CLI. */
 GtkEditable    *ml_live_capture_dialog_get_ports  (GtkWindow *dialog);
 GtkLabel       *ml_live_capture_dialog_get_error  (GtkWindow *dialog);

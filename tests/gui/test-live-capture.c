@@ -7,6 +7,7 @@
 #include "gui.h"
 #include "window.h"
 #include "live-capture.h"
+#include "screenshot.h"
 
 #define WAIT_TIMEOUT_S 30
 #define LINE_MAX_BYTES 256
@@ -234,6 +235,27 @@ has_line (MlTrace *trace, const char *text)
   return FALSE;
 }
 
+/* Frames drawn since the window settled, for the picture. */
+static guint settled_frames;
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (gtk_widget_get_width (GTK_WIDGET (ml_window_get_ladder (f->window))) <= 0 || ml_window_is_busy (f->window))
+    settled_frames = 0;
+  else
+    settled_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+window_settled (Fixture *f)
+{
+  return settled_frames >= 3;
+}
+
 static gboolean
 dialogue_captured (Fixture *f)
 {
@@ -309,6 +331,19 @@ test_smtp_lines (Fixture *f, gconstpointer data)
   g_assert_cmpint (ml_ladder_view_get_highlighted_row (ladder), ==,
                    (gint64) ml_ladder_view_get_n_rows (ladder) - 1);
   g_assert_false (ml_player_can_step_forward (f->player));
+  /* Kept for a person to look at, like the other GUI tests' pictures. */
+  if (g_getenv ("ML_SCREENSHOT_DIR"))
+    {
+      guint tick = gtk_widget_add_tick_callback (GTK_WIDGET (f->window), on_tick, f, NULL);
+      g_autofree char *png = g_build_filename (g_getenv ("ML_SCREENSHOT_DIR"), "live-capture.png", NULL);
+
+      settled_frames = 0;
+      wait_for (window_settled, f, "the window to settle");
+      gtk_widget_remove_tick_callback (GTK_WIDGET (f->window), tick);
+      g_mkdir_with_parents (g_getenv ("ML_SCREENSHOT_DIR"), 0755);
+      g_assert_true (ml_screenshot_save_widget (GTK_WIDGET (f->window), png, &error));
+      g_assert_no_error (error);
+    }
   lines = ladder_lines (f);
   g_assert_cmpstr (lines, ==, "220 x ESMTP|EHLO a|250 ok");
 
@@ -333,7 +368,7 @@ test_dialog_error (Fixture *f, gconstpointer data)
   GtkWindow *dialog = ml_live_capture_dialog_new (f->window);
   GtkLabel *label = ml_live_capture_dialog_get_error (dialog);
 
-  g_assert_cmpstr (gtk_editable_get_text (ml_live_capture_dialog_get_device (dialog)), ==, "lo");
+  g_assert_cmpstr (ml_live_capture_dialog_get_device (dialog), ==, "lo");
   g_assert_cmpstr (gtk_editable_get_text (ml_live_capture_dialog_get_filter (dialog)), ==,
                    ML_LIVE_CAPTURE_DEFAULT_FILTER);
   gtk_window_present (dialog);
