@@ -95,8 +95,7 @@ ml_window_start_live_capture (MlWindow               *self,
   g_clear_pointer (&self->capture_path, g_free);
   ml_player_set_playing (self->player, FALSE);
   ml_topology_view_set_lesson (self->topology, NULL);
-  ml_mailbox_view_set_placeholder (self->mailbox_view,
-                                   "A capture holds the frames, not the mail stores: what the mailboxes held is not in it.");
+  ml_mailbox_view_set_placeholder (self->mailbox_view, ML_WINDOW_CAPTURE_MAILBOXES);
   ml_player_set_hosts (self->player, NULL);
   ml_player_set_trace (self->player, self->live_trace);
 

@@ -62,6 +62,10 @@ struct _MlWindow
   gboolean              live_running;
 };
 
+/* What the Mailboxes view says for a capture, from a file or live. */
+#define ML_WINDOW_CAPTURE_MAILBOXES \
+  "A capture holds the frames, not the mail stores: what the mailboxes held is not in it."
+
 /* Zoom steps of the ladder (Ctrl+plus / Ctrl+minus). */
 #define ML_WINDOW_ZOOM_STEP 1.15
 

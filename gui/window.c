@@ -18,9 +18,6 @@ enum {
   N_SIGNALS
 };
 
-/* What the Mailboxes view says for a capture. */
-#define ML_WINDOW_CAPTURE_MAILBOXES \
-  "A capture holds the frames, not the mail stores: what the mailboxes held is not in the file."
 
 static guint signals[N_SIGNALS];
 
