@@ -169,10 +169,14 @@ test_same_dialogue (Fixture *f, gconstpointer data)
   g_test_message ("simulation: %" G_GUINT64_FORMAT " ladder rows, %" G_GUINT64_FORMAT
                   " lines; capture: %" G_GUINT64_FORMAT " ladder rows",
                   sim_rows, sim_lines, ml_ladder_view_get_n_rows (ladder));
-  /* The simulation's ladder also lists its engines' state changes, notes
-   * and DNS answers, which no capture holds: what both have is the
-   * dialogue, one row per line. */
-  g_assert_cmpuint (ml_ladder_view_get_n_rows (ladder), ==, sim_lines);
+  /* In dialogue mode the ladder has one row per event that is not a
+   * frame. A capture holds the dialogue and the server states the reader
+   * infers from it (and its own notes); the simulation also lists DNS,
+   * store changes and the engines' notes, which no capture holds. */
+  g_assert_cmpuint (ml_ladder_view_get_n_rows (ladder), ==,
+                    ml_trace_get_length (captured) - count_kind (captured, ML_TRACE_FRAME));
+  g_assert_cmpuint (ml_ladder_view_get_n_rows (ladder), >=, sim_lines);
+  g_assert_cmpuint (ml_ladder_view_get_n_rows (ladder), <, sim_rows);
   g_assert_cmpuint (sim_rows, >, sim_lines);
   /* Stepping through the capture visits every line, in the same order. */
   ml_player_go_to_start (f->player);
