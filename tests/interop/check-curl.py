@@ -28,24 +28,27 @@ def main():
     if not have("curl"):
         print("curl not installed: skipped")
         sys.exit(77)
+    # curl says EHLO with the URL's path, or else with the uploaded file's
+    # name: a temporary name such as "tmp_x1y2.eml" is no domain (RFC 5321
+    # 4.1.1.1) and gets 501, so every SMTP URL names the client.
     with LiveServer(CLI) as srv, tempfile.NamedTemporaryFile(suffix=".eml") as msg:
         msg.write(b"From: curl@remote.test\r\nTo: alice@example.org\r\nSubject: via curl\r\n\r\n"
                   b"Sent by curl.\r\n.dot line\r\n")
         msg.flush()
         ca = ["--cacert", srv.ca_file]
 
-        rc, _, err = curl(f"smtp://127.0.0.1:{srv.port('smtp')}", "--mail-from", "curl@remote.test",
+        rc, _, err = curl(f"smtp://127.0.0.1:{srv.port('smtp')}/client.example", "--mail-from", "curl@remote.test",
                           "--mail-rcpt", "alice@example.org", "--upload-file", msg.name)
         check(rc == 0, f"curl smtp:// delivers (exit {rc}: {err.strip()})")
-        rc, _, err = curl(f"smtp://127.0.0.1:{srv.port('smtp')}", "--mail-from", "curl@remote.test",
+        rc, _, err = curl(f"smtp://127.0.0.1:{srv.port('smtp')}/client.example", "--mail-from", "curl@remote.test",
                           "--mail-rcpt", "x@elsewhere.test", "--upload-file", msg.name)
         check(rc != 0 and "550" in err, f"curl smtp:// to another domain fails with 550: {err.strip()}")
-        rc, _, err = curl(f"smtp://localhost:{srv.port('submission')}", "--ssl-reqd", *ca,
+        rc, _, err = curl(f"smtp://localhost:{srv.port('submission')}/client.example", "--ssl-reqd", *ca,
                           "--user", "alice@example.org:alice-secret",
                           "--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.org",
                           "--upload-file", msg.name)
         check(rc == 0, f"curl submission with STARTTLS and AUTH (exit {rc}: {err.strip()})")
-        rc, _, err = curl(f"smtps://localhost:{srv.port('smtps')}", *ca,
+        rc, _, err = curl(f"smtps://localhost:{srv.port('smtps')}/client.example", *ca,
                           "--mail-from", "curl@remote.test", "--mail-rcpt", "carol@example.org",
                           "--upload-file", msg.name)
         check(rc == 0, f"curl smtps:// (exit {rc}: {err.strip()})")
