@@ -53,6 +53,14 @@ _ml_smtp_server_lmtp_deliver (MlSmtpServer *self, const MlSmtpEnvelope *envelope
   _ml_smtp_server_verdict_init (&shared);
   if (self->policy.accept_for_recipient == NULL && self->policy.accept_message != NULL)
     self->policy.accept_message (self, envelope, message, &shared, self->policy_data);
+  if (shared.deferred)
+    {
+      /* RFC 2033 4.2 wants a reply per recipient at once; a deferred
+       * verdict is an SMTP-only feature (smtp-server.h): a local error. */
+      g_warning ("accept_message deferred its verdict in LMTP mode");
+      ml_smtp_verdict_set (&shared, 451, "4.3.0", "Local error in processing");
+      shared.deferred = FALSE;
+    }
 
   /* RFC 2033 4.2: in the order of the RCPT commands, one reply each, even
    * for a forward-path given twice. */

@@ -74,6 +74,12 @@ struct _MlSmtpServer
   guint              auth_attempts;
   guint              auth_failures;
   guint              failure_delay_ms;
+
+  /* A deferred end-of-data verdict (ml_smtp_verdict_defer): the id the
+   * 250 will name; input waits while it is set. */
+  char              *deferred_id;
+  void             (*wake) (gpointer data);
+  gpointer           wake_data;
 };
 
 /* A reply (RFC 5321 4.2): @text lines separated by "\n". @enhanced is the

@@ -74,6 +74,14 @@ _ml_smtp_server_verdict_init (MlSmtpVerdict *verdict)
   verdict->code = 0;
   verdict->enhanced[0] = '\0';
   verdict->text = g_string_new (NULL);
+  verdict->deferred = FALSE;
+}
+
+void
+ml_smtp_verdict_defer (MlSmtpVerdict *verdict)
+{
+  g_return_if_fail (verdict != NULL);
+  verdict->deferred = TRUE;
 }
 
 void
@@ -332,9 +340,24 @@ _ml_smtp_server_begin_data (MlSmtpServer *self)
 void
 _ml_smtp_server_end_data_phase (MlSmtpServer *self)
 {
+  /* A deferred verdict keeps the transaction open until the owner's
+   * answer; ml_smtp_server_complete_message() ends it. */
+  if (self->deferred_id != NULL)
+    return;
   _ml_smtp_server_reset_transaction (self);
   ml_line_buffer_set_max (self->input, _ml_smtp_server_command_line_max (self));
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_READY);
+}
+
+/* The owner's deferred verdict can no longer be heard: tell it once. */
+static void
+drop_deferred (MlSmtpServer *self)
+{
+  if (self->deferred_id == NULL)
+    return;
+  g_clear_pointer (&self->deferred_id, g_free);
+  if (self->policy.deferred_dropped != NULL)
+    self->policy.deferred_dropped (self, self->policy_data);
 }
 
 void
@@ -344,6 +367,7 @@ _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
 
   if (self->wants_close)
     return;
+  drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   _ml_smtp_server_auth_clear (self);
   ml_line_buffer_clear (self->input);
@@ -408,6 +432,8 @@ id_is_atom (const char *id)
                      "0123456789!#$%&'*+-/=?^_`{|}~") == n;
 }
 
+static void answer_message (MlSmtpServer *self, MlSmtpVerdict *verdict, const char *id);
+
 /* Deliver to the owner. Only its 2yz becomes our 250 (RFC 5321 4.2.5). */
 void
 _ml_smtp_server_deliver (MlSmtpServer *self)
@@ -416,8 +442,6 @@ _ml_smtp_server_deliver (MlSmtpServer *self)
   g_autoptr(GBytes) message = NULL;
   MlSmtpVerdict verdict;
   MlSmtpEnvelope envelope = { 0 };
-  g_autofree char *ok_text = NULL;
-  guint code;
 
   self->transactions++;
   if (self->policy.new_id != NULL)
@@ -465,9 +489,27 @@ _ml_smtp_server_deliver (MlSmtpServer *self)
   _ml_smtp_server_verdict_init (&verdict);
   if (self->policy.accept_message != NULL)
     self->policy.accept_message (self, &envelope, message, &verdict, self->policy_data);
+  if (verdict.deferred)
+    {
+      /* No reply until the owner's answer; the transaction stays open
+       * and the input waits (smtp-server.h, ml_smtp_verdict_defer). */
+      self->deferred_id = g_steal_pointer (&id);
+      _ml_smtp_server_verdict_clear (&verdict);
+      return;
+    }
+  answer_message (self, &verdict, id);
+  _ml_smtp_server_verdict_clear (&verdict);
+}
+
+/* The reply to the end of the data, from the owner's verdict. */
+static void
+answer_message (MlSmtpServer *self, MlSmtpVerdict *verdict, const char *id)
+{
+  g_autofree char *ok_text = NULL;
+  guint code;
 
   /* The fact first, then the 250 that tells the client about it. */
-  code = verdict.code == 0 ? 250 : verdict.code;
+  code = verdict->code == 0 ? 250 : verdict->code;
   if (verdict_code_is_valid (code) && code / 100 == 2)
     {
       MlEngineEvent *event = _ml_smtp_server_event_new (ML_ENGINE_EVENT_TRANSACTION, FALSE);
@@ -477,8 +519,7 @@ _ml_smtp_server_deliver (MlSmtpServer *self)
       _ml_smtp_server_push_event (self, event);
     }
   ok_text = g_strdup_printf ("Ok: queued as %s", id);
-  _ml_smtp_server_reply_verdict (self, &verdict, 250, "2.0.0", ok_text);
-  _ml_smtp_server_verdict_clear (&verdict);
+  _ml_smtp_server_reply_verdict (self, verdict, 250, "2.0.0", ok_text);
 }
 
 void
@@ -615,7 +656,7 @@ command_line (MlSmtpServer *self, MlLineStatus status, const char *line, gsize l
 static void
 process_input (MlSmtpServer *self)
 {
-  while (!self->wants_close && !self->tls_pending)
+  while (!self->wants_close && !self->tls_pending && self->deferred_id == NULL)
     {
       const char *line = NULL;
       gsize len = 0;
@@ -691,6 +732,7 @@ ml_smtp_server_free (MlSmtpServer *self)
 {
   if (self == NULL)
     return;
+  drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   g_clear_pointer (&self->sasl, ml_sasl_server_free);
   g_free (self->auth_user);
@@ -834,10 +876,51 @@ ml_smtp_server_connection_lost (MlSmtpServer *self)
                                        state_names[self->state]);
       _ml_smtp_server_push_event (self, event);
     }
+  drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   ml_line_buffer_clear (self->input);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_QUIT);
   self->wants_close = TRUE;
+}
+
+void
+ml_smtp_server_complete_message (MlSmtpServer *self, guint code, const char *enhanced,
+                                 const char *text)
+{
+  MlSmtpVerdict verdict;
+  g_autofree char *id = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->deferred_id != NULL);
+
+  id = g_steal_pointer (&self->deferred_id);
+  _ml_smtp_server_verdict_init (&verdict);
+  verdict.code = code;
+  g_strlcpy (verdict.enhanced, enhanced ? enhanced : "", sizeof verdict.enhanced);
+  g_string_assign (verdict.text, text ? text : "");
+  answer_message (self, &verdict, id);
+  _ml_smtp_server_verdict_clear (&verdict);
+  _ml_smtp_server_end_data_phase (self);
+  /* RFC 2920 3.1: what the client pipelined after the data is read now,
+   * in order, after the reply it had to wait for. */
+  process_input (self);
+  if (self->wake != NULL)
+    self->wake (self->wake_data);
+}
+
+gboolean
+ml_smtp_server_is_deferred (MlSmtpServer *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->deferred_id != NULL;
+}
+
+void
+ml_smtp_server_set_wake_func (MlSmtpServer *self, void (*wake) (gpointer data), gpointer data)
+{
+  g_return_if_fail (self != NULL);
+  self->wake = wake;
+  self->wake_data = data;
 }
 
 MlSmtpServerState

@@ -126,6 +126,7 @@ typedef struct {
   guint    code;          /* 0, or 2yz / 4yz / 5yz */
   char     enhanced[16];  /* "5.1.1" or "" */
   GString *text;          /* owned by the engine */
+  gboolean deferred;      /* set by ml_smtp_verdict_defer() only */
 } MlSmtpVerdict;
 
 void ml_smtp_verdict_set (MlSmtpVerdict *verdict,
@@ -133,6 +134,19 @@ void ml_smtp_verdict_set (MlSmtpVerdict *verdict,
                           const char    *enhanced,   /* NULL or "" for the default */
                           const char    *format,
                           ...) G_GNUC_PRINTF (4, 5);
+
+/* Deferring the verdict at the end of the data (accept_message only,
+ * and only in SMTP, not LMTP): the owner has checks to run that take
+ * time — DNS lookups for SPF, DKIM and DMARC, as a milter or OpenDMARC
+ * does at exactly this point — and answers later with
+ * ml_smtp_server_complete_message(). Until then the engine sends no
+ * reply to the final "." (or BDAT LAST) and reads no further input: a
+ * pipelined command waits (RFC 2920 3.1: the reply to DATA's content
+ * comes before any reply to what follows it). The envelope and message
+ * given to accept_message are borrowed for the callback only: keep what
+ * you need (g_bytes_ref the message). The engine reports with
+ * policy.deferred_dropped if the session ends before the answer. */
+void ml_smtp_verdict_defer (MlSmtpVerdict *verdict);
 
 /* What a RCPT asked of the DSN extension (RFC 3461 4.1, 4.2). */
 typedef struct {
@@ -216,6 +230,13 @@ typedef struct {
                                 guint                 index,
                                 MlSmtpVerdict        *verdict,
                                 gpointer              user_data);
+  /* A deferred verdict will never be heard: the connection was lost, the
+   * owner shut the session down, or the engine is being freed. The
+   * client got no 250, so it still holds the message and will try again
+   * (RFC 5321 4.1.1.4, 6.1): the owner drops what it kept and must not
+   * call complete_message() any more. Called once; may be NULL. */
+  void (*deferred_dropped) (MlSmtpServer *server,
+                            gpointer      user_data);
 } MlSmtpServerPolicy;
 
 typedef struct {
@@ -326,6 +347,25 @@ const char   *ml_smtp_server_state_to_string    (MlSmtpServerState state);  /* s
 /* "ESMTP" after EHLO, "SMTP" after HELO, NULL before either; with RFC
  * 3848's "S" under TLS and "A" once authenticated ("ESMTPSA"). Static. */
 const char   *ml_smtp_server_get_protocol_name  (MlSmtpServer *self);
+
+/* The owner's answer to a deferred accept_message (ml_smtp_verdict_defer):
+ * @code 0 or 2yz means taken (RFC 5321 4.2.5: the owner is now
+ * responsible for it), 4yz/5yz refuses it; @enhanced and @text as in
+ * ml_smtp_verdict_set (NULL for the defaults). The reply is queued, then
+ * the input that waited is read. The owner must then pump the session:
+ * the wake function below does that for it. Only while deferred. */
+void          ml_smtp_server_complete_message   (MlSmtpServer *self,
+                                                 guint         code,
+                                                 const char   *enhanced,
+                                                 const char   *text);
+/* TRUE between a deferred verdict and its completion. */
+gboolean      ml_smtp_server_is_deferred        (MlSmtpServer *self);
+/* Called (from complete_message) when the engine has output that no
+ * feed() produced, so its owner's session loop drains it; the session
+ * glue sets it. NULL to unset. */
+void          ml_smtp_server_set_wake_func      (MlSmtpServer *self,
+                                                 void        (*wake) (gpointer data),
+                                                 gpointer      data);
 
 /* The owner finished the TLS handshake the START_TLS event asked for:
  * the session starts again before EHLO (RFC 3207 4.2). */
