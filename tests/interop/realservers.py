@@ -140,14 +140,16 @@ def split_address(address):
 
 class TestPKI:
     """A CA and one server certificate for localhost and 127.0.0.1 (EC P-256,
-    made with the openssl command), for both servers. `ca_file` is what a
+    made with the openssl command), for both servers; @names and @ip change
+    what it names (a check of RFC 7817 name matching wants another name). `ca_file` is what a
     client trusts (`maillab-cli send --ca`, curl --cacert)."""
 
-    def __init__(self, directory=None, names=("localhost", "mail.example.test")):
+    def __init__(self, directory=None, names=("localhost", "mail.example.test"), ip=True):
         self.owns_dir = directory is None
         self.dir = directory or tempfile.mkdtemp(prefix="ml-realpki-")
         os.chmod(self.dir, 0o755)
         self.names = names
+        self.ip = ip
         self.ca_file = os.path.join(self.dir, "ca.pem")
         self.cert_file = os.path.join(self.dir, "server.pem")
         self.key_file = os.path.join(self.dir, "server.key")
@@ -172,7 +174,7 @@ class TestPKI:
                       "-subj", f"/CN={self.names[0]}")
         # RFC 6125 6.4.4: a client checks the subjectAltName, never the CN,
         # when there is one, so every name and the loopback address go there.
-        sans = ",".join([f"DNS:{n}" for n in self.names] + ["IP:127.0.0.1"])
+        sans = ",".join([f"DNS:{n}" for n in self.names] + (["IP:127.0.0.1"] if self.ip else []))
         write(ext, f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
                    "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
         self._openssl("x509", "-req", "-in", csr, "-CA", self.ca_file, "-CAkey", ca_key,
