@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "lesson/lesson-private.h"
+#include "lesson/lesson-mailauth.h"
+#include "mail/mail-store.h"
 
 #define MAX_POINTS   100
 #define MAX_COUNT    100000  /* messages a check may expect */
@@ -19,7 +21,8 @@
 
 /* Indexed by MlLessonCheckKind. */
 static const char *const kind_names[] = {
-  "mailbox-count", "flag", "device-count", "order", "reply", "state", "deleted-kept", NULL
+  "mailbox-count", "flag", "device-count", "order", "reply", "state", "deleted-kept", "header",
+  NULL
 };
 
 const char *
@@ -58,6 +61,8 @@ _ml_lesson_check_free (gpointer data)
   g_free (c->command);
   g_free (c->status);
   g_free (c->state);
+  g_free (c->name);
+  g_free (c->contains);
   g_free (c);
 }
 
@@ -160,6 +165,24 @@ parse_flag (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
   return TRUE;
 }
 
+/* RFC 5322 3.6.8: field-name = 1*ftext, printable ASCII but ':'. */
+static gboolean
+parse_field_name (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
+                  const MlLessonField *field, gpointer dest, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!_ml_lesson_parse_line (ld, node, path, field, &text, error))
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (*p <= 32 || *p >= 127 || *p == ':')
+      return _ml_lesson_fail (ld, node, path, error, "'%s' is not a header field name "
+                              "like Authentication-Results (RFC 5322 3.6.8)", text);
+  g_free (*(char **) dest);
+  *(char **) dest = g_steal_pointer (&text);
+  return TRUE;
+}
+
 static const MlLessonField check_fields[] = {
   { "id",          _ml_lesson_parse_line,      F (id),          FALSE },
   { "check",       parse_kind,                 F (kind),        TRUE },
@@ -180,6 +203,8 @@ static const MlLessonField check_fields[] = {
   { "code",        _ml_lesson_parse_uint,      F (code),        FALSE, 200, 599 },
   { "status",      parse_status,               F (status),      FALSE },
   { "state",       parse_state,                F (state),       FALSE },
+  { "name",        parse_field_name,           F (name),        FALSE },
+  { "contains",    _ml_lesson_parse_line,      F (contains),    FALSE },
 };
 
 static void
@@ -207,11 +232,13 @@ static const KindKeys kind_keys[] = {
   [ML_LESSON_CHECK_REPLY]         = { { "protocol", "command" }, { "code", "status" } },
   [ML_LESSON_CHECK_STATE]         = { { "protocol", "state" }, { NULL } },
   [ML_LESSON_CHECK_DELETED_KEPT]  = { { "account" }, { "mailbox" } },
+  [ML_LESSON_CHECK_HEADER]        = { { "account", "subject", "name", "contains" },
+                                      { "mailbox", "present" } },
 };
 
 static const char *const kind_specific_keys[] = {
   "account", "mailbox", "count", "subject", "flag", "present", "host", "protocol",
-  "first", "then", "command", "code", "status", "state",
+  "first", "then", "command", "code", "status", "state", "name", "contains",
 };
 
 static gboolean
@@ -271,6 +298,7 @@ check_one (MlLessonLoader *ld, MlLessonCheck *c, guint i, GHashTable *ids, GErro
     }
   if (c->mailbox == NULL && (c->kind == ML_LESSON_CHECK_MAILBOX_COUNT ||
                              c->kind == ML_LESSON_CHECK_FLAG ||
+                             c->kind == ML_LESSON_CHECK_HEADER ||
                              c->kind == ML_LESSON_CHECK_DELETED_KEPT))
     c->mailbox = g_strdup ("INBOX");
   if (c->host != NULL)
@@ -313,4 +341,81 @@ _ml_lesson_check_checks (MlLessonLoader *ld, GError **error)
     if (!check_one (ld, checks->pdata[i], i, ids, error))
       return FALSE;
   return TRUE;
+}
+
+/* ---- grading the header kind (the runner calls it with the mailbox) ---- */
+
+/* Every field named @name in the header block of @data, unfolded
+ * (RFC 5322 2.2.3), NUL-separated in one string list. */
+static GPtrArray *
+header_values (const char *data, gsize len, const char *name)
+{
+  GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
+  GString *current = NULL;
+  const char *p = data, *end = data + len;
+  gsize name_len = strlen (name);
+
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      gsize n = (gsize) ((eol ? eol : end) - p);
+
+      if (n > 0 && p[n - 1] == '\r')
+        n--;
+      if (n == 0)
+        break;  /* RFC 5322 2.1: the empty line ends the header */
+      if (p[0] == ' ' || p[0] == '\t')
+        {
+          if (current != NULL)
+            g_string_append_len (current, p, (gssize) n);
+        }
+      else
+        {
+          if (current != NULL)
+            g_ptr_array_add (values, g_string_free (g_steal_pointer (&current), FALSE));
+          if (n > name_len && p[name_len] == ':' && g_ascii_strncasecmp (p, name, name_len) == 0)
+            current = g_string_new_len (p + name_len + 1, (gssize) (n - name_len - 1));
+        }
+      p = eol ? eol + 1 : end;
+    }
+  if (current != NULL)
+    g_ptr_array_add (values, g_string_free (current, FALSE));
+  return values;
+}
+
+static gboolean
+contains_nocase (const char *haystack, const char *needle)
+{
+  g_autofree char *h = g_ascii_strdown (haystack, -1);
+  g_autofree char *n = g_ascii_strdown (needle, -1);
+
+  return strstr (h, n) != NULL;
+}
+
+gboolean
+_ml_lesson_check_grade_header (const MlLessonCheck *c, MlMailbox *box, char **observed)
+{
+  for (guint i = 0; i < ml_mailbox_get_count (box); i++)
+    {
+      MlMessage *m = ml_mailbox_get_message (box, i);
+      gsize len;
+      const char *data = g_bytes_get_data (ml_message_get_data (m), &len);
+      g_autoptr(GPtrArray) subjects = header_values (data, len, "Subject");
+      g_autoptr(GPtrArray) values = NULL;
+      gboolean found = FALSE;
+
+      if (subjects->len == 0 || !contains_nocase (subjects->pdata[0], c->subject))
+        continue;
+      values = header_values (data, len, c->name);
+      for (guint v = 0; v < values->len && !found; v++)
+        found = contains_nocase (values->pdata[v], c->contains);
+      if (values->len == 0)
+        *observed = g_strdup_printf ("the message has no %s field", c->name);
+      else
+        *observed = g_strdup_printf ("%s:%s", c->name, (char *) values->pdata[0]);
+      return found == c->present;
+    }
+  *observed = g_strdup_printf ("no message in %s has \"%s\" in its subject",
+                               c->mailbox, c->subject);
+  return FALSE;
 }
