@@ -67,7 +67,7 @@ gboolean _ml_lesson_resolve_host (MlLessonLoader *ld, const MlYamlNode *at, cons
 gboolean _ml_lesson_check_flag (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
                                 char **out, GError **error);
 
-/* Syntax helpers of lesson.c: NULL or why not (transfer full); a dotted quad. */
+/* Syntax helpers of lesson-values.c: NULL or why not (transfer full); a dotted quad. */
 char    *_ml_lesson_quote_text       (const char *text, gsize len);
 char    *_ml_lesson_dns_name_problem (const char *name, gboolean allow_underscore);
 gboolean _ml_lesson_ipv4_parse       (const char *s, guint32 *out);
@@ -75,7 +75,7 @@ gboolean _ml_lesson_ipv4_parse       (const char *s, guint32 *out);
 /* lesson-check.c: the second pass over the whole lesson. */
 gboolean _ml_lesson_check_world (MlLessonLoader *ld, GError **error);
 
-/* Value parsers, for field tables (see lesson.c for each one's syntax). */
+/* Value parsers, for field tables (see lesson-values.c for each one's syntax). */
 gboolean _ml_lesson_parse_line      (MlLessonLoader *, const MlYamlNode *, const char *,
                                      const MlLessonField *, gpointer, GError **);
 gboolean _ml_lesson_parse_text      (MlLessonLoader *, const MlYamlNode *, const char *,
@@ -98,6 +98,59 @@ gboolean _ml_lesson_parse_loss      (MlLessonLoader *, const MlYamlNode *, const
                                      const MlLessonField *, gpointer, GError **);
 gboolean _ml_lesson_parse_between   (MlLessonLoader *, const MlYamlNode *, const char *,
                                      const MlLessonField *, gpointer, GError **);
+/* The rest of lesson-values.c's parsers, which lesson.c's tables name. */
+gboolean _ml_lesson_parse_action (MlLessonLoader *, const MlYamlNode *, const char *,
+                                  const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_addresses (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_bandwidth (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_body (MlLessonLoader *, const MlYamlNode *, const char *,
+                                const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_certificate (MlLessonLoader *, const MlYamlNode *, const char *,
+                                       const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_console_lines (MlLessonLoader *, const MlYamlNode *, const char *,
+                                         const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_console_protocol (MlLessonLoader *, const MlYamlNode *, const char *,
+                                            const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_content_type (MlLessonLoader *, const MlYamlNode *, const char *,
+                                        const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_domains (MlLessonLoader *, const MlYamlNode *, const char *,
+                                   const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_duration (MlLessonLoader *, const MlYamlNode *, const char *,
+                                    const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_epoch (MlLessonLoader *, const MlYamlNode *, const char *,
+                                 const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_file_name (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_flags (MlLessonLoader *, const MlYamlNode *, const char *,
+                                 const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_goals (MlLessonLoader *, const MlYamlNode *, const char *,
+                                 const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_host_ip (MlLessonLoader *, const MlYamlNode *, const char *,
+                                   const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_level (MlLessonLoader *, const MlYamlNode *, const char *,
+                                 const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_mechanisms (MlLessonLoader *, const MlYamlNode *, const char *,
+                                      const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_owner_name (MlLessonLoader *, const MlYamlNode *, const char *,
+                                      const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_prerequisites (MlLessonLoader *, const MlYamlNode *, const char *,
+                                         const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_record_type (MlLessonLoader *, const MlYamlNode *, const char *,
+                                       const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_roles (MlLessonLoader *, const MlYamlNode *, const char *,
+                                 const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_step_auth (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_step_tls (MlLessonLoader *, const MlYamlNode *, const char *,
+                                    const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_u16 (MlLessonLoader *, const MlYamlNode *, const char *,
+                               const MlLessonField *, gpointer, GError **);
+/* "PATH.KEY", or KEY at the top (transfer full). */
+char    *_ml_lesson_join_path        (const char *path, const char *key);
+/* Frees the string at @dest (a char **) and stores @value there (transfer full). */
+void     _ml_lesson_set_string       (gpointer dest, char *value);
 
 /* lesson-questions.c */
 extern const MlLessonElementType _ml_lesson_question_type;
