@@ -13,6 +13,10 @@ recipient_free (MlQueueRecipient *r)
 {
   g_free (r->address);
   g_free (r->reply);
+  g_free (r->remote_mta);
+  g_free (r->diagnostic);
+  g_free (r->dsn_status);
+  g_free (r->orcpt);
   g_free (r);
 }
 
@@ -23,6 +27,7 @@ entry_free (MlQueueEntry *e)
   g_free (e->reverse_path);
   g_ptr_array_unref (e->recipients);
   g_bytes_unref (e->data);
+  g_free (e->envid);
   g_free (e);
 }
 
@@ -114,6 +119,44 @@ ml_queue_recipient_set (MlQueueRecipient *rcpt, MlRcptStatus status,
   rcpt->reply = g_strdup (reply);
 }
 
+void
+ml_queue_recipient_set_remote (MlQueueRecipient *rcpt, const char *remote_mta,
+                               const char *diagnostic, const char *status)
+{
+  g_free (rcpt->remote_mta);
+  g_free (rcpt->diagnostic);
+  g_free (rcpt->dsn_status);
+  rcpt->remote_mta = g_strdup (remote_mta);
+  rcpt->diagnostic = g_strdup (diagnostic);
+  rcpt->dsn_status = g_strdup (status);
+}
+
+void
+ml_queue_recipient_set_dsn (MlQueueRecipient *rcpt, MlDsnNotify notify, const char *orcpt)
+{
+  rcpt->notify = notify;
+  g_free (rcpt->orcpt);
+  rcpt->orcpt = g_strdup (orcpt);
+}
+
+void
+ml_queue_entry_set_dsn (MlQueueEntry *entry, MlDsnRet ret, const char *envid)
+{
+  entry->ret = ret;
+  g_free (entry->envid);
+  entry->envid = g_strdup (envid);
+}
+
+const char *
+ml_queue_recipient_failure_status (const MlQueueRecipient *rcpt)
+{
+  if (rcpt->expired)
+    return "5.4.7";
+  if (rcpt->dsn_status != NULL && rcpt->dsn_status[0] == '5')
+    return rcpt->dsn_status;
+  return "5.0.0";
+}
+
 gboolean
 ml_mail_queue_defer (MlMailQueue *self, MlQueueEntry *entry, guint64 now_us)
 {
@@ -137,6 +180,7 @@ ml_mail_queue_defer (MlMailQueue *self, MlQueueEntry *entry, guint64 now_us)
               g_autofree char *why = g_strdup_printf ("message expired in the queue after %u attempts; last reply: %s",
                                                       entry->attempts, r->reply ? r->reply : "none");
               ml_queue_recipient_set (r, ML_RCPT_FAILED, r->code, why);
+              r->expired = TRUE;
             }
         }
       return FALSE;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <glib.h>
+#include "mail/dsn.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,18 @@ typedef struct {
   MlRcptStatus status;
   guint        code;       /* last reply code for this recipient, 0 if none */
   char        *reply;      /* last reply text, or why it failed locally */
+  /* What a DSN about this recipient says (RFC 3464 2.3), from the last
+   * attempt: the host that answered, the reply as it came ("550 5.1.1
+   * <bob@b.example>: …") and its status code ("5.1.1", RFC 3463). NULL
+   * when no server answered (the failure is ours). */
+  char        *remote_mta;
+  char        *diagnostic;
+  char        *dsn_status;
+  /* RFC 3461 4.1, 4.2: what the RCPT that gave us this recipient asked. */
+  MlDsnNotify  notify;
+  char        *orcpt;      /* "rfc822;bob@b.example", or NULL */
+  gboolean     reported;   /* its final fate was noted (and bounced) */
+  gboolean     expired;    /* failed because the queue lifetime ran out */
 } MlQueueRecipient;
 
 typedef struct {
@@ -41,6 +54,10 @@ typedef struct {
   guint      attempts;
   guint64    next_attempt_us;
   gboolean   in_flight;     /* a delivery attempt is running */
+  /* RFC 3461 4.3, 4.4: RET= and ENVID= (decoded) from the MAIL that gave
+   * us the message, passed on to the next hop and into a bounce. */
+  MlDsnRet   ret;
+  char      *envid;
 } MlQueueEntry;
 
 typedef struct _MlMailQueue MlMailQueue;
@@ -65,6 +82,19 @@ gboolean      ml_mail_queue_defer       (MlMailQueue *self, MlQueueEntry *entry,
 void          ml_mail_queue_remove      (MlMailQueue *self, MlQueueEntry *entry);
 void          ml_queue_recipient_set    (MlQueueRecipient *rcpt, MlRcptStatus status,
                                          guint code, const char *reply);
+/* The server's words for a DSN (see MlQueueRecipient); each copied, NULL
+ * clears. */
+void          ml_queue_recipient_set_remote (MlQueueRecipient *rcpt, const char *remote_mta,
+                                             const char *diagnostic, const char *status);
+/* RFC 3461 parameters as received (@orcpt copied). */
+void          ml_queue_recipient_set_dsn (MlQueueRecipient *rcpt, MlDsnNotify notify,
+                                          const char *orcpt);
+void          ml_queue_entry_set_dsn    (MlQueueEntry *entry, MlDsnRet ret, const char *envid);
+/* The status code a DSN gives @rcpt's failure (RFC 3463): the server's
+ * own enhanced code when it sent a 5.x.x; 5.4.7 "delivery time expired"
+ * when the queue lifetime ran out on temporary failures (RFC 3463 4.4.7);
+ * 5.0.0 otherwise (RFC 3463 3.1: the class says what is known). */
+const char   *ml_queue_recipient_failure_status (const MlQueueRecipient *rcpt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlMailQueue, ml_mail_queue_free)
 

@@ -1,6 +1,8 @@
-/* world-faults.c — what breaks (or mends) in the network at a lesson step:
+/* world-faults.c — what breaks (or mends) in the world at a lesson step:
  * a link cut or mended, a link that starts losing packets, a host cut off
- * from every link (as if its power failed or its cable were pulled).
+ * from every link (as if its power failed or its cable were pulled), a
+ * mail host that answers a chosen reply (a greylister), a DNS record
+ * taken away or added (an MX removed: RFC 5321 5.1's implicit MX).
  *
  * A down link drops every frame and the drop is traced (network.h), so the
  * student sees TCP retransmit (RFC 6298 5) and, if it lasts, an SMTP
@@ -12,6 +14,7 @@
 
 #include "world/world-faults.h"
 #include "world/session-record.h"
+#include "world/mail-host.h"
 
 static void
 apply_link (MlNetwork *network, const MlLessonStep *step, const MlLessonFault *f)
@@ -79,8 +82,79 @@ apply_host (MlNetwork *network, const MlLessonStep *step, const MlLessonFault *f
                    text, NULL);
 }
 
+static void
+apply_reply (MlNetwork *network, GPtrArray *mail_hosts, const MlLessonStep *step,
+             const MlLessonFault *f)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *times = NULL;
+
+  for (guint i = 0; mail_hosts != NULL && i < mail_hosts->len; i++)
+    {
+      MlMailHost *mh = mail_hosts->pdata[i];
+
+      if (g_ascii_strcasecmp (ml_host_get_name (ml_mail_host_get_host (mh)), f->a) != 0)
+        continue;
+      if (!ml_reply_faults_add (ml_mail_host_get_reply_faults (mh), f->command, f->reply_code,
+                                f->reply_enhanced, f->reply_text, f->times))
+        break;
+      times = f->times == 0 ? g_strdup ("every time")
+              : f->times == 1 ? g_strdup ("once") : g_strdup_printf ("%u times", f->times);
+      text = g_strdup_printf ("%s will answer %s with \"%s\" (%s)", f->a, f->command,
+                              f->reply, times);
+      ml_network_note (network, f->a, "lesson.fault.reply", text,
+                       f->reply_code == 451 && g_strcmp0 (f->command, "RCPT") == 0
+                       ? "greylisting (RFC 6647): a real MTA's queue comes back later; "
+                         "a spam cannon often does not"
+                       : NULL);
+      return;
+    }
+  text = g_strdup_printf ("%s runs no mail service to answer %s", f->a, f->command);
+  ml_network_note (network, step->host, "lesson.fault.missing", text, NULL);
+}
+
+static void
+apply_dns (MlNetwork *network, MlDnsZone *zone, const MlLessonStep *step,
+           const MlLessonFault *f)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  MlDnsType type;
+
+  if (zone == NULL || !ml_dns_type_from_string (f->type, &type))
+    {
+      text = g_strdup_printf ("no DNS zone to change %s %s in", f->name, f->type);
+      ml_network_note (network, step->host, "lesson.fault.missing", text, NULL);
+      return;
+    }
+  if (f->dns_change == ML_LESSON_DNS_REMOVE)
+    {
+      guint n = ml_dns_zone_remove (zone, f->name, type);
+
+      text = g_strdup_printf ("DNS: %u %s record%s of %s removed", n, f->type,
+                              n == 1 ? "" : "s", f->name);
+      ml_network_note (network, step->host, "lesson.fault.dns-remove", text,
+                       type == ML_DNS_TYPE_MX ? "with no MX, mail goes to the domain's own "
+                                                "address, the implicit MX (RFC 5321 5.1)" : NULL);
+      return;
+    }
+  if (!ml_dns_zone_add_text (zone, f->name, f->type, 3600, (guint16) f->preference, f->value,
+                             &error))
+    {
+      text = g_strdup_printf ("DNS: %s %s %s not added: %s", f->name, f->type, f->value,
+                              error->message);
+      ml_network_note (network, step->host, "lesson.fault.missing", text, NULL);
+      return;
+    }
+  text = type == ML_DNS_TYPE_MX
+         ? g_strdup_printf ("DNS: %s MX %u %s added", f->name, f->preference, f->value)
+         : g_strdup_printf ("DNS: %s %s %s added", f->name, f->type, f->value);
+  ml_network_note (network, step->host, "lesson.fault.dns-add", text, NULL);
+}
+
 void
-ml_world_faults_apply (MlNetwork *network, const MlLessonStep *step)
+ml_world_faults_apply_full (MlNetwork *network, MlDnsZone *zone, GPtrArray *mail_hosts,
+                            const MlLessonStep *step)
 {
   g_return_if_fail (network != NULL);
   g_return_if_fail (step != NULL);
@@ -89,9 +163,27 @@ ml_world_faults_apply (MlNetwork *network, const MlLessonStep *step)
     {
       const MlLessonFault *f = step->faults->pdata[i];
 
-      if (f->kind == ML_LESSON_FAULT_LINK)
-        apply_link (network, step, f);
-      else
-        apply_host (network, step, f);
+      switch (f->kind)
+        {
+        case ML_LESSON_FAULT_LINK:
+          apply_link (network, step, f);
+          break;
+        case ML_LESSON_FAULT_HOST:
+          apply_host (network, step, f);
+          break;
+        case ML_LESSON_FAULT_REPLY:
+          apply_reply (network, mail_hosts, step, f);
+          break;
+        case ML_LESSON_FAULT_DNS:
+        default:
+          apply_dns (network, zone, step, f);
+          break;
+        }
     }
+}
+
+void
+ml_world_faults_apply (MlNetwork *network, const MlLessonStep *step)
+{
+  ml_world_faults_apply_full (network, NULL, NULL, step);
 }
