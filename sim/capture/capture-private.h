@@ -84,6 +84,21 @@ GBytes *ml_capture_base64_decode (const char *text);
  * replaced. Caller frees. */
 char   *ml_capture_dup_text      (const guint8 *data, gsize len);
 
+/* A SASL exchange seen in a capture: PLAIN and LOGIN answers are
+ * credentials in clear (capture-sasl.c). Zero-initialised before use. */
+typedef struct {
+  char  *mechanism;   /* as the client named it; NULL: no exchange yet */
+  guint  step;        /* answers read so far */
+  char  *user;        /* LOGIN: the user name, until the password comes */
+} MlCaptureSasl;
+
+void ml_capture_sasl_start  (MlCaptureSasl *sasl, const char *mechanism);
+/* An answer (or an initial response) in base64; @command names the
+ * protocol's verb in the note ("AUTH", "AUTHENTICATE"). */
+void ml_capture_sasl_answer (MlCaptureSasl *sasl, MlCaptureEmitter *em,
+                             const char *command, const char *b64);
+void ml_capture_sasl_clear  (MlCaptureSasl *sasl);
+
 /* ---- dissectors ---- */
 
 typedef struct _MlCaptureDissector MlCaptureDissector;

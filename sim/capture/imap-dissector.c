@@ -35,9 +35,7 @@ typedef struct {
   gboolean              command_cut;  /* over ML_CAPTURE_MAX_MESSAGE */
   GHashTable           *pending;      /* tag → upper-cased verb */
   char                 *sasl_tag;     /* AUTHENTICATE in progress */
-  char                 *sasl_mechanism;
-  guint                 sasl_step;
-  char                 *sasl_user;
+  MlCaptureSasl         sasl;
   char                 *starttls_tag;
   gboolean              idling;
   gboolean              greeted;
@@ -103,42 +101,6 @@ next_astring (const char **pp)
       g_string_append_c (out, *p++);
   *pp = p;
   return g_string_free (out, FALSE);
-}
-
-static void
-sasl_answer (ImapDissector *self, const char *b64)
-{
-  g_autoptr(GBytes) raw = NULL;
-  const char *data;
-  gsize len;
-
-  if (self->sasl_mechanism == NULL || (raw = ml_capture_base64_decode (b64)) == NULL)
-    return;
-  data = g_bytes_get_data (raw, &len);
-  if (g_ascii_strcasecmp (self->sasl_mechanism, "PLAIN") == 0)
-    {
-      /* RFC 4616 2: [authzid] NUL authcid NUL passwd */
-      const char *authcid = data ? memchr (data, '\0', len) : NULL;
-      const char *passwd = authcid ? memchr (authcid + 1, '\0', (gsize) (data + len - authcid - 1)) : NULL;
-      if (passwd)
-        {
-          g_autofree char *user = g_strndup (authcid + 1, (gsize) (passwd - authcid - 1));
-          g_autofree char *pass = g_strndup (passwd + 1, (gsize) (data + len - passwd - 1));
-          ml_capture_emit_credentials (self->base.em, "AUTHENTICATE PLAIN", user, pass);
-        }
-    }
-  else if (g_ascii_strcasecmp (self->sasl_mechanism, "LOGIN") == 0)
-    {
-      g_autofree char *text = g_strndup (data ? data : "", len);
-      if (self->sasl_step == 0)
-        {
-          g_free (self->sasl_user);
-          self->sasl_user = g_steal_pointer (&text);
-        }
-      else if (self->sasl_step == 1)
-        ml_capture_emit_credentials (self->base.em, "AUTHENTICATE LOGIN", self->sasl_user, text);
-      self->sasl_step++;
-    }
 }
 
 static void
@@ -215,12 +177,10 @@ handle_command (ImapDissector *self)
       g_auto(GStrv) words = g_strsplit (args, " ", 3);
       g_free (self->sasl_tag);
       self->sasl_tag = g_strdup (tag);
-      g_free (self->sasl_mechanism);
-      self->sasl_mechanism = g_strdup (words[0]);
-      self->sasl_step = 0;
+      ml_capture_sasl_start (&self->sasl, words[0]);
       /* RFC 4959 3: SASL-IR's initial response. */
       if (words[0] && words[1])
-        sasl_answer (self, words[1]);
+        ml_capture_sasl_answer (&self->sasl, em, "AUTHENTICATE", words[1]);
       self->mode = CLIENT_WAIT;
     }
   else if (strcmp (verb, "STARTTLS") == 0)
@@ -309,7 +269,7 @@ client_pump (ImapDissector *self)
                                 "imap.authenticate.response", "credential");
           /* RFC 3501 6.2.2: "*" cancels. */
           if (strcmp (line, "*") != 0)
-            sasl_answer (self, line);
+            ml_capture_sasl_answer (&self->sasl, self->base.em, "AUTHENTICATE", line);
           self->mode = CLIENT_WAIT;
           continue;
         }
@@ -523,8 +483,7 @@ imap_free (MlCaptureDissector *base)
   g_byte_array_unref (self->literal);
   g_hash_table_destroy (self->pending);
   g_free (self->sasl_tag);
-  g_free (self->sasl_mechanism);
-  g_free (self->sasl_user);
+  ml_capture_sasl_clear (&self->sasl);
   g_free (self->starttls_tag);
   g_free (self);
 }

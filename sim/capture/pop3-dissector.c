@@ -37,9 +37,7 @@ typedef struct {
   ClientMode            mode;
   GQueue                pending;           /* Pending* */
   char                 *user;              /* from USER, for PASS */
-  char                 *auth_mechanism;
-  guint                 auth_step;
-  char                 *auth_user;
+  MlCaptureSasl         sasl;
   const char           *state;             /* the server's, RFC 1939 3 */
 } Pop3Dissector;
 
@@ -66,42 +64,6 @@ set_state (Pop3Dissector *self, const char *to)
   key = g_strdup_printf ("pop3.state.%s", to);
   ml_capture_emit_state (self->base.em, self->state, to, key);
   self->state = to;
-}
-
-static void
-sasl_answer (Pop3Dissector *self, const char *b64)
-{
-  g_autoptr(GBytes) raw = NULL;
-  const char *data;
-  gsize len;
-
-  if (self->auth_mechanism == NULL || (raw = ml_capture_base64_decode (b64)) == NULL)
-    return;
-  data = g_bytes_get_data (raw, &len);
-  if (g_ascii_strcasecmp (self->auth_mechanism, "PLAIN") == 0)
-    {
-      /* RFC 4616 2: [authzid] NUL authcid NUL passwd */
-      const char *authcid = data ? memchr (data, '\0', len) : NULL;
-      const char *passwd = authcid ? memchr (authcid + 1, '\0', (gsize) (data + len - authcid - 1)) : NULL;
-      if (passwd)
-        {
-          g_autofree char *user = g_strndup (authcid + 1, (gsize) (passwd - authcid - 1));
-          g_autofree char *pass = g_strndup (passwd + 1, (gsize) (data + len - passwd - 1));
-          ml_capture_emit_credentials (self->base.em, "AUTH PLAIN", user, pass);
-        }
-    }
-  else if (g_ascii_strcasecmp (self->auth_mechanism, "LOGIN") == 0)
-    {
-      g_autofree char *text = g_strndup (data ? data : "", len);
-      if (self->auth_step == 0)
-        {
-          g_free (self->auth_user);
-          self->auth_user = g_steal_pointer (&text);
-        }
-      else if (self->auth_step == 1)
-        ml_capture_emit_credentials (self->base.em, "AUTH LOGIN", self->auth_user, text);
-      self->auth_step++;
-    }
 }
 
 static void
@@ -141,12 +103,10 @@ handle_command (Pop3Dissector *self, const char *line, gsize len)
     self->mode = CLIENT_WAIT;
   else if (strcmp (cmd.keyword, "AUTH") == 0 && cmd.args && cmd.args[0])
     {
-      g_free (self->auth_mechanism);
-      self->auth_mechanism = g_strdup (cmd.args[0]);
-      self->auth_step = 0;
+      ml_capture_sasl_start (&self->sasl, cmd.args[0]);
       /* RFC 5034 4: an optional initial response. */
       if (cmd.args[1])
-        sasl_answer (self, cmd.args[1]);
+        ml_capture_sasl_answer (&self->sasl, self->base.em, "AUTH", cmd.args[1]);
       self->mode = CLIENT_WAIT;
     }
 
@@ -183,7 +143,7 @@ client_pump (Pop3Dissector *self)
                                 "pop3.auth", "credential");
           /* RFC 5034 4: "*" cancels. */
           if (strcmp (line, "*") != 0)
-            sasl_answer (self, line);
+            ml_capture_sasl_answer (&self->sasl, self->base.em, "AUTH", line);
           self->mode = CLIENT_WAIT;
           continue;
         }
@@ -357,8 +317,7 @@ pop3_free (MlCaptureDissector *base)
   ml_pop3_response_parser_free (self->server);
   g_queue_clear_full (&self->pending, pending_free);
   g_free (self->user);
-  g_free (self->auth_mechanism);
-  g_free (self->auth_user);
+  ml_capture_sasl_clear (&self->sasl);
   g_free (self);
 }
 

@@ -57,9 +57,7 @@ typedef struct {
   GByteArray         *chunk;             /* the BDAT chunk being read */
   GByteArray         *bdat_message;      /* the chunks so far */
   /* SASL PLAIN / LOGIN in clear */
-  char               *auth_mechanism;
-  guint               auth_step;
-  char               *auth_user;
+  MlCaptureSasl       sasl;
   const char         *state;             /* the server's, as the engine names it */
 } SmtpDissector;
 
@@ -75,71 +73,6 @@ push_pending (SmtpDissector *self, PendingKind kind)
 {
   if (self->pending.length < ML_CAPTURE_MAX_PENDING_COMMANDS)
     g_queue_push_tail (&self->pending, GINT_TO_POINTER (kind));
-}
-
-static void
-credentials_plain (SmtpDissector *self, const char *b64)
-{
-  g_autoptr(GBytes) raw = ml_capture_base64_decode (b64);
-  const char *p, *end, *authcid, *passwd;
-  gsize len;
-
-  if (raw == NULL)
-    return;
-  /* RFC 4616 2: [authzid] NUL authcid NUL passwd */
-  p = g_bytes_get_data (raw, &len);
-  end = p + len;
-  authcid = memchr (p, '\0', len);
-  if (authcid == NULL)
-    return;
-  authcid++;
-  passwd = memchr (authcid, '\0', (gsize) (end - authcid));
-  if (passwd == NULL)
-    return;
-  passwd++;
-  {
-    g_autofree char *user = g_strndup (authcid, (gsize) (passwd - 1 - authcid));
-    g_autofree char *pass = g_strndup (passwd, (gsize) (end - passwd));
-    ml_capture_emit_credentials (self->base.em, "AUTH PLAIN", user, pass);
-  }
-}
-
-/* LOGIN (draft-murchison-sasl-login): the user name, then the password,
- * each a base64 answer. */
-static void
-credentials_login_step (SmtpDissector *self, const char *b64)
-{
-  g_autoptr(GBytes) raw = ml_capture_base64_decode (b64);
-  g_autofree char *text = NULL;
-  gsize len;
-  const char *data;
-
-  if (raw == NULL)
-    return;
-  data = g_bytes_get_data (raw, &len);
-  text = g_strndup (data ? data : "", len);
-  if (self->auth_step == 0)
-    {
-      g_free (self->auth_user);
-      self->auth_user = g_steal_pointer (&text);
-      self->auth_step = 1;
-    }
-  else if (self->auth_step == 1)
-    {
-      ml_capture_emit_credentials (self->base.em, "AUTH LOGIN", self->auth_user, text);
-      self->auth_step = 2;
-    }
-}
-
-static void
-sasl_answer (SmtpDissector *self, const char *b64)
-{
-  if (self->auth_mechanism == NULL)
-    return;
-  if (g_ascii_strcasecmp (self->auth_mechanism, "PLAIN") == 0)
-    credentials_plain (self, b64);
-  else if (g_ascii_strcasecmp (self->auth_mechanism, "LOGIN") == 0)
-    credentials_login_step (self, b64);
 }
 
 static void
@@ -174,12 +107,10 @@ handle_command (SmtpDissector *self, const char *line, gsize len)
   else if (strcmp (verb, "AUTH") == 0)
     {
       g_auto(GStrv) words = g_strsplit (args ? args : "", " ", 3);
-      g_free (self->auth_mechanism);
-      self->auth_mechanism = g_strdup (words[0]);
-      self->auth_step = 0;
+      ml_capture_sasl_start (&self->sasl, words[0]);
       /* RFC 4954 4: an initial response after the mechanism. */
       if (words[0] && words[1])
-        sasl_answer (self, words[1]);
+        ml_capture_sasl_answer (&self->sasl, em, "AUTH", words[1]);
       push_pending (self, PENDING_AUTH);
       self->mode = CLIENT_WAIT;
     }
@@ -367,7 +298,7 @@ client_pump (SmtpDissector *self)
           ml_capture_emit_line (self->base.em, ML_DIR_CLIENT_TO_SERVER, line, NULL, NULL,
                                 "smtp.auth", "credential");
           if (strcmp (line, "*") != 0)
-            sasl_answer (self, line);
+            ml_capture_sasl_answer (&self->sasl, self->base.em, "AUTH", line);
           push_pending (self, PENDING_AUTH);
           self->mode = CLIENT_WAIT;
           break;
@@ -565,8 +496,7 @@ smtp_free (MlCaptureDissector *base)
   g_byte_array_unref (self->chunk);
   if (self->bdat_message)
     g_byte_array_unref (self->bdat_message);
-  g_free (self->auth_mechanism);
-  g_free (self->auth_user);
+  ml_capture_sasl_clear (&self->sasl);
   g_free (self);
 }
 
