@@ -6,6 +6,7 @@ struct _MlMailQueue
 {
   GPtrArray *entries;
   guint32    next_id;
+  guint64    lifetime_us;
 };
 
 static void
@@ -40,7 +41,15 @@ ml_mail_queue_new (guint32 id_seed)
   /* Ids look like Postfix's short hex ids; seeding per host keeps them
    * different between hosts and identical between runs. */
   self->next_id = 0x1000 + (id_seed & 0xffff) * 0x100;
+  self->lifetime_us = ML_QUEUE_LIFETIME_US;
   return self;
+}
+
+void
+ml_mail_queue_set_lifetime (MlMailQueue *self, guint64 lifetime_us)
+{
+  g_return_if_fail (lifetime_us > 0);
+  self->lifetime_us = lifetime_us;
 }
 
 void
@@ -170,7 +179,7 @@ ml_mail_queue_defer (MlMailQueue *self, MlQueueEntry *entry, guint64 now_us)
     backoff *= 2;
   backoff = MIN (backoff, ML_QUEUE_MAX_BACKOFF_US);
 
-  if (now_us + backoff > entry->arrival_us + ML_QUEUE_LIFETIME_US)
+  if (now_us + backoff > entry->arrival_us + self->lifetime_us)
     {
       for (guint i = 0; i < entry->recipients->len; i++)
         {

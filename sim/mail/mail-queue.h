@@ -63,6 +63,9 @@ typedef struct {
 typedef struct _MlMailQueue MlMailQueue;
 
 MlMailQueue  *ml_mail_queue_new         (guint32 id_seed);
+/* Postfix's maximal_queue_lifetime: how long after arrival a message is
+ * given up (default ML_QUEUE_LIFETIME_US). */
+void          ml_mail_queue_set_lifetime (MlMailQueue *self, guint64 lifetime_us);
 void          ml_mail_queue_free        (MlMailQueue *self);
 /* A fresh queue id; also used in Received: before the entry exists. */
 char         *ml_mail_queue_dup_next_id (MlMailQueue *self);
