@@ -1,5 +1,6 @@
 #define G_LOG_DOMAIN "ml-live-session"
 
+#include <string.h>
 #include "live/live-session.h"
 #include "live/socket-stream.h"
 #include "tls/tls-stream.h"
@@ -16,6 +17,9 @@ struct _MlLiveSession
   guint                  conn_id;
   guint                  timeout_ms;
   SSL_CTX               *tls_ctx;
+  char                  *tls_server_name;  /* set: we are the TLS client */
+  MlTlsHandshakeFunc     tls_observer;
+  gpointer               tls_observer_data;
   MlLiveSessionDoneFunc  done;
   gpointer               done_data;
 
@@ -26,6 +30,7 @@ struct _MlLiveSession
   guint                  grace_id;
   GBytes                *held_output;    /* during a failed-login delay */
   GByteArray            *held_input;
+  GByteArray            *backlog;        /* read, not fed: the output is blocked */
   gboolean               tls_pending;
   gboolean               closing;
   gboolean               reported;
@@ -121,9 +126,11 @@ session_free (MlLiveSession *self)
   g_object_unref (self->base);
   self->ops->engine.free (self->engine);
   g_clear_pointer (&self->tls_ctx, SSL_CTX_free);
+  g_free (self->tls_server_name);
   g_clear_object (&self->trace);
   g_clear_pointer (&self->held_output, g_bytes_unref);
   g_clear_pointer (&self->held_input, g_byte_array_unref);
+  g_clear_pointer (&self->backlog, g_byte_array_unref);
   g_free (self->host);
   g_free (self->peer);
   g_free (self);
@@ -170,6 +177,8 @@ on_handshake (MlTlsStream *tls, const GError *error, gpointer user_data)
 {
   MlLiveSession *self = user_data;
 
+  if (self->tls_observer)
+    self->tls_observer (tls, error, self->tls_observer_data);
   if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf ("TLS handshake failed: %s", error->message);
@@ -200,7 +209,11 @@ start_tls (MlLiveSession *self)
       return;
     }
   ml_stream_set_callbacks (self->stream, NULL, NULL, NULL, NULL);
-  tls = ml_tls_stream_new_server (self->stream, self->tls_ctx);
+  if (self->tls_server_name != NULL)
+    tls = ml_tls_stream_new_client (self->stream, self->tls_ctx, self->tls_server_name,
+                                    g_get_real_time () / G_USEC_PER_SEC);
+  else
+    tls = ml_tls_stream_new_server (self->stream, self->tls_ctx);
   g_object_unref (self->stream);
   self->stream = ML_STREAM (tls);
   ml_stream_set_callbacks (self->stream, NULL, on_data, on_closed, self);
@@ -274,13 +287,66 @@ ml_live_session_pump (MlLiveSession *self)
     begin_close (self);
 }
 
+/* More than the high-water mark waits for a client that does not read. */
+static gboolean
+output_blocked (MlLiveSession *self)
+{
+  return ML_IS_SOCKET_STREAM (self->base)
+      && ml_socket_stream_get_pending (ML_SOCKET_STREAM (self->base)) > ML_SOCKET_STREAM_HIGH_WATER;
+}
+
+static void
+keep_input (GByteArray **where, const guint8 *data, gsize len)
+{
+  if (*where == NULL)
+    *where = g_byte_array_new ();
+  g_byte_array_append (*where, data, len);
+}
+
+/* One line at a time, each answer written before the next line is read:
+ * a client that pipelines RETRs or FETCHes of large messages (RFC 2449
+ * 6.6, RFC 3501 5.5) and does not read gets its answers as fast as it
+ * reads them, and the rest of what it sent waits here, so the memory a
+ * connection holds is bounded by the socket's high-water mark plus one
+ * answer, not by what it asked for. The socket stops reading meanwhile
+ * (socket-stream.h), so at most one read lands in the backlog. */
 static void
 feed (MlLiveSession *self, const guint8 *data, gsize len)
 {
   if (self->ops->engine.set_now)
     self->ops->engine.set_now (self->engine, g_get_real_time ());
-  self->ops->engine.feed (self->engine, data, len);
-  ml_live_session_pump (self);
+  while (len > 0 && !self->closing)
+    {
+      const guint8 *nl;
+      gsize n;
+
+      if (self->delay_id != 0)
+        {
+          keep_input (&self->held_input, data, len);
+          return;
+        }
+      if (output_blocked (self))
+        {
+          keep_input (&self->backlog, data, len);
+          return;
+        }
+      nl = memchr (data, '\n', len);
+      n = nl != NULL ? (gsize) (nl - data) + 1 : len;
+      self->ops->engine.feed (self->engine, data, n);
+      data += n;
+      len -= n;
+      ml_live_session_pump (self);
+    }
+}
+
+/* The client read its answers: go on with what it had sent. */
+static void
+resume_backlog (MlLiveSession *self)
+{
+  g_autoptr(GByteArray) in = g_steal_pointer (&self->backlog);
+
+  if (in != NULL && in->len > 0)
+    feed (self, in->data, in->len);
 }
 
 static void
@@ -305,6 +371,14 @@ on_data (MlStream *stream, const guint8 *data, gsize len, gpointer user_data)
           return;
         }
       g_byte_array_append (self->held_input, data, len);
+      return;
+    }
+  if (self->backlog != NULL && self->backlog->len > 0)
+    {
+      /* After what waits already, in order. */
+      keep_input (&self->backlog, data, len);
+      if (!output_blocked (self))
+        resume_backlog (self);
       return;
     }
   feed (self, data, len);
@@ -407,6 +481,18 @@ ml_live_session_set_tls (MlLiveSession *self, SSL_CTX *ctx)
   self->tls_ctx = ctx;
 }
 
+void
+ml_live_session_set_tls_client (MlLiveSession *self, SSL_CTX *ctx, const char *server_name,
+                                MlTlsHandshakeFunc func, gpointer user_data)
+{
+  g_return_if_fail (ctx != NULL && server_name != NULL);
+  ml_live_session_set_tls (self, ctx);
+  g_free (self->tls_server_name);
+  self->tls_server_name = g_strdup (server_name);
+  self->tls_observer = func;
+  self->tls_observer_data = user_data;
+}
+
 static gboolean
 on_scheduled_pump (gpointer data)
 {
@@ -414,6 +500,8 @@ on_scheduled_pump (gpointer data)
 
   self->pump_id = 0;
   ml_live_session_pump (self);
+  if (!self->closing && !output_blocked (self))
+    resume_backlog (self);
   return G_SOURCE_REMOVE;
 }
 

@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 #include "world/engine-session.h"
 #include "trace/trace.h"
+#include "tls/tls-stream.h"
 
 G_BEGIN_DECLS
 
@@ -77,6 +78,15 @@ void           ml_live_session_set_done_func (MlLiveSession        *self,
 /* The TLS context a START_TLS event wraps the stream with (referenced);
  * NULL (the default): the engine must not have offered STARTTLS. */
 void           ml_live_session_set_tls    (MlLiveSession *self, SSL_CTX *ctx);
+/* Client role (maillab-cli send/fetch): a START_TLS event starts a client
+ * handshake with @ctx (referenced) instead, sending SNI and checking the
+ * certificate against @server_name (RFC 7817 3) at the current time.
+ * @func (may be NULL) hears the outcome before the engine does. */
+void           ml_live_session_set_tls_client (MlLiveSession     *self,
+                                               SSL_CTX           *ctx,
+                                               const char        *server_name,
+                                               MlTlsHandshakeFunc func,
+                                               gpointer           user_data);
 /* Drain the engine's events and output now. */
 void           ml_live_session_pump       (MlLiveSession *self);
 /* The same from the main loop a moment later: for an engine woken inside

@@ -43,6 +43,7 @@ struct _MlMailServer
   Listener          listeners[ML_LIVE_N_SERVICES];
   GHashTable       *sessions;      /* MlLiveSession* → SessionInfo* */
   GHashTable       *per_address;   /* char* → count */
+  GPtrArray        *deliveries;    /* Delivery* being written */
   guint             next_conn_id;
   gboolean          domains_given;
   gboolean          stopping;
@@ -218,18 +219,100 @@ check_recipient (MlSmtpServer *server, const char *reverse_path, const MlSmtpPat
     }
 }
 
+/* One SMTP delivery being written by a worker (maildir-deliver.c) while
+ * its session waits for the answer to the final "." (the engine's
+ * deferred verdict). */
+typedef struct {
+  MlMailServer *server;   /* NULL once the server is freed */
+  MlSmtpServer *smtp;     /* NULL once the engine will hear no verdict */
+} Delivery;
+
+static void
+maybe_stopped (MlMailServer *self)
+{
+  void (*stopped) (gpointer);
+
+  /* Nothing is lost: a message in flight gets its 250 or is not taken. */
+  if (!self->stopping || self->stopped == NULL || g_hash_table_size (self->sessions) > 0
+      || self->deliveries->len > 0)
+    return;
+  stopped = self->stopped;
+  self->stopped = NULL;
+  stopped (self->stopped_data);
+}
+
+static void
+on_delivered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Delivery *d = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = ml_maildir_deliver_finish (NULL, result, &error);
+  guint code = 250;
+  const char *enhanced = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ok)
+    {
+      if (g_error_matches (error, ML_STORE_ERROR, ML_STORE_ERROR_OVERQUOTA))
+        {
+          code = 552, enhanced = "5.2.2";
+          text = g_strdup_printf ("Mailbox full: %s", error->message);
+        }
+      else if (g_error_matches (error, ML_STORE_ERROR, ML_STORE_ERROR_TOO_BIG))
+        {
+          code = 552, enhanced = "5.3.4";
+          text = g_strdup ("Message too big for the mailbox");
+        }
+      else
+        {
+          /* Never 250 for mail that is not on disk (RFC 5321 6.1); 451
+           * tells the client to keep it and try again (4.2.5). */
+          /* A full or failing disk is the operator's news, not a bug:
+           * a message, not a warning (tests run with fatal warnings). */
+          g_message ("delivery failed: %s", error->message);
+          code = 451, enhanced = "4.3.0";
+          text = g_strdup ("Requested action aborted: local error in processing");
+        }
+    }
+  if (d->smtp != NULL)
+    ml_smtp_server_complete_message (d->smtp, code, enhanced, text);
+  if (d->server != NULL)
+    {
+      g_ptr_array_remove_fast (d->server->deliveries, d);
+      maybe_stopped (d->server);
+    }
+  g_free (d);
+}
+
+static void
+deferred_dropped (MlSmtpServer *server, gpointer user_data)
+{
+  MlMailServer *self = ((Listener *) user_data)->server;
+
+  /* The client heard no 250 and keeps the message; the copy being
+   * written is still filed (a duplicate at worst, never a loss, RFC 5321
+   * 6.1). */
+  for (guint i = 0; i < self->deliveries->len; i++)
+    {
+      Delivery *d = self->deliveries->pdata[i];
+
+      if (d->smtp == server)
+        d->smtp = NULL;
+    }
+}
+
 static void
 accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope, GBytes *message,
                 MlSmtpVerdict *verdict, gpointer user_data)
 {
   MlMailServer *self = ((Listener *) user_data)->server;
   g_autoptr(GPtrArray) inboxes = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
   g_autoptr(GByteArray) stamped = g_byte_array_new ();
   g_autoptr(GBytes) delivered = NULL;
   g_autofree char *return_path = NULL;
   gsize len;
   const guint8 *data = g_bytes_get_data (message, &len);
+  Delivery *d;
 
   for (guint i = 0; i < envelope->recipients->len; i++)
     {
@@ -252,25 +335,20 @@ accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope, GBytes *me
     }
   /* RFC 5321 4.4: final delivery records the reverse path. */
   return_path = g_strdup_printf ("Return-Path: <%s>\r\n", envelope->reverse_path);
-  g_byte_array_append (stamped, (const guint8 *) return_path, strlen (return_path));
-  g_byte_array_append (stamped, data, len);
+  g_byte_array_set_size (stamped, strlen (return_path) + len);
+  memcpy (stamped->data, return_path, strlen (return_path));
+  memcpy (stamped->data + strlen (return_path), data, len);
   delivered = g_byte_array_free_to_bytes (g_steal_pointer (&stamped));
-  if (!ml_maildir_deliver (self->maildir, (MlMailbox **) inboxes->pdata, inboxes->len,
-                           delivered, ML_FLAG_RECENT, g_get_real_time () / G_USEC_PER_SEC,
-                           &error))
-    {
-      if (g_error_matches (error, ML_STORE_ERROR, ML_STORE_ERROR_OVERQUOTA))
-        ml_smtp_verdict_set (verdict, 552, "5.2.2", "Mailbox full: %s", error->message);
-      else if (g_error_matches (error, ML_STORE_ERROR, ML_STORE_ERROR_TOO_BIG))
-        ml_smtp_verdict_set (verdict, 552, "5.3.4", "Message too big for the mailbox");
-      else
-        {
-          /* Never 250 for mail that is not on disk (RFC 5321 6.1). */
-          g_warning ("delivery failed: %s", error->message);
-          ml_smtp_verdict_set (verdict, 451, "4.3.0",
-                               "Requested action aborted: local error in processing");
-        }
-    }
+  /* The 250 waits until the copies are durable (RFC 5321 4.2.5, 6.1);
+   * the main loop serves everyone else meanwhile. */
+  ml_smtp_verdict_defer (verdict);
+  d = g_new0 (Delivery, 1);
+  d->server = self;
+  d->smtp = server;
+  g_ptr_array_add (self->deliveries, d);
+  ml_maildir_deliver_async (self->maildir, (MlMailbox **) inboxes->pdata, inboxes->len,
+                            delivered, ML_FLAG_RECENT, g_get_real_time () / G_USEC_PER_SEC,
+                            on_delivered, d);
 }
 
 static gboolean
@@ -280,7 +358,10 @@ smtp_lookup (const char *authcid, MlSaslSecret *secret_out, gpointer user_data)
 }
 
 static const MlSmtpServerPolicy smtp_policy = {
-  NULL, check_recipient, accept_message, NULL, NULL, smtp_lookup,
+  .check_recipient = check_recipient,
+  .accept_message = accept_message,
+  .lookup_secret = smtp_lookup,
+  .deferred_dropped = deferred_dropped,
 };
 
 /* What every engine offers: SCRAM-SHA-256 always, PLAIN and LOGIN as each
@@ -326,19 +407,20 @@ on_session_done (MlLiveSession *session, gpointer engine, gpointer user_data)
     g_hash_table_insert (self->per_address, g_strdup (info->peer_address),
                          GUINT_TO_POINTER (count - 1));
   g_hash_table_remove (self->sessions, session);
-  if (self->stopping && g_hash_table_size (self->sessions) == 0 && self->stopped)
-    {
-      void (*stopped) (gpointer) = self->stopped;
-
-      self->stopped = NULL;
-      stopped (self->stopped_data);
-    }
+  maybe_stopped (self);
 }
 
 static void
 on_imap_wakeup (MlImapServer *server, gpointer user_data)
 {
   ml_live_session_schedule_pump (user_data);
+}
+
+/* A deferred delivery was answered outside any feed(). */
+static void
+on_smtp_wake (gpointer session)
+{
+  ml_live_session_schedule_pump (session);
 }
 
 /* Too many connections: one line in the protocol's words, then close. */
@@ -510,6 +592,8 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   ml_live_session_set_done_func (session, on_session_done, self);
   if (listener->service == ML_LIVE_SERVICE_IMAP || listener->service == ML_LIVE_SERVICE_IMAPS)
     ml_imap_server_set_wakeup (engine, on_imap_wakeup, session);
+  else if (ops == &smtp_ops)
+    ml_smtp_server_set_wake_func (engine, on_smtp_wake, session);
 
   info = g_new0 (SessionInfo, 1);
   info->session = session;
@@ -603,6 +687,7 @@ ml_mail_server_new (const MlMailServerConfig *config, MlTrace *trace, GError **e
   self->trace = trace ? g_object_ref (trace) : NULL;
   self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, session_info_free);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->deliveries = g_ptr_array_new ();
   for (guint i = 0; i < ML_LIVE_N_SERVICES; i++)
     {
       self->listeners[i].server = self;
@@ -654,6 +739,10 @@ ml_mail_server_free (MlMailServer *self)
         g_clear_object (&self->listeners[i].socket_service);
       }
   ml_mail_server_abort_sessions (self);
+  /* Deliveries still being written finish on disk with nobody to tell. */
+  for (guint i = 0; i < self->deliveries->len; i++)
+    ((Delivery *) self->deliveries->pdata[i])->server = NULL;
+  g_clear_pointer (&self->deliveries, g_ptr_array_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->per_address, g_hash_table_unref);
   g_clear_pointer (&self->maildir, ml_maildir_free);
@@ -779,11 +868,7 @@ ml_mail_server_stop (MlMailServer *self, void (*done) (gpointer user_data), gpoi
   for (guint i = 0; i < list->len; i++)
     if (g_hash_table_contains (self->sessions, list->pdata[i]))
       ml_live_session_shutdown (list->pdata[i]);
-  if (g_hash_table_size (self->sessions) == 0 && self->stopped)
-    {
-      self->stopped = NULL;
-      done (user_data);
-    }
+  maybe_stopped (self);
 }
 
 void

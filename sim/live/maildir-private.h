@@ -32,6 +32,7 @@ struct _MlMaildir
   guint32      last_uidvalidity;
   guint        n_errors;
   guint        fail_writes;
+  GPtrArray   *in_flight;   /* deliveries being written by a worker */
 };
 
 /* The flags a file name's info carries; \Recent is being in new/. */
@@ -49,5 +50,20 @@ char     *_ml_maildir_folder_path_for  (MlMaildir *self, MlMailbox *mb);
  * renames, and reopens the file for appending. */
 gboolean  _ml_maildir_uidlist_rewrite  (Folder *f, guint32 uidvalidity, guint32 uidnext,
                                         GString *body, GError **error);
+
+char     *_ml_maildir_file_path        (const Folder *f, const MsgFile *mf);
+gboolean  _ml_maildir_fsync_dir        (const char *path, GError **error);
+Folder   *_ml_maildir_get_folder       (MlMaildir *self, MlMailbox *mb, GError **error);
+MsgFile  *_ml_maildir_msg_file_new     (MlMaildir *self, gsize size, MlMessageFlags flags);
+/* Writes @data to @tmp, fsyncs, sets the mtime to @internal_date (if > 0)
+ * and renames it to @final; on failure nothing is left. Touches nothing
+ * shared, so a worker thread runs it. @fail: act as if the disk were full. */
+gboolean  _ml_maildir_write_file       (const char *tmp, const char *final, GBytes *data,
+                                        gint64 internal_date, gboolean fail, GError **error);
+/* The test hook: whether the next write is to fail. */
+gboolean  _ml_maildir_take_failure     (MlMaildir *self);
+/* The maildir is going away: deliveries still being written finish on
+ * disk (the next start loads them) but touch it no more. */
+void      _ml_maildir_orphan_deliveries (MlMaildir *self);
 
 G_END_DECLS

@@ -129,8 +129,8 @@ file_name (const MsgFile *mf)
   return g_strconcat (mf->base, ":", info, NULL);
 }
 
-static char *
-file_path (const Folder *f, const MsgFile *mf)
+char *
+_ml_maildir_file_path (const Folder *f, const MsgFile *mf)
 {
   g_autofree char *name = file_name (mf);
 
@@ -177,8 +177,8 @@ read_last_uidvalidity (MlMaildir *self)
 
 /* ---- small file helpers ---- */
 
-static gboolean
-fsync_dir (const char *path, GError **error)
+gboolean
+_ml_maildir_fsync_dir (const char *path, GError **error)
 {
   int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int saved;
@@ -311,8 +311,8 @@ _ml_maildir_folder_path_for (MlMaildir *self, MlMailbox *mb)
 }
 
 /* The folder of @mb, made on disk (with a fresh uidlist) if it is new. */
-static Folder *
-get_folder (MlMaildir *self, MlMailbox *mb, GError **error)
+Folder *
+_ml_maildir_get_folder (MlMaildir *self, MlMailbox *mb, GError **error)
 {
   Folder *f = g_hash_table_lookup (self->folders, mb);
   gboolean inbox;
@@ -343,44 +343,37 @@ get_folder (MlMaildir *self, MlMailbox *mb, GError **error)
 
 /* ---- writing a message ---- */
 
-static char *
-unique_base (MlMaildir *self, gsize size)
+/* A new file's name (not yet on disk): maildir(5)'s unique name, in new/
+ * for \Recent mail. */
+MsgFile *
+_ml_maildir_msg_file_new (MlMaildir *self, gsize size, MlMessageFlags flags)
 {
+  MsgFile *mf = g_new0 (MsgFile, 1);
   gint64 now = g_get_real_time ();
 
   /* maildir(5): time, M microseconds, P pid, Q a delivery counter, host. */
-  return g_strdup_printf ("%" G_GINT64_FORMAT ".M%06dP%dQ%u.%s,S=%" G_GSIZE_FORMAT,
-                          now / G_USEC_PER_SEC, (int) (now % G_USEC_PER_SEC),
-                          (int) getpid (), ++self->counter, self->hostname, size);
-}
-
-/* tmp/ → fsync → rename into new/ or cur/. The caller fsyncs the target
- * directory (once for several files). */
-static MsgFile *
-write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
-               gint64 internal_date, GError **error)
-{
-  gsize len;
-  const guint8 *bytes = g_bytes_get_data (data, &len);
-  MsgFile *mf = g_new0 (MsgFile, 1);
-  g_autofree char *tmp = NULL;
-  g_autofree char *final = NULL;
-  int fd, saved = 0;
-
-  mf->base = unique_base (self, len);
+  mf->base = g_strdup_printf ("%" G_GINT64_FORMAT ".M%06dP%dQ%u.%s,S=%" G_GSIZE_FORMAT,
+                              now / G_USEC_PER_SEC, (int) (now % G_USEC_PER_SEC),
+                              (int) getpid (), ++self->counter, self->hostname, size);
   mf->in_new = (flags & ML_FLAG_RECENT) != 0;
   mf->flags = flags & ML_MAILDIR_PERSISTED_FLAGS;
   mf->keywords = g_strdup ("");
-  tmp = g_build_filename (f->path, "tmp", mf->base, NULL);
-  final = file_path (f, mf);
+  return mf;
+}
+
+gboolean
+_ml_maildir_write_file (const char *tmp, const char *final, GBytes *data,
+                        gint64 internal_date, gboolean fail, GError **error)
+{
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  int fd, saved = 0;
+
   fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     saved = errno;
-  else if (self->fail_writes > 0)
-    {
-      self->fail_writes--;
-      saved = ENOSPC;
-    }
+  else if (fail)
+    saved = ENOSPC;
   else if (!write_all (fd, bytes, len) || fsync (fd) != 0)
     saved = errno ? errno : EIO;
   else if (internal_date > 0)
@@ -399,6 +392,33 @@ write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
       g_unlink (tmp);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                    "writing %s: %s", final, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_ml_maildir_take_failure (MlMaildir *self)
+{
+  if (self->fail_writes == 0)
+    return FALSE;
+  self->fail_writes--;
+  return TRUE;
+}
+
+/* tmp/ → fsync → rename into new/ or cur/, on this thread. The caller
+ * fsyncs the target directory. */
+static MsgFile *
+write_message (MlMaildir *self, Folder *f, GBytes *data, MlMessageFlags flags,
+               gint64 internal_date, GError **error)
+{
+  MsgFile *mf = _ml_maildir_msg_file_new (self, g_bytes_get_size (data), flags);
+  g_autofree char *tmp = g_build_filename (f->path, "tmp", mf->base, NULL);
+  g_autofree char *final = _ml_maildir_file_path (f, mf);
+
+  if (!_ml_maildir_write_file (tmp, final, data, internal_date,
+                               _ml_maildir_take_failure (self), error))
+    {
       _ml_maildir_msg_file_free (mf);
       return NULL;
     }
@@ -414,94 +434,42 @@ register_file (MlMaildir *self, Folder *f, MlMessage *m, MsgFile *mf)
   uidlist_append (self, f, ml_message_get_uid (m), mf, kw);
 }
 
-gboolean
-ml_maildir_deliver (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes,
-                    GBytes *message, MlMessageFlags flags, gint64 internal_date_unix,
-                    GError **error)
+/* The store asks before it adds a message (IMAP APPEND, COPY, MOVE): the
+ * file is written and durable first, so that a failure is the command's
+ * NO (RFC 3501 6.3.11: "If the destination mailbox does not exist, or the
+ * append fails, a server MUST return an error"), never an OK for a message
+ * that is not on disk. on_append then files it under its UID. */
+static gboolean
+on_append_check (MlMailbox *mb, GBytes *data, MlMessageFlags flags, gint64 internal_date,
+                 GError **error, gpointer user_data)
 {
-  gsize size = g_bytes_get_size (message);
-  g_autoptr(GPtrArray) written = g_ptr_array_new ();
-  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer dir;
+  MlMaildir *self = user_data;
+  g_autofree char *dir = NULL;
+  Folder *f;
+  MsgFile *mf;
 
-  g_return_val_if_fail (self != NULL && mailboxes != NULL && message != NULL, FALSE);
-
-  /* Refuse before writing anything what the store would refuse after. */
-  for (guint i = 0; i < n_mailboxes; i++)
+  /* Loading reads files that exist; a delivery wrote its own already. */
+  if (self->loading || self->delivering != NULL)
+    return TRUE;
+  f = _ml_maildir_get_folder (self, mb, error);
+  mf = f ? write_message (self, f, data, flags, internal_date, error) : NULL;
+  if (mf == NULL)
     {
-      MlAccount *a = ml_mailbox_get_account (mailboxes[i]);
-      guint64 needed = 0;
-
-      for (guint j = 0; j < n_mailboxes; j++)
-        if (ml_mailbox_get_account (mailboxes[j]) == a)
-          needed += size;
-      if (size > ML_STORE_MAX_MESSAGE_SIZE)
-        {
-          g_set_error (error, ML_STORE_ERROR, ML_STORE_ERROR_TOO_BIG,
-                       "Message too big (%" G_GSIZE_FORMAT " octets)", size);
-          return FALSE;
-        }
-      if (ml_account_get_quota (a) != 0
-          && ml_account_get_usage (a) + needed > ml_account_get_quota (a))
-        {
-          g_set_error (error, ML_STORE_ERROR, ML_STORE_ERROR_OVERQUOTA,
-                       "%s is over its quota", ml_account_get_address (a));
-          return FALSE;
-        }
+      self->n_errors++;
+      return FALSE;
     }
-
-  for (guint i = 0; i < n_mailboxes; i++)
+  dir = g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL);
+  if (!_ml_maildir_fsync_dir (dir, error))
     {
-      Folder *f = get_folder (self, mailboxes[i], error);
-      MsgFile *mf = f ? write_message (self, f, message, flags, internal_date_unix, error) : NULL;
-
-      if (mf == NULL)
-        goto undo;
-      g_ptr_array_add (written, mf);
-      g_hash_table_add (dirs, g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL));
-    }
-  /* The renames are durable only once their directories are. */
-  g_hash_table_iter_init (&iter, dirs);
-  while (g_hash_table_iter_next (&iter, &dir, NULL))
-    if (!fsync_dir (dir, error))
-      goto undo;
-
-  for (guint i = 0; i < n_mailboxes; i++)
-    {
-      Folder *f = g_hash_table_lookup (self->folders, mailboxes[i]);
-      MsgFile *mf = written->pdata[i];
-      g_autoptr(GError) local = NULL;
-      guint32 uid;
-
-      written->pdata[i] = NULL;
-      self->delivering = mf;
-      uid = ml_mailbox_append_full (mailboxes[i], message, flags, NULL, internal_date_unix, &local);
-      self->delivering = NULL;
-      if (uid == 0)
-        {
-          /* Checked above; only a race with a concurrent change gets here. */
-          g_autofree char *path = file_path (f, mf);
-
-          g_warning ("%s: delivered file removed, the store refused it: %s", path, local->message);
-          g_unlink (path);
-          _ml_maildir_msg_file_free (mf);
-          self->n_errors++;
-        }
-    }
-  return TRUE;
-
-undo:
-  for (guint i = 0; i < written->len; i++)
-    {
-      MsgFile *mf = written->pdata[i];
-      Folder *f = g_hash_table_lookup (self->folders, mailboxes[i]);
-      g_autofree char *path = file_path (f, mf);
+      g_autofree char *path = _ml_maildir_file_path (f, mf);
 
       g_unlink (path);
       _ml_maildir_msg_file_free (mf);
+      self->n_errors++;
+      return FALSE;
     }
-  return FALSE;
+  self->delivering = mf;
+  return TRUE;
 }
 
 /* ---- the store listener: everything else the engines do ---- */
@@ -510,7 +478,7 @@ static void
 on_append (MlMaildir *self, MlMailbox *mb, MlMessage *m)
 {
   g_autoptr(GError) error = NULL;
-  Folder *f = get_folder (self, mb, &error);
+  Folder *f = _ml_maildir_get_folder (self, mb, &error);
   MsgFile *mf;
 
   if (f == NULL)
@@ -520,8 +488,8 @@ on_append (MlMaildir *self, MlMailbox *mb, MlMessage *m)
       register_file (self, f, m, g_steal_pointer (&self->delivering));
       return;
     }
-  /* IMAP APPEND, COPY, MOVE. The engine has answered or will answer OK
-   * from inside this notification; a failure here can only be logged. */
+  /* Only without the append check (a store change made while it was
+   * not set): written now, and a failure can only be logged. */
   mf = write_message (self, f, ml_message_get_data (m), ml_message_get_flags (m),
                       ml_message_get_internal_date (m), &error);
   if (mf == NULL)
@@ -529,7 +497,7 @@ on_append (MlMaildir *self, MlMailbox *mb, MlMessage *m)
   {
     g_autofree char *dir = g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL);
 
-    fsync_dir (dir, NULL);
+    _ml_maildir_fsync_dir (dir, NULL);
   }
   register_file (self, f, m, mf);
   return;
@@ -552,12 +520,12 @@ on_flags (MlMaildir *self, MlMailbox *mb, MlMessage *m)
 
   if (f == NULL || mf == NULL)
     return;
-  old_path = file_path (f, mf);
+  old_path = _ml_maildir_file_path (f, mf);
   /* maildir(5): once a session has seen it (\Recent gone) or its flags
    * change, a message belongs in cur/ with its info. */
   mf->in_new = mf->in_new && (flags & ML_FLAG_RECENT) && (flags & ML_MAILDIR_PERSISTED_FLAGS) == 0;
   mf->flags = flags & ML_MAILDIR_PERSISTED_FLAGS;
-  new_path = file_path (f, mf);
+  new_path = _ml_maildir_file_path (f, mf);
   if (strcmp (old_path, new_path) != 0 && g_rename (old_path, new_path) != 0)
     {
       self->n_errors++;
@@ -577,7 +545,7 @@ on_expunge (MlMaildir *self, MlMailbox *mb, MlMessage *m)
 
   if (f == NULL || mf == NULL)
     return;
-  path = file_path (f, mf);
+  path = _ml_maildir_file_path (f, mf);
   if (g_unlink (path) != 0 && errno != ENOENT)
     {
       self->n_errors++;
@@ -659,7 +627,7 @@ on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_
       break;
     case ML_STORE_CHANGE_MAILBOX_ADDED:
       if (ml_mailbox_is_selectable (change->mailbox))
-        get_folder (self, change->mailbox, NULL);
+        _ml_maildir_get_folder (self, change->mailbox, NULL);
       break;
     case ML_STORE_CHANGE_MAILBOX_DELETED:
       on_mailbox_deleted (self, change->mailbox);
@@ -705,6 +673,8 @@ ml_maildir_new (const char *root, MlMailStore *store, GError **error)
   self->hostname = g_string_free (safe, FALSE);
   read_last_uidvalidity (self);
   self->listener_id = ml_mail_store_add_listener (store, on_store_change, self);
+  ml_mail_store_set_append_check (store, on_append_check, self);
+  self->in_flight = g_ptr_array_new ();
   return self;
 }
 
@@ -714,6 +684,8 @@ ml_maildir_free (MlMaildir *self)
   if (self == NULL)
     return;
   ml_mail_store_remove_listener (self->store, self->listener_id);
+  ml_mail_store_set_append_check (self->store, NULL, NULL);
+  _ml_maildir_orphan_deliveries (self);
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->folders);
   g_free (self->hostname);
@@ -736,7 +708,7 @@ ml_maildir_dup_path (MlMaildir *self, MlMessage *message)
 
   if (mf == NULL || f == NULL)
     return NULL;
-  path = file_path (f, mf);
+  path = _ml_maildir_file_path (f, mf);
   return g_strdup (path + strlen (self->root) + 1);
 }
 

@@ -32,15 +32,18 @@
  * ROOT/maillab-uidvalidity remembers the last one given, so a new one is
  * always higher.
  *
- * Delivery (ml_maildir_deliver) writes tmp/ → fsync → rename into new/ →
- * fsync of new/ before it returns TRUE: the caller answers 250 only then.
- * Everything else the engines do to the store (APPEND, COPY, MOVE, flags,
+ * Delivery (ml_maildir_deliver, or _async on a worker) writes tmp/ →
+ * fsync → rename into new/ → fsync of new/ before it reports success: the
+ * caller answers 250 only then. APPEND, COPY and MOVE go through the
+ * store's append check (ml_mail_store_set_append_check): the file is
+ * durable before the store takes the message, and a failed write fails
+ * the command. Everything else the engines do to the store (flags,
  * EXPUNGE, CREATE, DELETE, RENAME) is mirrored by a store listener: a flag
  * change renames the file, an expunge unlinks it.
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "mail/mail-store.h"
 
 G_BEGIN_DECLS
@@ -87,6 +90,27 @@ gboolean   ml_maildir_deliver      (MlMaildir   *self,
                                     MlMessageFlags flags,
                                     gint64       internal_date_unix,
                                     GError     **error);
+
+/* The same, with the writing and fsyncs on a worker thread so the main
+ * loop goes on serving (and many deliveries can be in flight at once):
+ * the checks and names are made now, the store gets the copies on the
+ * main context once they are durable, then @callback runs there; ask
+ * ml_maildir_deliver_finish() for the outcome, which is the synchronous
+ * form's. If the maildir is freed meanwhile the files stay on disk (the
+ * next start loads them) and the result is G_IO_ERROR_CANCELLED. */
+void       ml_maildir_deliver_async (MlMaildir          *self,
+                                     MlMailbox         **mailboxes,
+                                     guint               n_mailboxes,
+                                     GBytes             *message,
+                                     MlMessageFlags      flags,
+                                     gint64              internal_date_unix,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+gboolean   ml_maildir_deliver_finish (MlMaildir    *self,
+                                      GAsyncResult *result,
+                                      GError      **error);
+/* Deliveries written by a worker now. */
+guint      ml_maildir_get_n_in_flight (MlMaildir *self);
 
 /* The file holding @message now, relative to the root ("alice@x/new/…").
  * NULL if none (it failed to be written). Caller frees. */

@@ -62,6 +62,8 @@ struct _MlMailStore
   gconstpointer actor;
   MlPasswordCheckFunc password_check;
   gpointer            password_check_data;
+  MlAppendCheckFunc   append_check;
+  gpointer            append_check_data;
 };
 
 static const char *const no_keywords[] = { NULL };
@@ -269,6 +271,15 @@ ml_mail_store_set_password_check (MlMailStore *self, MlPasswordCheckFunc func,
   g_return_if_fail (self != NULL);
   self->password_check = func;
   self->password_check_data = user_data;
+}
+
+void
+ml_mail_store_set_append_check (MlMailStore *self, MlAppendCheckFunc func,
+                                gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  self->append_check = func;
+  self->append_check_data = user_data;
 }
 
 const char *
@@ -1304,6 +1315,17 @@ check_append (MlMailbox *self, gsize size, GError **error)
   return TRUE;
 }
 
+static gboolean
+run_append_check (MlMailbox *self, GBytes *data, MlMessageFlags flags,
+                  gint64 internal_date_unix, GError **error)
+{
+  MlMailStore *store = self->account->store;
+
+  return store->append_check == NULL
+      || store->append_check (self, data, flags, internal_date_unix, error,
+                              store->append_check_data);
+}
+
 guint32
 ml_mailbox_append_full (MlMailbox *self, GBytes *data, MlMessageFlags flags,
                         const char *const *keywords, gint64 internal_date_unix, GError **error)
@@ -1312,6 +1334,8 @@ ml_mailbox_append_full (MlMailbox *self, GBytes *data, MlMessageFlags flags,
   if (!check_append (self, g_bytes_get_size (data), error))
     return 0;
   if (!ml_mailbox_check_keywords (self, NULL, keywords, error))
+    return 0;
+  if (!run_append_check (self, data, flags, internal_date_unix, error))
     return 0;
   return append_message (self, data, flags, keywords_copy_into (self, keywords),
                          internal_date_unix);
@@ -1331,6 +1355,9 @@ ml_mailbox_copy_message (MlMailbox *src, MlMessage *message, MlMailbox *dst, GEr
   if (!check_append (dst, g_bytes_get_size (message->data), error))
     return 0;
   if (!ml_mailbox_check_keywords (dst, NULL, ml_message_get_keywords (message), error))
+    return 0;
+  if (!run_append_check (dst, message->data, message->flags | ML_FLAG_RECENT,
+                         message->internal_date, error))
     return 0;
   /* RFC 3501 6.4.7: "the flags and internal date of the message SHOULD be
    * preserved, and the Recent flag SHOULD be set, in the copy". */

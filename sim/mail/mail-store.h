@@ -142,6 +142,17 @@ typedef gboolean (*MlPasswordCheckFunc) (const char *address, const char *passwo
 void         ml_mail_store_set_password_check (MlMailStore *self, MlPasswordCheckFunc func,
                                                gpointer user_data);
 
+/* A backend that keeps messages elsewhere (live mode's Maildir) gets a
+ * say before a message is added by append or copy, after the store's own
+ * checks: it writes the message durably and returns TRUE, or FALSE with
+ * @error (not ML_STORE_ERROR: an IMAP APPEND then answers NO [SERVERBUG],
+ * RFC 3501 6.3.11, RFC 5530) and nothing is added. NULL: no check. */
+typedef gboolean (*MlAppendCheckFunc) (MlMailbox *mailbox, GBytes *data,
+                                       MlMessageFlags flags, gint64 internal_date_unix,
+                                       GError **error, gpointer user_data);
+void         ml_mail_store_set_append_check (MlMailStore *self, MlAppendCheckFunc func,
+                                             gpointer user_data);
+
 const char  *ml_account_get_address       (MlAccount *self);
 gboolean     ml_account_check_password    (MlAccount *self, const char *password);
 /* The shared secret itself, for challenge-response logins that must compute

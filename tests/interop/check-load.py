@@ -15,6 +15,10 @@ usage: check-load.py MAILLAB_CLI
    that got its 250 is on disk.
 5. A client pipelining 100 MB of FETCH answers without reading them: the
    server's memory stays bounded, and everything arrives once it reads.
+   The same with 100 MB of POP3 RETR answers (RFC 2449 6.6 pipelining).
+6. A disk that refuses writes (INBOX's tmp/ replaced by a file): SMTP
+   answers 451 4.3.0 and IMAP APPEND NO [SERVERBUG], nothing is filed, and
+   both work again once the disk does.
 """
 import os
 import resource
@@ -214,6 +218,94 @@ def check_backpressure(cli):
         r.close()
 
 
+def check_backpressure_pop3(cli):
+    """POP3's engine answers every pipelined command it is fed (RFC 2449
+    6.6); the session feeds it one line at a time while the client reads,
+    so a hundred pipelined RETRs of a 1 MB message that are not read cost
+    the high-water mark, not 100 MB."""
+    with LiveServer(cli) as srv:
+        s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30)
+        s.sendmail("big@remote.test", ["alice@example.org"],
+                   b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 1000)
+        s.quit()
+        r = Raw(srv.port("pop3"), timeout=60)
+        r.line()
+        r.send(b"USER alice@example.org\r\nPASS alice-secret\r\n")
+        r.line()
+        check(r.line().startswith("+OK"), "POP3 login for the backpressure check")
+        rss_before = server_rss_kib(srv)
+        n = 100
+        r.send(b"RETR 1\r\n" * n)
+        time.sleep(2)
+        rss_peak = server_rss_kib(srv)
+        if not sanitized(cli):
+            check(rss_peak - rss_before < 40 * 1024,
+                  f"{n} RETRs of 1 MB not read: the server grew by {rss_peak - rss_before} KiB (< 40 MiB)")
+        done = 0
+        while done < n:
+            line = r.line()
+            if line is None:
+                break
+            if line == ".":
+                done += 1
+        check(done == n, f"all {n} RETR answers arrive once the client reads: {done}")
+        print(f"  POP3 backpressure: server RSS {rss_before} KiB before, {rss_peak} KiB with "
+              f"{n} MB of answers pending", flush=True)
+        r.close()
+
+
+def check_write_failures(cli):
+    """RFC 5321 4.2.5 / 6.1: no 250 for mail that is not on disk, 451 4.3.0
+    (RFC 3463 X.3.0: other or undefined mail system status). RFC 3501
+    6.3.11: a failed APPEND is a NO; RFC 5530 SERVERBUG: the fault is ours."""
+    with LiveServer(cli) as srv:
+        tmp = os.path.join(srv.maildir("alice@example.org"), "tmp")
+        r = Raw(srv.port("imap"), timeout=30)
+        r.line()
+        r.send(b"a LOGIN alice@example.org alice-secret\r\n")
+        r.until(lambda l: l.startswith("a "))
+        # The maildir exists once the user is loaded; a file where tmp/
+        # was makes every write fail, even for root.
+        os.rmdir(tmp)
+        with open(tmp, "w") as f:
+            f.write("not a directory\n")
+        try:
+            s = smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30)
+            s.ehlo("client.test")
+            s.mail("x@remote.test")
+            s.rcpt("alice@example.org")
+            code, text = s.data(b"Subject: refused\r\n\r\nbody\r\n")
+            check(code == 451 and text.startswith(b"4.3.0"),
+                  f"SMTP delivery the disk refuses: 451 4.3.0, got {code} {text!r}")
+            body = b"Subject: append\r\n\r\nbody\r\n"
+            r.send(b"b APPEND INBOX {%d}\r\n" % len(body))
+            check(r.line().startswith("+"), "APPEND literal continuation")
+            r.send(body + b"\r\n")
+            line = r.until(lambda l: l.startswith("b "))[-1:]
+            line = line[0] if line else None
+            check(line is not None and line.startswith("b NO [SERVERBUG]"),
+                  f"APPEND the disk refuses: NO [SERVERBUG], got {line!r}")
+            r.send(b"c STATUS INBOX (MESSAGES)\r\n")
+            status = " ".join(r.until(lambda l: l.startswith("c ")))
+        finally:
+            os.unlink(tmp)
+            os.mkdir(tmp, 0o700)
+        check("(MESSAGES 0)" in status, f"nothing filed after the failures: {status!r}")
+        s.mail("x@remote.test")
+        s.rcpt("alice@example.org")
+        code, text = s.data(b"Subject: accepted\r\n\r\nbody\r\n")
+        check(code == 250, f"SMTP works again once the disk does: {code} {text!r}")
+        s.quit()
+        r.send(b"d APPEND INBOX {%d}\r\n" % len(body))
+        r.line()
+        r.send(body + b"\r\n")
+        line = r.until(lambda l: l.startswith("d "))[-1]
+        check(line.startswith("d OK"), f"APPEND works again: {line!r}")
+        check(len(srv.messages_on_disk("alice@example.org")) == 2,
+              "the two accepted messages are on disk")
+        r.close()
+
+
 def main():
     with LiveServer(CLI) as srv:
         check_many(srv)
@@ -222,6 +314,8 @@ def main():
     check_timeout(CLI)
     check_kill9_under_load(CLI)
     check_backpressure(CLI)
+    check_backpressure_pop3(CLI)
+    check_write_failures(CLI)
     finish("check-load")
 
 

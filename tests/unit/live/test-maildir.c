@@ -314,6 +314,137 @@ test_lost_uidlist (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ml_mailbox_get_uidvalidity (box), !=, validity);
 }
 
+/* ---- asynchronous delivery ---- */
+
+typedef struct {
+  guint  pending;
+  guint  ok;
+  GError *error;   /* the last failure */
+} AsyncCount;
+
+static void
+on_async_delivered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncCount *count = user_data;
+  GError *error = NULL;
+
+  if (ml_maildir_deliver_finish (NULL, result, &error))
+    count->ok++;
+  else
+    {
+      g_clear_error (&count->error);
+      count->error = error;
+    }
+  count->pending--;
+}
+
+static void
+wait_for (AsyncCount *count)
+{
+  while (count->pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Many deliveries in flight at once, two recipients each: every one is in
+ * the store and on disk once its callback runs, and not before (the store
+ * is only touched on the main context). */
+static void
+test_async_many (Fixture *f, gconstpointer data)
+{
+  MlMailbox *boxes[2] = { inbox (f, ALICE), inbox (f, BOB) };
+  AsyncCount count = { 0 };
+  const guint n = 40;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("async %u", i);
+      g_autoptr(GBytes) msg = message (subject);
+
+      count.pending++;
+      ml_maildir_deliver_async (f->maildir, boxes, 2, msg, ML_FLAG_RECENT, 1700000000,
+                                on_async_delivered, &count);
+    }
+  /* Nothing is in the store before the main context ran the commits. */
+  g_assert_cmpuint (ml_mailbox_get_count (boxes[0]), ==, 0);
+  g_assert_cmpuint (ml_maildir_get_n_in_flight (f->maildir), ==, n);
+  wait_for (&count);
+  g_assert_no_error (count.error);
+  g_assert_cmpuint (count.ok, ==, n);
+  g_assert_cmpuint (ml_maildir_get_n_in_flight (f->maildir), ==, 0);
+  g_assert_cmpuint (ml_mailbox_get_count (boxes[0]), ==, n);
+  g_assert_cmpuint (ml_mailbox_get_count (boxes[1]), ==, n);
+  g_assert_cmpuint (count_files (f, ALICE "/new"), ==, n);
+  g_assert_cmpuint (count_files (f, BOB "/new"), ==, n);
+  g_assert_cmpuint (count_files (f, ALICE "/tmp"), ==, 0);
+  reopen (f);
+  g_assert_cmpuint (ml_mailbox_get_count (inbox (f, ALICE)), ==, n);
+  g_assert_cmpuint (ml_mailbox_get_uidnext (inbox (f, ALICE)), ==, n + 1);
+}
+
+/* A failed write reaches the callback as the synchronous form's error, and
+ * leaves neither recipient a copy. */
+static void
+test_async_failure (Fixture *f, gconstpointer data)
+{
+  MlMailbox *boxes[2] = { inbox (f, ALICE), inbox (f, BOB) };
+  g_autoptr(GBytes) msg = message ("refused");
+  AsyncCount count = { 0 };
+
+  ml_maildir_fail_next_writes (f->maildir, 2);
+  count.pending = 1;
+  ml_maildir_deliver_async (f->maildir, boxes, 2, msg, ML_FLAG_RECENT, 0,
+                            on_async_delivered, &count);
+  wait_for (&count);
+  g_assert_error (count.error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&count.error);
+  g_assert_cmpuint (count.ok, ==, 0);
+  g_assert_cmpuint (ml_mailbox_get_count (boxes[0]), ==, 0);
+  g_assert_cmpuint (count_files (f, ALICE "/new") + count_files (f, BOB "/new"), ==, 0);
+  g_assert_cmpuint (count_files (f, ALICE "/tmp") + count_files (f, BOB "/tmp"), ==, 0);
+}
+
+/* The maildir closes while a delivery is being written: the callback still
+ * runs, says CANCELLED, and the file (durable) is there at the next start. */
+static void
+test_async_closed_meanwhile (Fixture *f, gconstpointer data)
+{
+  MlMailbox *box = inbox (f, ALICE);
+  g_autoptr(GBytes) msg = message ("orphan");
+  AsyncCount count = { 0 };
+
+  count.pending = 1;
+  ml_maildir_deliver_async (f->maildir, &box, 1, msg, ML_FLAG_RECENT, 0,
+                            on_async_delivered, &count);
+  close_store (f);
+  wait_for (&count);
+  g_assert_error (count.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&count.error);
+  open_store (f);
+  g_assert_cmpuint (ml_mailbox_get_count (inbox (f, ALICE)), ==, 1);
+}
+
+/* IMAP APPEND goes through the store's append check: a failed write
+ * refuses the append itself (RFC 3501 6.3.11), with an error that is not
+ * the store's (so the engine says NO [SERVERBUG], RFC 5530). */
+static void
+test_append_write_fails (Fixture *f, gconstpointer data)
+{
+  MlMailbox *box = inbox (f, ALICE);
+  g_autoptr(GBytes) msg = message ("appended");
+  g_autoptr(GError) error = NULL;
+
+  ml_maildir_fail_next_writes (f->maildir, 1);
+  g_assert_cmpuint (ml_mailbox_append_full (box, msg, ML_FLAG_SEEN, NULL, 1700000000, &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_cmpuint (ml_mailbox_get_count (box), ==, 0);
+  g_assert_cmpuint (count_files (f, ALICE "/cur") + count_files (f, ALICE "/tmp"), ==, 0);
+  g_assert_cmpuint (ml_maildir_get_n_errors (f->maildir), ==, 1);
+  g_clear_error (&error);
+  g_assert_cmpuint (ml_mailbox_append_full (box, msg, ML_FLAG_SEEN, NULL, 1700000000, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_files (f, ALICE "/cur"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,6 +459,10 @@ main (int argc, char **argv)
   ADD ("/live/maildir/folders", test_folders);
   ADD ("/live/maildir/foreign-file", test_foreign_file);
   ADD ("/live/maildir/lost-uidlist", test_lost_uidlist);
+  ADD ("/live/maildir/async-many", test_async_many);
+  ADD ("/live/maildir/async-failure", test_async_failure);
+  ADD ("/live/maildir/async-closed-meanwhile", test_async_closed_meanwhile);
+  ADD ("/live/maildir/append-write-fails", test_append_write_fails);
 #undef ADD
   return g_test_run ();
 }

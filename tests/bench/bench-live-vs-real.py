@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""`maillab-cli serve` side by side with Postfix and Dovecot, same load.
+
+usage: bench-live-vs-real.py MAILLAB_CLI [--messages 5000] [--sessions 20]
+                             [--size 4096] [--mailbox 2000] [--reps 5]
+                             [--only smtp,imap,pop3]
+
+Run by hand (it takes minutes and wants a quiet machine), never as a timed
+test. It installs nothing: Postfix (`smtp-source` comes with it), Dovecot's
+imapd and pop3d must be there (script/bootstrap installs them); it starts
+them with private configurations on loopback through
+tests/interop/realservers.py, as root.
+
+SMTP: Postfix's own load generator, `smtp-source -s SESSIONS -m MESSAGES
+-l SIZE`, against `maillab-cli serve` and against Postfix delivering with
+virtual(8) into a Maildir. The clock runs from smtp-source's start to the
+moment the last message file is in the Maildir (not to the client's exit:
+Postfix answers 250 once the message is in its queue, maillab once it is
+in the Maildir).
+
+IMAP and POP3: the same MAILBOX messages (SIZE octets each, varied
+headers) put in the INBOX's cur/ for both servers. One raw-socket client
+for both: after LOGIN and SELECT (not timed), `FETCH 1:*
+(FLAGS BODY.PEEK[HEADER])` until its tagged OK; POP3: after USER/PASS,
+RETR 1 … RETR n one at a time, as poplib does. A warm-up run first (Dovecot
+builds its index, caches fill), then REPS timed runs; the table shows each
+run and the median.
+
+Figures measured so far are in tests/bench/README.md.
+"""
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+from live_server import LiveServer  # noqa: E402
+import realservers  # noqa: E402
+
+USER = "alice@example.test"
+PASSWORD = "alice-secret"
+SENDER = "bench@example.net"
+
+
+# ---- load ----
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def count_files(maildir):
+    n = 0
+    for sub in ("new", "cur"):
+        try:
+            n += len(os.listdir(os.path.join(maildir, sub)))
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def smtp_source(port, args, maildir, already):
+    """Seconds from smtp-source's start to the last file in @maildir."""
+    want = already + args.messages
+    start = time.monotonic()
+    proc = subprocess.Popen(["smtp-source", "-s", str(args.sessions), "-m", str(args.messages),
+                             "-l", str(args.size), "-f", SENDER, "-t", USER,
+                             f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = start + 600
+    while count_files(maildir) < want:
+        if time.monotonic() > deadline:
+            proc.kill()
+            sys.exit(f"only {count_files(maildir) - already} of {args.messages} delivered")
+        time.sleep(0.005)
+    elapsed = time.monotonic() - start
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        sys.exit(f"smtp-source failed: {err.decode(errors='replace')}")
+    return elapsed
+
+
+def make_messages(n, size):
+    """@n messages of about @size octets: a few header fields, each message
+    its own, and a body of 72-character lines."""
+    msgs = []
+    for i in range(n):
+        head = (f"Return-Path: <sender{i % 37}@example.net>\r\n"
+                f"Received: from client{i % 11}.example.net by mx.example.test with ESMTP "
+                f"id B{i:08X}; Tue, 24 Nov 2026 10:{i % 60:02d}:00 +0000\r\n"
+                f"From: Sender {i % 37} <sender{i % 37}@example.net>\r\n"
+                f"To: Alice <{USER}>\r\n"
+                f"Subject: benchmark message {i} of {n}\r\n"
+                f"Date: Tue, 24 Nov 2026 10:{i % 60:02d}:00 +0000\r\n"
+                f"Message-ID: <bench.{i}@example.net>\r\n"
+                f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n")
+        body = b""
+        line = (b"The quick brown fox jumps over the lazy dog, message %d. " % i)[:70] + b"\r\n"
+        while len(head) + len(body) < size:
+            body += line
+        msgs.append(head.encode() + body)
+    return msgs
+
+
+def fill_maildir(maildir, msgs, uid=None, gid=None):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+    for i, data in enumerate(msgs):
+        name = f"{1764000000 + i}.M{i}P1Q{i}.bench,S={len(data)}:2,S"
+        path = os.path.join(maildir, "cur", name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.utime(path, (1764000000 + i, 1764000000 + i))
+        if uid is not None:
+            os.chown(path, uid, gid)
+
+
+# ---- one raw client for both servers ----
+
+class Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def until(self, marker):
+        """Reads until @marker is in what was read; returns it all."""
+        start = 0
+        while True:
+            i = self.buf.find(marker, start)
+            if i >= 0:
+                end = i + len(marker)
+                out = bytes(self.buf[:end])
+                del self.buf[:end]
+                return out
+            start = max(0, len(self.buf) - len(marker))
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            self.buf += chunk
+
+    def line(self):
+        return self.until(b"\r\n")
+
+    def tagged(self, tag):
+        """Lines up to the one tagged @tag (no literals expected)."""
+        out = b""
+        while True:
+            line = self.line()
+            out += line
+            if line.startswith(tag + b" "):
+                return out, line
+
+    def close(self):
+        self.sock.close()
+
+
+def imap_fetch_headers(port, n):
+    c = Conn(port)
+    c.line()
+    c.send(f'a LOGIN "{USER}" "{PASSWORD}"\r\n'.encode())
+    if not c.tagged(b"a")[1].startswith(b"a OK"):
+        sys.exit("IMAP LOGIN failed")
+    c.send(b"b SELECT INBOX\r\n")
+    sel = c.tagged(b"b")[0]
+    if f"* {n} EXISTS".encode() not in sel:
+        sys.exit(f"IMAP SELECT: not {n} messages: {sel[:300]!r}")
+    start = time.monotonic()
+    c.send(b"c FETCH 1:* (FLAGS BODY.PEEK[HEADER])\r\n")
+    out = c.until(b"\r\nc ") + c.line()
+    elapsed = time.monotonic() - start
+    if not out.rstrip().split(b"\r\n")[-1].startswith(b"c OK") or out.count(b" FETCH (") != n:
+        sys.exit(f"IMAP FETCH: {out.count(b' FETCH (')} answers, last {out[-200:]!r}")
+    c.send(b"d LOGOUT\r\n")
+    c.close()
+    return elapsed, len(out)
+
+
+def pop3_retr_all(port, n):
+    c = Conn(port)
+    c.line()
+    c.send(f"USER {USER}\r\n".encode())
+    c.line()
+    c.send(f"PASS {PASSWORD}\r\n".encode())
+    if not c.line().startswith(b"+OK"):
+        sys.exit("POP3 PASS failed")
+    total = 0
+    start = time.monotonic()
+    for i in range(1, n + 1):
+        c.send(b"RETR %d\r\n" % i)
+        out = c.until(b"\r\n.\r\n")
+        if not out.startswith(b"+OK"):
+            sys.exit(f"POP3 RETR {i}: {out[:100]!r}")
+        total += len(out)
+    elapsed = time.monotonic() - start
+    c.send(b"QUIT\r\n")
+    c.line()
+    c.close()
+    return elapsed, total
+
+
+# ---- the runs ----
+
+def timed(fn, reps):
+    fn()                      # warm-up, not counted
+    return [fn() for _ in range(reps)]
+
+
+def row(name, runs, unit_per_s=None):
+    med = statistics.median(runs)
+    rate = f"  {unit_per_s / med:8.0f}/s" if unit_per_s else ""
+    return f"  {name:<22} median {med * 1000:8.1f} ms{rate}   runs: " + \
+        " ".join(f"{r * 1000:.0f}" for r in runs)
+
+
+def bench_smtp(cli, args, results):
+    print(f"SMTP: smtp-source -s {args.sessions} -m {args.messages} -l {args.size} "
+          f"(load {loadavg()})", flush=True)
+    runs = []
+    for _ in range(args.reps):
+        with LiveServer(cli, users={USER: PASSWORD}) as srv:
+            maildir = os.path.join(srv.data, "mail", USER)
+            runs.append(smtp_source(srv.port("smtp"), args, maildir, count_files(maildir)))
+    results["smtp maillab"] = runs
+    print(row("maillab serve", runs, args.messages), flush=True)
+    runs = []
+    for _ in range(args.reps):
+        with realservers.Postfix(users=[USER]) as pf:
+            runs.append(smtp_source(pf.smtp_port, args, pf.maildir(USER), 0))
+    results["smtp postfix"] = runs
+    print(row("Postfix → Maildir", runs, args.messages), flush=True)
+
+
+def bench_retrieval(cli, args, results, what):
+    msgs = make_messages(args.mailbox, args.size)
+    data = tempfile.mkdtemp(prefix="ml-bench-")
+    try:
+        subprocess.run([cli, "user", "add", USER, "--data", data, "--password-stdin"],
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        fill_maildir(os.path.join(data, "mail", USER), msgs)
+        with LiveServer(cli, data_dir=data) as srv, \
+             realservers.Dovecot(users={USER: PASSWORD}) as dv:
+            fill_maildir(dv.maildir(USER), msgs, dv.uid, dv.gid)
+            n = args.mailbox
+            for proto in what:
+                if proto == "imap":
+                    print(f"IMAP: FETCH 1:* (FLAGS BODY.PEEK[HEADER]) of {n} (load {loadavg()})",
+                          flush=True)
+                    fns = {"maillab": lambda: imap_fetch_headers(srv.port("imap"), n)[0],
+                           "dovecot": lambda: imap_fetch_headers(dv.imap_port, n)[0]}
+                else:
+                    print(f"POP3: RETR 1..{n}, one at a time (load {loadavg()})", flush=True)
+                    fns = {"maillab": lambda: pop3_retr_all(srv.port("pop3"), n)[0],
+                           "dovecot": lambda: pop3_retr_all(dv.pop3_port, n)[0]}
+                for server in ("maillab", "dovecot"):
+                    runs = timed(fns[server], args.reps)
+                    results[f"{proto} {server}"] = runs
+                    print(row(f"{'maillab serve' if server == 'maillab' else 'Dovecot'}", runs),
+                          flush=True)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("cli")
+    p.add_argument("--messages", type=int, default=5000)
+    p.add_argument("--sessions", type=int, default=20)
+    p.add_argument("--size", type=int, default=4096)
+    p.add_argument("--mailbox", type=int, default=2000)
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--only", default="smtp,imap,pop3")
+    args = p.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: Postfix and Dovecot drop privileges from root")
+    missing = realservers.missing()
+    if missing or shutil.which("smtp-source") is None:
+        sys.exit(f"not installed: {missing or 'smtp-source'} (script/bootstrap installs them)")
+    only = args.only.split(",")
+    results = {}
+    print(f"{os.cpu_count()} CPUs, load {loadavg()}", flush=True)
+    if "smtp" in only:
+        bench_smtp(args.cli, args, results)
+    what = [w for w in ("imap", "pop3") if w in only]
+    if what:
+        bench_retrieval(args.cli, args, results, what)
+    print("\nratios (median):")
+    for proto, real in (("smtp", "postfix"), ("imap", "dovecot"), ("pop3", "dovecot")):
+        if f"{proto} maillab" in results and f"{proto} {real}" in results:
+            ratio = statistics.median(results[f"{proto} {real}"]) / \
+                statistics.median(results[f"{proto} maillab"])
+            print(f"  {proto}: maillab is {ratio:.2f}x {real}")
+    print(f"load at the end {loadavg()}")
+
+
+if __name__ == "__main__":
+    main()
