@@ -79,8 +79,8 @@ parse_kind (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
   return TRUE;
 }
 
-static const char *const protocol_names[] = { "smtp", "pop3", "imap", NULL };
-static const MlProtocol protocols[] = { ML_PROTO_SMTP, ML_PROTO_POP3, ML_PROTO_IMAP };
+static const char *const protocol_names[] = { "smtp", "pop3", "imap", "lmtp", NULL };
+static const MlProtocol protocols[] = { ML_PROTO_SMTP, ML_PROTO_POP3, ML_PROTO_IMAP, ML_PROTO_LMTP };
 
 static gboolean
 parse_protocol (MlLessonLoader *ld, const MlYamlNode *node, const char *path,
@@ -321,10 +321,10 @@ check_one (MlLessonLoader *ld, MlLessonCheck *c, guint i, GHashTable *ids, GErro
       if ((code == NULL) == (status == NULL))
         return _ml_lesson_fail (ld, group, path, error, "a 'reply' check needs either "
                                 "'code' (SMTP) or 'status' (POP3, IMAP)");
-      if (code != NULL && c->protocol != ML_PROTO_SMTP)
+      if (code != NULL && c->protocol != ML_PROTO_SMTP && c->protocol != ML_PROTO_LMTP)
         return _ml_lesson_fail (ld, code, path, error, "only SMTP replies have a code; "
                                 "use 'status' (+OK, -ERR, OK, NO, BAD)");
-      if (status != NULL && c->protocol == ML_PROTO_SMTP)
+      if (status != NULL && (c->protocol == ML_PROTO_SMTP || c->protocol == ML_PROTO_LMTP))
         return _ml_lesson_fail (ld, status, path, error, "SMTP replies have a 'code', "
                                 "like 550");
     }

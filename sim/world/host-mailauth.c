@@ -62,6 +62,7 @@ struct _MlMailauthCheck
   MlSpfCheck        *spf;
   MlDkimVerify      *dkim;
   MlDmarcCheck      *dmarc;
+  GHashTable        *spf_records;  /* domain → its "v=spf1" text, for the notes */
   guint              queries;
   gboolean           waiting;    /* a lookup is out */
   gboolean           cancelled;  /* dropped while a lookup is out */
@@ -82,6 +83,7 @@ check_free (MlMailauthCheck *c)
   g_clear_pointer (&c->spf, ml_spf_check_free);
   g_clear_pointer (&c->dkim, ml_dkim_verify_free);
   g_clear_pointer (&c->dmarc, ml_dmarc_check_free);
+  g_hash_table_unref (c->spf_records);
   g_free (c);
 }
 
@@ -396,6 +398,12 @@ on_answer (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_dat
                         : result->type == ML_DNS_TYPE_PTR ? ML_SPF_RR_PTR : ML_SPF_RR_TXT;
 
         ml_spf_check_add_answer (c->spf, result->name, t, status, (const char * const *) values);
+        /* RFC 7208 4.5: the record is the TXT that starts "v=spf1". */
+        for (guint i = 0; t == ML_SPF_RR_TXT && values[i]; i++)
+          if (g_ascii_strncasecmp (values[i], "v=spf1", 6) == 0 &&
+              (values[i][6] == ' ' || values[i][6] == '\0'))
+            g_hash_table_replace (c->spf_records, g_ascii_strdown (result->name, -1),
+                                  g_strdup (values[i]));
       }
       break;
     case STAGE_DKIM:
@@ -435,17 +443,28 @@ spf_dns_type (MlSpfRrType type)
     }
 }
 
+/* The note says why in the student's terms: the address against the
+ * record that decided ("203.0.113.9 is not in v=spf1 ip4:… -all"). */
 static void
 note_spf (MlMailauthCheck *c)
 {
   MlSpfResult result = ml_spf_check_get_result (c->spf);
-  const char *who = c->mail_from[0] ? c->mail_from : c->helo;
-  g_autofree char *text = g_strdup_printf ("SPF %s: %s sent mail from %s (RFC 7208 check_host "
-                                           "for %s)", ml_spf_result_to_string (result), c->ip,
-                                           c->mail_from[0] ? c->mail_from : "<>",
-                                           ml_spf_check_get_domain (c->spf)
-                                           ? ml_spf_check_get_domain (c->spf) : who);
+  const char *domain = ml_spf_check_get_domain (c->spf);
+  g_autofree char *lower = g_ascii_strdown (domain ? domain : "", -1);
+  const char *record = g_hash_table_lookup (c->spf_records, lower);
+  const char *sender = c->mail_from[0] ? c->mail_from : "<>";
+  g_autofree char *text = NULL;
 
+  if (record != NULL && result == ML_SPF_PASS)
+    text = g_strdup_printf ("SPF pass for MAIL FROM %s: %s is allowed by %s's \"%s\"",
+                            sender, c->ip, domain, record);
+  else if (record != NULL && (result == ML_SPF_FAIL || result == ML_SPF_SOFTFAIL))
+    text = g_strdup_printf ("SPF %s for MAIL FROM %s: %s is not in %s's \"%s\"",
+                            ml_spf_result_to_string (result), sender, c->ip, domain, record);
+  else
+    text = g_strdup_printf ("SPF %s for MAIL FROM %s from %s (check_host for %s)",
+                            ml_spf_result_to_string (result), sender, c->ip,
+                            domain ? domain : c->helo);
   note (c->owner, spf_key (result), text, ml_spf_check_get_reason (c->spf));
 }
 
@@ -473,6 +492,67 @@ note_dkim (MlMailauthCheck *c)
     }
 }
 
+/* Whether the Authentication-Results value @v (after the colon) names
+ * @id as its authserv-id (RFC 8601 2.2). */
+static gboolean
+claims_authserv_id (const char *v, gsize n, const char *id)
+{
+  gsize id_len = strlen (id);
+
+  while (n > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+    {
+      v++;
+      n--;
+    }
+  return n >= id_len && g_ascii_strncasecmp (v, id, id_len) == 0 &&
+         (n == id_len || strchr (" \t\r\n;", v[id_len]) != NULL);
+}
+
+/* RFC 8601 5: a receiver removes fields that claim to be its own
+ * verdicts before adding its own, or a sender could forge "dmarc=pass"
+ * under the receiver's name. Transfer full; *@removed counts them. */
+static GBytes *
+strip_own_fields (GBytes *message, const char *id, guint *removed)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+  const char *p = data, *end = data + len;
+  GByteArray *out = g_byte_array_sized_new ((guint) len);
+  gboolean skipping = FALSE, in_header = TRUE;
+
+  *removed = 0;
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      gsize n = eol ? (gsize) (eol - p) + 1 : (gsize) (end - p);
+
+      if (in_header && (n <= 2 && (p[0] == '\r' || p[0] == '\n')))
+        in_header = FALSE;
+      else if (in_header && (p[0] == ' ' || p[0] == '\t'))
+        {
+          if (skipping)
+            {
+              p += n;
+              continue;
+            }
+        }
+      else if (in_header)
+        {
+          skipping = n > 23 && g_ascii_strncasecmp (p, "Authentication-Results:", 23) == 0 &&
+                     claims_authserv_id (p + 23, n - 23, id);
+          if (skipping)
+            {
+              (*removed)++;
+              p += n;
+              continue;
+            }
+        }
+      g_byte_array_append (out, (const guint8 *) p, (guint) n);
+      p += n;
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
 /* OpenDMARC's refusal (opendmarc.c: "rejected by DMARC policy for %s"). */
 static void
 finish (MlMailauthCheck *c)
@@ -485,7 +565,9 @@ finish (MlMailauthCheck *c)
   MlMailauthVerdict verdict = { 0 };
   GByteArray *buf;
   gsize len;
-  const guint8 *data = g_bytes_get_data (c->message, &len);
+  guint forged = 0;
+  g_autoptr(GBytes) clean = strip_own_fields (c->message, self->name, &forged);
+  const guint8 *data = g_bytes_get_data (clean, &len);
   MlDmarcResult dmarc = c->dmarc ? ml_dmarc_check_get_result (c->dmarc) : ML_DMARC_NONE;
   MlDmarcPolicy disposition = c->dmarc ? ml_dmarc_check_get_disposition (c->dmarc)
                                        : ML_DMARC_POLICY_NONE;
@@ -496,6 +578,14 @@ finish (MlMailauthCheck *c)
   if (c->dmarc != NULL)
     ml_auth_results_add_dmarc (ar, c->dmarc);
   header = ml_auth_results_to_string (ar);
+  if (forged > 0)
+    {
+      g_autofree char *what = g_strdup_printf ("removed %u Authentication-Results field%s "
+                                               "claiming to be from %s", forged,
+                                               forged == 1 ? "" : "s", self->name);
+      note (self, "mailauth.auth-results.forged", what,
+            "only this server may write verdicts under its own name (RFC 8601 5)");
+    }
 
   if (c->dmarc == NULL)
     {
@@ -594,6 +684,10 @@ step (MlMailauthCheck *c)
               const char *at = strrchr (c->mail_from, '@');
 
               c->dmarc = ml_dmarc_check_new (c->from_domain);
+              /* RFC 7489 6.6.4: pct= samples with a random number; the
+               * run's seeded one, so a lesson replays. */
+              ml_dmarc_check_set_sample (c->dmarc, (guint) g_rand_int_range (
+                ml_scheduler_get_rand (ml_network_get_scheduler (c->owner->network)), 0, 100));
               /* RFC 7489 4.2: the SPF-authenticated identifier is MAIL
                * FROM's domain (HELO's with the null path). */
               ml_dmarc_check_set_spf (c->dmarc, ml_spf_check_get_result (c->spf),
@@ -655,6 +749,7 @@ ml_host_mailauth_verify (MlHostMailauth *self, const char *client_ip, const char
   c->mail_from = g_strdup (mail_from ? mail_from : "");
   c->message = g_bytes_ref (message);
   c->from_domain = dup_from_domain (message);
+  c->spf_records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   c->done = done;
   c->user_data = user_data;
   c->spf = ml_spf_check_new (c->ip, c->mail_from, c->helo, self->name);

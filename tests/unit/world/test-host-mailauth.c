@@ -312,6 +312,56 @@ test_dns_on_the_wire (void)
   g_assert_cmpuint (frames, >=, 3);
 }
 
+/* RFC 8601 5: a field in the receiver's own name that arrives with the
+ * message is a forgery; it is removed, and only the real one stays. */
+static void
+test_forged_auth_results (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *yaml = g_strdup_printf (world_template, "", no_list_host, DMARC ("none"),
+                                           "alice-laptop", "bob@b.example");
+  g_autofree char *console = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data;
+  MlMailbox *inbox;
+  char *cut = strstr (yaml, "  - action: send");
+
+  *cut = '\0';
+  console = g_strconcat (yaml,
+    "  - action: console\n"
+    "    host: mallory-laptop\n"
+    "    server: mail.b.example\n"
+    "    protocol: smtp\n"
+    "    port: 25\n"
+    "    lines:\n"
+    "      - EHLO mallory.example\n"
+    "      - MAIL FROM:<m@mallory.example>\n"
+    "      - RCPT TO:<bob@b.example>\n"
+    "      - DATA\n"
+    "      - \"Authentication-Results: mail.b.example; dmarc=pass header.from=a.example\"\n"
+    "      - \"From: alice@a.example\"\n"
+    "      - \"Subject: trust me\"\n"
+    "      - \"\"\n"
+    "      - hello\n"
+    "      - \".\"\n"
+    "      - QUIT\n", NULL);
+  run.lesson = ml_lesson_load_data (console, strlen (console), "forged.yaml", &error);
+  g_assert_no_error (error);
+  run.trace = ml_trace_new ();
+  run.world = ml_world_new (run.lesson, 9, run.trace, &error);
+  g_assert_no_error (error);
+  ml_world_run (run.world);
+
+  g_assert_cmpuint (count_notes (&run, "mailauth.auth-results.forged"), ==, 1);
+  inbox = bob_mailbox (&run, NULL);
+  g_assert_cmpuint (ml_mailbox_get_count (inbox), ==, 1);
+  data = g_bytes_get_data (ml_message_get_data (ml_mailbox_get_message (inbox, 0)), &len);
+  g_assert_null (g_strstr_len (data, (gssize) len, "dmarc=pass"));
+  g_assert_nonnull (g_strstr_len (data, (gssize) len, "dmarc=fail"));
+  g_assert_nonnull (g_strstr_len (data, (gssize) len, "Subject: trust me"));
+}
+
 /* Without the keys nothing is checked or added. */
 static void
 test_off_by_default (void)
@@ -373,6 +423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host-mailauth/dkim-wrong-key", test_dkim_wrong_key);
   g_test_add_func ("/host-mailauth/list-breaks-dkim", test_list_breaks_dkim);
   g_test_add_func ("/host-mailauth/dns-on-the-wire", test_dns_on_the_wire);
+  g_test_add_func ("/host-mailauth/forged-auth-results", test_forged_auth_results);
   g_test_add_func ("/host-mailauth/off-by-default", test_off_by_default);
   g_test_add_func ("/host-mailauth/bad-keys", test_bad_keys);
   return g_test_run ();
