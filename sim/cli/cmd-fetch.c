@@ -124,8 +124,6 @@ keep_copies (FetchState *st, MlImapClient *engine)
 
   if (mbox == NULL)
     return;
-  st->exists = mbox->exists;
-  st->uidvalidity = mbox->uidvalidity;
   for (guint i = 0; i < mbox->messages->len; i++)
     {
       const MlImapLocalMessage *m = g_ptr_array_index (mbox->messages, i);
@@ -162,6 +160,11 @@ advance (MlClientSession *session, gpointer engine, gpointer user_data)
     {
       const MlImapLocalMailbox *mbox = ml_imap_client_get_local (engine, st->mailbox);
 
+      if (mbox != NULL)
+        {
+          st->exists = mbox->exists;
+          st->uidvalidity = mbox->uidvalidity;
+        }
       for (guint i = 0; mbox != NULL && i < mbox->messages->len; i++)
         {
           const MlImapLocalMessage *m = g_ptr_array_index (mbox->messages, i);
@@ -281,7 +284,8 @@ report_pop3 (FetchState *st, MlPop3Client *client)
   guint64 size = 0;
 
   ml_pop3_client_get_stat (client, &n, &size);
-  printf ("maildrop: %u messages, %" G_GUINT64_FORMAT " octets; downloaded %u, deleted %u\n", n, size,
+  if (ml_pop3_client_get_error (client) == NULL || n > 0)
+    printf ("maildrop: %u messages, %" G_GUINT64_FORMAT " octets; downloaded %u, deleted %u\n", n, size,
           ml_pop3_client_get_n_messages (client), ml_pop3_client_get_n_deleted (client));
   for (guint i = 0; i < ml_pop3_client_get_n_messages (client); i++)
     {
@@ -300,8 +304,9 @@ report_pop3 (FetchState *st, MlPop3Client *client)
 static void
 report_imap (FetchState *st, MlImapClient *client)
 {
-  printf ("%s: %u messages when selected, UIDVALIDITY %u; downloaded %u\n", st->mailbox,
-          st->exists, st->uidvalidity, st->fetched->len);
+  if (st->uidvalidity != 0)   /* RFC 3501 2.3.1.1: nonzero once selected */
+    printf ("%s: %u messages when selected, UIDVALIDITY %u; downloaded %u\n", st->mailbox,
+            st->exists, st->uidvalidity, st->fetched->len);
   for (guint i = 0; i < st->fetched->len; i++)
     {
       const FetchedItem *item = g_ptr_array_index (st->fetched, i);

@@ -339,6 +339,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   socket_stream = ml_socket_stream_new (conn);
+  ml_socket_stream_set_linger (socket_stream, ML_CLIENT_LINGER_MS);
   stream = ML_STREAM (socket_stream);
   if (self->tls_mode == ML_CLIENT_TLS_IMPLICIT)
     {

@@ -28,6 +28,10 @@ G_BEGIN_DECLS
 
 /* How long resolving and connecting may take, TLS handshake included. */
 #define ML_CLIENT_CONNECT_TIMEOUT_MS  30000
+/* After our FIN (QUIT answered, or we gave up), how long to wait for the
+ * server's: what we wanted is over, and a server that never closes must
+ * not hold the command up (serve's sessions wait longer, for their peers). */
+#define ML_CLIENT_LINGER_MS           1000
 /* The longest HOST:PORT taken (RFC 1035 2.3.4: 255 for a name, plus the
  * port and brackets of an IPv6 literal). */
 #define ML_CLIENT_MAX_SERVER          (255 + 8)

@@ -27,15 +27,22 @@ certificates).
 6. Postfix as a client: relayhost=[127.0.0.1]:PORT hands mail for another
    domain to `maillab-cli serve`, which delivers it into its Maildir.
 7. Round trip on our own serve: `send` with STARTTLS and AUTH PLAIN on the
-   submission port, then `fetch --imap` and `fetch --pop3` get it back.
+   submission port, then `fetch --imap` and `fetch --pop3` get it back;
+   AUTH LOGIN and SCRAM-SHA-256 masked too.
+8. A server that never speaks: --timeout and SIGINT end the run (exit 1),
+   the recipient's outcome temporary.
 
 Exits 77 (skip) when Postfix or Dovecot is not installed or not root.
 """
+import base64
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from live_server import LiveServer, check, finish  # noqa: E402
@@ -263,7 +270,6 @@ def check_postfix_to_serve(pki):
         sent = pf.sendmail("root@mx.example.test", ["carol@example.org"],
                            b"Subject: via sendmail\n\nfrom postdrop\n")
         check(sent.returncode == 0, f"sendmail -C: exit 0: {sent.stderr!r}")
-        import time
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (srv.messages_on_disk("bob@example.org")
                                                    and srv.messages_on_disk("carol@example.org")):
@@ -297,6 +303,44 @@ def check_round_trip_serve():
         check(res.returncode == 0 and "downloaded 1, deleted 1" in res.stdout, f"fetch --pop3 from serve\n{show(res)}")
         check(srv.messages_on_disk("bob@example.org") == [], "serve's Maildir is empty after POP3 without --keep")
 
+        # The other mechanisms: neither the password nor its base64 shows.
+        secret_b64 = base64.b64encode(b"alice-secret").decode()
+        res = cli("send", "--server", f"localhost:{srv.port('submission')}", "--ca", srv.ca_file,
+                  "--auth", "login", "--user", "alice@example.org", "--password", "alice-secret",
+                  "--from", "alice@example.org", "--to", "bob@example.org", "--subject", "login")
+        check(res.returncode == 0 and "C: AUTH LOGIN" in res.stdout, f"send with AUTH LOGIN\n{show(res)}")
+        check("alice-secret" not in res.stdout and secret_b64 not in res.stdout,
+              "AUTH LOGIN's password line masked")
+        res = cli("fetch", "--imap", f"localhost:{srv.port('imaps')}", "--tls", "implicit", "--ca", srv.ca_file,
+                  "--auth", "scram-sha-256", "--user", "bob@example.org", "--password", "bob-secret")
+        check(res.returncode == 0 and "AUTHENTICATE SCRAM-SHA-256" in res.stdout
+              and "Subject: login" in res.stdout, f"fetch --imap with SCRAM-SHA-256 from serve\n{show(res)}")
+        check("********" in res.stdout, "SCRAM's responses masked")
+
+
+def check_silent_server():
+    """A server that accepts and never speaks: --timeout ends the wait
+    (exit 1), and so does SIGINT, long before it."""
+    with socket.socket() as quiet:
+        quiet.bind(("127.0.0.1", 0))
+        quiet.listen(4)
+        port = quiet.getsockname()[1]
+        start = time.monotonic()
+        res = subprocess.run([CLI, "fetch", "--pop3", f"127.0.0.1:{port}", "--tls", "none", "--user", "x",
+                              "--password", "y", "--timeout", "2"], capture_output=True, text=True, timeout=30)
+        took = time.monotonic() - start
+        check(res.returncode == 1 and 1.5 < took < 10, f"--timeout 2 on a silent server: exit 1 in {took:.1f} s\n{show(res)}")
+        check("inactivity timeout" in res.stdout, "the timeout is in the printout")
+        proc = subprocess.Popen([CLI, "send", "--server", f"127.0.0.1:{port}", "--tls", "none", "--from", "a@b.test",
+                                 "--to", ALICE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        took = time.monotonic() - start
+        check(proc.returncode == 1 and took < 5, f"SIGINT: exit 1 within 5 s, got {proc.returncode} in {took:.1f} s")
+        check(f"{ALICE}: temporary" in out, f"the recipient's outcome is temporary (RFC 5321 3.8): {out[-300:]!r}")
+
 
 def main():
     absent = realservers.missing()
@@ -313,6 +357,7 @@ def main():
         check_names()
         check_postfix_to_serve(pki)
     check_round_trip_serve()
+    check_silent_server()
     finish("real-servers")
 
 
