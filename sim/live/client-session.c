@@ -393,6 +393,11 @@ ml_client_session_new (const char *server, guint16 default_port, MlTrace *trace,
   address = g_network_address_parse (server, default_port, error);
   if (address == NULL)
     return NULL;
+  if (*g_network_address_get_hostname (G_NETWORK_ADDRESS (address)) == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "\"%s\": no host name", server);
+      return NULL;
+    }
   if (g_network_address_get_port (G_NETWORK_ADDRESS (address)) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: no port", server);
@@ -409,6 +414,13 @@ ml_client_session_new (const char *server, guint16 default_port, MlTrace *trace,
   self->timeout_ms = timeout_ms;
   self->cancellable = g_cancellable_new ();
   return self;
+}
+
+void
+ml_client_session_free (MlClientSession *self)
+{
+  g_return_if_fail (self != NULL && self->factory == NULL);
+  client_session_free (self);
 }
 
 void

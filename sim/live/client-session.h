@@ -82,6 +82,9 @@ MlClientSession *ml_client_session_new     (const char  *server,
                                             MlTrace     *trace,
                                             guint        timeout_ms,
                                             GError     **error);
+/* Frees a session that was never started (a started one frees itself
+ * after its done function). */
+void             ml_client_session_free    (MlClientSession *self);
 /* @ctx is referenced; needed for any mode but NONE. */
 void             ml_client_session_set_tls (MlClientSession *self,
                                             MlClientTls      mode,
