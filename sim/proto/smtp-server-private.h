@@ -148,6 +148,19 @@ void  _ml_smtp_server_reply_data_end    (MlSmtpServer *self,
                                          const char   *enhanced,
                                          const char   *text);
 
+/* smtp-server.c: reads what is buffered, in order, until it must wait
+ * (TLS, a deferred verdict) or the input runs out. */
+void  _ml_smtp_server_process_input     (MlSmtpServer *self);
+/* The reply to the end of the data from the owner's verdict, with the
+ * "queued as" event before a 2yz (smtp-server.c). */
+void  _ml_smtp_server_answer_message    (MlSmtpServer  *self,
+                                         MlSmtpVerdict *verdict,
+                                         const char    *id);
+
+/* smtp-server-defer.c: a deferred verdict that will never be heard
+ * (session over): the owner's deferred_dropped, once. */
+void  _ml_smtp_server_drop_deferred     (MlSmtpServer *self);
+
 /* smtp-server.c: hands a complete message to the owner (DATA or BDAT
  * LAST) and answers. */
 void  _ml_smtp_server_deliver           (MlSmtpServer *self);

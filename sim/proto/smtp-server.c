@@ -78,13 +78,6 @@ _ml_smtp_server_verdict_init (MlSmtpVerdict *verdict)
 }
 
 void
-ml_smtp_verdict_defer (MlSmtpVerdict *verdict)
-{
-  g_return_if_fail (verdict != NULL);
-  verdict->deferred = TRUE;
-}
-
-void
 _ml_smtp_server_verdict_clear (MlSmtpVerdict *verdict)
 {
   g_string_free (verdict->text, TRUE);
@@ -349,17 +342,6 @@ _ml_smtp_server_end_data_phase (MlSmtpServer *self)
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_READY);
 }
 
-/* The owner's deferred verdict can no longer be heard: tell it once. */
-static void
-drop_deferred (MlSmtpServer *self)
-{
-  if (self->deferred_id == NULL)
-    return;
-  g_clear_pointer (&self->deferred_id, g_free);
-  if (self->policy.deferred_dropped != NULL)
-    self->policy.deferred_dropped (self, self->policy_data);
-}
-
 void
 _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
 {
@@ -367,7 +349,7 @@ _ml_smtp_server_close (MlSmtpServer *self, const char *reason)
 
   if (self->wants_close)
     return;
-  drop_deferred (self);
+  _ml_smtp_server_drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   _ml_smtp_server_auth_clear (self);
   ml_line_buffer_clear (self->input);
@@ -432,8 +414,6 @@ id_is_atom (const char *id)
                      "0123456789!#$%&'*+-/=?^_`{|}~") == n;
 }
 
-static void answer_message (MlSmtpServer *self, MlSmtpVerdict *verdict, const char *id);
-
 /* Deliver to the owner. Only its 2yz becomes our 250 (RFC 5321 4.2.5). */
 void
 _ml_smtp_server_deliver (MlSmtpServer *self)
@@ -497,13 +477,12 @@ _ml_smtp_server_deliver (MlSmtpServer *self)
       _ml_smtp_server_verdict_clear (&verdict);
       return;
     }
-  answer_message (self, &verdict, id);
+  _ml_smtp_server_answer_message (self, &verdict, id);
   _ml_smtp_server_verdict_clear (&verdict);
 }
 
-/* The reply to the end of the data, from the owner's verdict. */
-static void
-answer_message (MlSmtpServer *self, MlSmtpVerdict *verdict, const char *id)
+void
+_ml_smtp_server_answer_message (MlSmtpServer *self, MlSmtpVerdict *verdict, const char *id)
 {
   g_autofree char *ok_text = NULL;
   guint code;
@@ -653,8 +632,8 @@ command_line (MlSmtpServer *self, MlLineStatus status, const char *line, gsize l
   _ml_smtp_server_dispatch (self, line, len);
 }
 
-static void
-process_input (MlSmtpServer *self)
+void
+_ml_smtp_server_process_input (MlSmtpServer *self)
 {
   while (!self->wants_close && !self->tls_pending && self->deferred_id == NULL)
     {
@@ -732,7 +711,7 @@ ml_smtp_server_free (MlSmtpServer *self)
 {
   if (self == NULL)
     return;
-  drop_deferred (self);
+  _ml_smtp_server_drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   g_clear_pointer (&self->sasl, ml_sasl_server_free);
   g_free (self->auth_user);
@@ -794,7 +773,7 @@ ml_smtp_server_start (MlSmtpServer *self)
   else
     _ml_smtp_server_reply (self, 220, NULL, self->config.hostname);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_GREETING);
-  process_input (self);
+  _ml_smtp_server_process_input (self);
 }
 
 gsize
@@ -813,7 +792,7 @@ ml_smtp_server_feed (MlSmtpServer *self, const guint8 *data, gsize len)
     }
   ml_line_buffer_push (self->input, data, len);
   if (self->state != ML_SMTP_SERVER_STATE_INIT)
-    process_input (self);
+    _ml_smtp_server_process_input (self);
   return len;
 }
 
@@ -876,51 +855,11 @@ ml_smtp_server_connection_lost (MlSmtpServer *self)
                                        state_names[self->state]);
       _ml_smtp_server_push_event (self, event);
     }
-  drop_deferred (self);
+  _ml_smtp_server_drop_deferred (self);
   _ml_smtp_server_reset_transaction (self);
   ml_line_buffer_clear (self->input);
   _ml_smtp_server_set_state (self, ML_SMTP_SERVER_STATE_QUIT);
   self->wants_close = TRUE;
-}
-
-void
-ml_smtp_server_complete_message (MlSmtpServer *self, guint code, const char *enhanced,
-                                 const char *text)
-{
-  MlSmtpVerdict verdict;
-  g_autofree char *id = NULL;
-
-  g_return_if_fail (self != NULL);
-  g_return_if_fail (self->deferred_id != NULL);
-
-  id = g_steal_pointer (&self->deferred_id);
-  _ml_smtp_server_verdict_init (&verdict);
-  verdict.code = code;
-  g_strlcpy (verdict.enhanced, enhanced ? enhanced : "", sizeof verdict.enhanced);
-  g_string_assign (verdict.text, text ? text : "");
-  answer_message (self, &verdict, id);
-  _ml_smtp_server_verdict_clear (&verdict);
-  _ml_smtp_server_end_data_phase (self);
-  /* RFC 2920 3.1: what the client pipelined after the data is read now,
-   * in order, after the reply it had to wait for. */
-  process_input (self);
-  if (self->wake != NULL)
-    self->wake (self->wake_data);
-}
-
-gboolean
-ml_smtp_server_is_deferred (MlSmtpServer *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-  return self->deferred_id != NULL;
-}
-
-void
-ml_smtp_server_set_wake_func (MlSmtpServer *self, void (*wake) (gpointer data), gpointer data)
-{
-  g_return_if_fail (self != NULL);
-  self->wake = wake;
-  self->wake_data = data;
 }
 
 MlSmtpServerState
