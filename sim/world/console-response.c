@@ -87,6 +87,18 @@ _ml_console_session_on_pop3_response (MlConsoleSession *self, const MlPop3Respon
   ev->explain_key = g_strdup (challenge ? "pop3.reply" : response->ok ? "pop3.reply.ok" : "pop3.reply.err");
   ev->enhanced = g_strdup (response->resp_code);
 
+  /* RFC 1939 7: a server that offers APOP ends its greeting with a
+   * timestamp in msg-id form; {apop:SECRET} in a typed line digests it. */
+  if (self->awaiting && self->inflight == NULL && response->ok)
+    {
+      const char *open = strchr (response->raw, '<');
+      const char *close = open ? strchr (open, '>') : NULL;
+
+      g_clear_pointer (&self->apop_timestamp, g_free);
+      if (close != NULL)
+        self->apop_timestamp = g_strndup (open, (gsize) (close - open + 1));
+    }
+
   if (!self->awaiting)
     g_clear_pointer (&self->inflight, g_free);
   else if (challenge)

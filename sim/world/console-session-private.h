@@ -49,6 +49,8 @@ struct _MlConsoleSession
   gboolean              content_cut;   /* over ML_CONSOLE_MAX_CONTENT: shown cut */
   GString              *imap_command;  /* IMAP: a command cut by literals */
   char                 *tag;           /* IMAP: the tag of the command in flight */
+  char                 *apop_timestamp; /* POP3: the greeting's <…> (RFC 1939 7);
+                                          NULL if it had none */
   gboolean              tag_valid;
 
   MlSmtpReplyParser    *smtp;

@@ -192,9 +192,43 @@ send_imap_command_event (MlConsoleSession *self)
   g_string_truncate (self->imap_command, 0);
 }
 
-static void
-send_command (MlConsoleSession *self, const char *line)
+#define APOP_OPEN "{apop:"   /* then the secret and "}" */
+
+/* "{apop:SECRET}" in a typed POP3 line: the APOP digest, MD5 of the
+ * greeting's timestamp followed by the secret, in lower-case hex (RFC
+ * 1939 7), so a lesson need not hard-code a digest of one greeting. With
+ * no timestamp in the greeting the server does not offer APOP: the word
+ * becomes "no-apop-timestamp" and the server refuses it, while the secret
+ * never reaches the wire. Transfer full. */
+static char *
+expand_apop (MlConsoleSession *self, const char *line)
 {
+  const char *start = strstr (line, APOP_OPEN);
+  const char *secret, *end;
+  g_autofree char *plain = NULL;
+  g_autofree char *digest = NULL;
+
+  if (start == NULL)
+    return g_strdup (line);
+  secret = start + strlen (APOP_OPEN);
+  end = strchr (secret, '}');
+  if (end == NULL)
+    return g_strdup (line);
+  if (self->apop_timestamp != NULL)
+    {
+      plain = g_strdup_printf ("%s%.*s", self->apop_timestamp, (int) (end - secret), secret);
+      digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, plain, -1);
+    }
+  return g_strdup_printf ("%.*s%s%s", (int) (start - line), line,
+                          digest ? digest : "no-apop-timestamp", end + 1);
+}
+
+static void
+send_command (MlConsoleSession *self, const char *typed)
+{
+  g_autofree char *expanded = self->protocol == ML_PROTO_POP3 ? expand_apop (self, typed)
+                                                              : g_strdup (typed);
+  const char *line = expanded;
   const char *rest = NULL;
   char *verb = NULL;
 
@@ -522,6 +556,7 @@ console_free_all (MlConsoleSession *self)
   g_free (self->inflight);
   g_free (self->verb);
   g_free (self->tag);
+  g_free (self->apop_timestamp);
   g_free (self->host);
   g_free (self);
 }

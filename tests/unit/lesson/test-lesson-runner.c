@@ -217,8 +217,8 @@ test_faults_errors (void)
     { "{ link: [rtr, bob-phone] }", "say what happens to the link" },
     { "{ host: rtr }", "say what happens to the host" },
     { "{ host: rtr, loss: 5% }", "loss belongs to a link" },
-    { "{ host: rtr, link: [rtr, bob-phone], up: false }", "not both" },
-    { "{ up: false }", "not neither" },
+    { "{ host: rtr, link: [rtr, bob-phone], up: false }", "not several" },
+    { "{ up: false }", "not none" },
     { "{ host: nowhere, up: false }", "is not one of the hosts" },
   };
 
