@@ -253,7 +253,8 @@ check_fault (MlLessonLoader *ld, MlLessonFault *f, const char *path, GError **er
   if (dns != NULL)
     return check_dns (ld, f, group, path, error);
   if (link != NULL
-      && !refuse_keys (ld, group, path, reply_keys, G_N_ELEMENTS (reply_keys), "a 'host' fault", error))
+      && !refuse_keys (ld, group, path, reply_keys, G_N_ELEMENTS (reply_keys),
+                       "a forced reply (a 'host' with 'command' and 'reply')", error))
     return FALSE;
   if (!refuse_keys (ld, group, path, dns_keys, G_N_ELEMENTS (dns_keys), "a 'dns' fault", error))
     return FALSE;

@@ -35,8 +35,8 @@ _ml_mail_host_queue_take_dsn (MlQueueEntry *entry, const MlSmtpEnvelope *envelop
     }
 }
 
-static gboolean
-wants_failure_notice (const MlQueueRecipient *r)
+gboolean
+_ml_mail_host_wants_failure_notice (const MlQueueRecipient *r)
 {
   /* RFC 3461 4.1: no NOTIFY reads as FAILURE,DELAY. */
   return r->notify == ML_DSN_NOTIFY_DEFAULT
@@ -72,7 +72,7 @@ _ml_mail_host_compose_bounce (MlNetwork *network, const char *host_name,
       const MlQueueRecipient *r = failed->pdata[i];
       MlDsnRecipient *d = &rcpts[i];
 
-      if (wants_failure_notice (r))
+      if (_ml_mail_host_wants_failure_notice (r))
         g_ptr_array_add (wanted, (gpointer) r->address);
       d->final_recipient = r->address;
       d->original_recipient = r->orcpt;

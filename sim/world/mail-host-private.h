@@ -23,6 +23,10 @@ GBytes *_ml_mail_host_compose_bounce (MlNetwork          *network,
                                       GPtrArray          *failed,
                                       const char         *bounce_id);
 
+/* RFC 3461 4.1: whether @rcpt's NOTIFY asks to hear of its failure (no
+ * NOTIFY reads as FAILURE,DELAY). */
+gboolean _ml_mail_host_wants_failure_notice (const MlQueueRecipient *rcpt);
+
 /* RET/ENVID and each queued recipient's NOTIFY/ORCPT from the envelope
  * the server accepted (RFC 3461 4), so they travel on and into a bounce. */
 void    _ml_mail_host_queue_take_dsn (MlQueueEntry         *entry,
