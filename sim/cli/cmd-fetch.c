@@ -427,8 +427,8 @@ ml_cli_fetch (int argc, char **argv)
   gboolean keep = FALSE, headers_only = FALSE, insecure = FALSE, quiet = FALSE;
   double timeout = 0;
   GOptionEntry entries[] = {
-    { "pop3", 0, 0, G_OPTION_ARG_STRING, &pop3_server, "Fetch with POP3 from this server (default port 110)", "HOST:PORT" },
-    { "imap", 0, 0, G_OPTION_ARG_STRING, &imap_server, "Fetch with IMAP from this server (default port 143)", "HOST:PORT" },
+    { "pop3", 0, 0, G_OPTION_ARG_STRING, &pop3_server, "Fetch with POP3 from this server (default port 110; 995 with --tls implicit)", "HOST:PORT" },
+    { "imap", 0, 0, G_OPTION_ARG_STRING, &imap_server, "Fetch with IMAP from this server (default port 143; 993 with --tls implicit)", "HOST:PORT" },
     { "user", 'u', 0, G_OPTION_ARG_STRING, &user, "Name to log in with", "NAME" },
     { "password", 'p', 0, G_OPTION_ARG_STRING, &password, "Password (visible to other users in ps: prefer --password-file)", "SECRET" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Read the password from the file's first line", "FILE" },
@@ -527,7 +527,10 @@ ml_cli_fetch (int argc, char **argv)
   ml_trace_set_keep_events (trace, FALSE);
   output = ml_client_output_new (trace, quiet ? NULL : stdout, trace_path, &error);
   session = output == NULL ? NULL
-    : ml_client_session_new (st.imap ? imap_server : pop3_server, st.imap ? 143 : 110, trace,
+    /* RFC 8314 3.3: 993 and 995 for implicit TLS. */
+    : ml_client_session_new (st.imap ? imap_server : pop3_server,
+                             session_tls == ML_CLIENT_TLS_IMPLICIT ? (st.imap ? 993 : 995) : (st.imap ? 143 : 110),
+                             trace,
                              timeout > 0 ? (guint) (timeout * 1000)
                              : st.imap ? FETCH_IMAP_TIMEOUT_MS : FETCH_POP3_TIMEOUT_MS,
                              &error);

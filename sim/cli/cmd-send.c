@@ -197,7 +197,7 @@ ml_cli_send (int argc, char **argv)
   gboolean insecure = FALSE, quiet = FALSE, allow_plaintext = FALSE, no_pipelining = FALSE;
   double timeout = 0;
   GOptionEntry entries[] = {
-    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "The SMTP server (default port 25)", "HOST:PORT" },
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "The SMTP server (default port 25, 465 with --tls implicit)", "HOST:PORT" },
     { "from", 'f', 0, G_OPTION_ARG_STRING, &from, "Envelope sender, and From: of a composed message (\"\" for <>)", "ADDRESS" },
     { "to", 't', 0, G_OPTION_ARG_STRING_ARRAY, &to, "A recipient (repeat)", "ADDRESS" },
     { "subject", 0, 0, G_OPTION_ARG_STRING, &subject, "Subject of the composed message", "TEXT" },
@@ -210,7 +210,7 @@ ml_cli_send (int argc, char **argv)
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Read the password from the file's first line", "FILE" },
     { "allow-plaintext-auth", 0, 0, G_OPTION_ARG_NONE, &allow_plaintext, "Let PLAIN and LOGIN go out without TLS", NULL },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "Trust this CA (PEM) instead of the system's store", "FILE" },
-    { "insecure", 'k', 0, G_OPTION_ARG_NONE, &insecure, "Go on whatever the server's certificate", NULL },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure, "Go on whatever the server's certificate", NULL },
     { "ehlo", 0, 0, G_OPTION_ARG_STRING, &ehlo, "Our name in EHLO (default: our address literal, RFC 5321 4.1.3)", "NAME" },
     { "no-pipelining", 0, 0, G_OPTION_ARG_NONE, &no_pipelining, "One command at a time even with PIPELINING", NULL },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "Give up after this long without a reply (600)", "SECONDS" },
@@ -256,6 +256,13 @@ ml_cli_send (int argc, char **argv)
       fprintf (stderr, "%s", help);
       return 2;
     }
+  if (*from == '\0' && file == NULL)
+    {
+      /* RFC 5322 3.6.2: a message's From: names a mailbox; the null path
+       * (RFC 5321 4.5.5) is for notifications, which come as files. */
+      fprintf (stderr, "maillab-cli send: --from \"\" (the null reverse-path) needs --file\n");
+      return 2;
+    }
   if (password_file != NULL && (password = ml_client_read_password_file (password_file, &error)) == NULL)
     {
       fprintf (stderr, "maillab-cli send: %s\n", error->message);
@@ -294,7 +301,8 @@ ml_cli_send (int argc, char **argv)
   trace = ml_trace_new ();
   ml_trace_set_keep_events (trace, FALSE);
   output = ml_client_output_new (trace, quiet ? NULL : stdout, trace_path, &error);
-  session = output ? ml_client_session_new (server, 25, trace,
+  /* RFC 8314 3.3: submission over implicit TLS is port 465. */
+  session = output ? ml_client_session_new (server, session_tls == ML_CLIENT_TLS_IMPLICIT ? 465 : 25, trace,
                                             timeout > 0 ? (guint) (timeout * 1000) : SEND_TIMEOUT_MS,
                                             &error) : NULL;
   if (session == NULL)

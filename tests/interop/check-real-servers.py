@@ -251,6 +251,11 @@ def check_trace_and_options(dv, pki):
         check(len(senders) == 2, f"both directions recorded (two senders): {senders}")
         check(all(e.get("time_us", 0) > 1_500_000_000_000_000 for e in events),
               "real time in microseconds, as serve writes it")
+    res = cli("fetch", "--imap", f"localhost:{dv.imap_port}", "--ca", pki.ca_file, "--user", ALICE,
+              "--password", PASSWORDS[ALICE], "--mailbox", "NoSuchFolder")
+    check(res.returncode == 1 and " NO " in res.stdout, f"a mailbox that does not exist: exit 1\n{show(res)}")
+    res = cli("send", "--server", "localhost:25", "--from", "", "--to", ALICE)
+    check(res.returncode == 2, f"the null reverse-path without --file: exit 2, got {res.returncode}")
     res = cli("fetch", "--pop3", "localhost:1", "--imap", "localhost:2", "--user", "x", "--password", "y")
     check(res.returncode == 2, f"--pop3 with --imap: exit 2, got {res.returncode}")
     res = cli("send", "--server", "localhost:25", "--from", "a@b.test")
