@@ -787,7 +787,8 @@ ml_mailauth_check_cancel (MlMailauthCheck *c)
 
 gboolean
 ml_host_mailauth_attach (MlMailHost *mail_host, MlNetwork *network, MlDnsResolver *resolver,
-                         MlDnsZone *zone, const MlLessonHost *lh, guint32 seed, GError **error)
+                         MlDnsZone *zone, const char *lesson_path, const MlLessonHost *lh,
+                         guint32 seed, GError **error)
 {
   MlHostMailauth *mailauth;
   GPtrArray *lists = NULL;
@@ -797,21 +798,24 @@ ml_host_mailauth_attach (MlMailHost *mail_host, MlNetwork *network, MlDnsResolve
   if (lh->dkim != NULL && !(lh->roles & ML_ROLE_MSA))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%u:%u: host %s has dkim but is no MSA: signing happens on submission "
-                   "(RFC 6376 2.1)", lh->line, lh->column, lh->name);
+                   "%s:%u:%u: host %s has dkim but is no MSA: signing happens on "
+                   "submission (RFC 6376 2.1)", lesson_path, lh->line, lh->column, lh->name);
       return FALSE;
     }
   if (lh->verify_mail && !(lh->roles & (ML_ROLE_MTA | ML_ROLE_MDA)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%u:%u: host %s has verify_mail but no port 25 (MTA or MDA role)",
-                   lh->line, lh->column, lh->name);
+                   "%s:%u:%u: host %s has verify_mail but no port 25 (MTA or MDA role)",
+                   lesson_path, lh->line, lh->column, lh->name);
       return FALSE;
     }
   mailauth = ml_host_mailauth_new (network, ml_mail_host_get_host (mail_host), resolver, zone,
                                    lh, seed, error);
   if (mailauth == NULL && (lh->dkim != NULL || lh->verify_mail))
-    return FALSE;
+    {
+      g_prefix_error (error, "%s:%u:%u: ", lesson_path, lh->line, lh->column);
+      return FALSE;
+    }
   for (guint i = 0; lh->lists && i < lh->lists->len; i++)
     {
       const MlLessonList *l = lh->lists->pdata[i];
@@ -821,9 +825,9 @@ ml_host_mailauth_attach (MlMailHost *mail_host, MlNetwork *network, MlDnsResolve
           !(lh->roles & (ML_ROLE_MTA | ML_ROLE_MDA)))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "%u:%u: host %s cannot serve the list %s: it needs the MTA or MDA "
-                       "role and the list's domain among its domains",
-                       l->line, l->column, lh->name, l->address);
+                       "%s:%u:%u: host %s cannot serve the list %s: it needs the MTA or "
+                       "MDA role and the list's domain among its domains",
+                       lesson_path, l->line, l->column, lh->name, l->address);
           g_clear_pointer (&lists, g_ptr_array_unref);
           ml_host_mailauth_free (mailauth);
           return FALSE;

@@ -84,13 +84,16 @@ void             ml_mailauth_check_cancel  (MlMailauthCheck *check);
 
 /* World setup: the lesson host's dkim, verify_mail and lists keys put on
  * @mail_host (ml_mail_host_set_mailauth). TRUE with nothing done when the
- * host has none of them; FALSE with @error when a key cannot work (no
- * domain to sign for; a list on a host that does not serve its domain). */
+ * host has none of them; FALSE with @error ("FILE:LINE:COLUMN: …" from
+ * @lesson_path and the host) when a key cannot work: dkim on a host that
+ * is no MSA or has no domain to sign for, verify_mail without port 25, a
+ * list on a host that does not serve its domain. */
 struct _MlMailHost;
 gboolean         ml_host_mailauth_attach   (struct _MlMailHost *mail_host,
                                             MlNetwork          *network,
                                             MlDnsResolver      *resolver,
                                             MlDnsZone          *zone,
+                                            const char         *lesson_path,
                                             const MlLessonHost *lesson_host,
                                             guint32             seed,
                                             GError            **error);

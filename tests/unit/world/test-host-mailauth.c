@@ -412,6 +412,41 @@ test_bad_keys (void)
   g_assert_nonnull (strstr (error->message, "selector"));
 }
 
+/* Keys on a host that cannot use them fail the world's build with the
+ * lesson's FILE:LINE:COLUMN, never quietly. */
+static void
+test_bad_roles (void)
+{
+  static const struct { const char *host; const char *message; } cases[] = {
+    { "  - { name: mx.c.example, roles: [MTA], ip: 10.4.0.25, domains: [c.example], "
+      "dkim: { selector: s1 } }\n", "is no MSA" },
+    { "  - { name: mx.c.example, roles: [MSA], ip: 10.4.0.25, domains: [c.example], "
+      "verify_mail: true }\n", "no port 25" },
+    { "  - { name: mx.c.example, roles: [MTA], ip: 10.4.0.25, domains: [c.example], "
+      "lists: [{ address: team@d.example, members: [bob@b.example] }] }\n",
+      "cannot serve the list team@d.example" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *hosts = g_strconcat (no_list_host, cases[i].host, NULL);
+      g_autofree char *yaml = g_strdup_printf (world_template, "", hosts, "", "alice-laptop",
+                                               "bob@b.example");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MlLesson) lesson = ml_lesson_load_data (yaml, strlen (yaml), "roles.yaml", &error);
+      g_autoptr(MlTrace) trace = ml_trace_new ();
+      MlWorld *world;
+
+      g_assert_no_error (error);
+      world = ml_world_new (lesson, 1, trace, &error);
+      g_assert_null (world);
+      g_assert_nonnull (error);
+      if (strstr (error->message, cases[i].message) == NULL ||
+          !g_str_has_prefix (error->message, "roles.yaml:"))
+        g_error ("case %" G_GSIZE_FORMAT ": \"%s\"", i, error->message);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +461,6 @@ main (int argc, char **argv)
   g_test_add_func ("/host-mailauth/forged-auth-results", test_forged_auth_results);
   g_test_add_func ("/host-mailauth/off-by-default", test_off_by_default);
   g_test_add_func ("/host-mailauth/bad-keys", test_bad_keys);
+  g_test_add_func ("/host-mailauth/bad-roles", test_bad_roles);
   return g_test_run ();
 }
