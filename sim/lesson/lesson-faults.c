@@ -324,10 +324,45 @@ check_fault (MlLessonLoader *ld, MlLessonFault *f, const char *path, GError **er
   return TRUE;
 }
 
+/* The hosts' delivery keys (dsn, lmtp, chunking, queue_lifetime), which
+ * the mail faults act on, make sense only where mail is served. */
+static gboolean
+check_delivery_keys (MlLessonLoader *ld, GError **error)
+{
+  static const MlRole mail_roles = ML_ROLE_MSA | ML_ROLE_MTA | ML_ROLE_MDA;
+
+  for (guint i = 0; i < ld->lesson->hosts->len; i++)
+    {
+      const MlLessonHost *h = ld->lesson->hosts->pdata[i];
+      const MlYamlNode *group = g_hash_table_lookup (ld->origin, h);
+      g_autofree char *path = g_strdup_printf ("hosts[%u]", i + 1);
+      const MlYamlNode *node;
+
+      if ((node = ml_yaml_node_lookup (group, "lmtp")) && h->lmtp && !(h->roles & ML_ROLE_MDA))
+        return _ml_lesson_fail (ld, node, path, error, "'lmtp' belongs to an MDA: the final "
+                                "delivery agent speaks LMTP (RFC 2033 1)");
+      if ((node = ml_yaml_node_lookup (group, "queue_lifetime")) && !(h->roles & (ML_ROLE_MSA | ML_ROLE_MTA)))
+        return _ml_lesson_fail (ld, node, path, error, "'queue_lifetime' belongs to a host "
+                                "with a queue: an MSA or an MTA");
+      for (guint k = 0; k < 2; k++)
+        {
+          const char *key = k == 0 ? "dsn" : "chunking";
+
+          if ((node = ml_yaml_node_lookup (group, key)) && !(h->roles & mail_roles))
+            return _ml_lesson_fail (ld, node, path, error, "'%s' belongs to a mail server "
+                                    "(MSA, MTA or MDA)", key);
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _ml_lesson_check_faults (MlLessonLoader *ld, GError **error)
 {
   GPtrArray *steps = ld->lesson->steps;
+
+  if (!check_delivery_keys (ld, error))
+    return FALSE;
 
   for (guint s = 0; s < steps->len; s++)
     {
