@@ -1,7 +1,8 @@
-/* MlSocketStream: an MlStream over a GSocketConnection. Every GIO operation
- * in flight holds a reference on the stream, so the owner may drop its own
- * reference at any time (inside a callback too) and the queued output is
- * still written and the FIN still sent. */
+/* MlSocketStream: an MlStream over a GSocketConnection. Every socket source
+ * attached (reading, output waiting, the linger timer) holds a reference on
+ * the stream, so the owner may drop its own reference at any time (inside a
+ * callback too) and the queued output is still written and the FIN still
+ * sent. */
 #define G_LOG_DOMAIN "ml-socket-stream"
 
 #include <netinet/in.h>
@@ -12,15 +13,12 @@ struct _MlSocketStream
 {
   MlStream           parent_instance;
   GSocketConnection *connection;
-  GInputStream      *in;
-  GOutputStream     *out;
-  GCancellable      *cancellable;
+  GSource           *read_source;    /* set while reading */
+  GSource           *write_source;   /* set while output waits for the socket */
   guint8            *read_buffer;
   GQueue             queue;          /* GBytes* waiting to be written */
   gsize              head_offset;    /* octets of the queue's head already written */
   gsize              pending;
-  gboolean           reading;
-  gboolean           writing;
   gboolean           close_requested;
   gboolean           write_shut;
   gboolean           eof;
@@ -40,6 +38,7 @@ G_DEFINE_FINAL_TYPE (MlSocketStream, ml_socket_stream, ML_TYPE_STREAM)
 
 static void start_read (MlSocketStream *self);
 static void kick_write (MlSocketStream *self);
+static void stop_source (GSource **source);
 
 /* Lets go of the socket: nothing more is read or written. */
 static void
@@ -48,7 +47,8 @@ release (MlSocketStream *self)
   if (self->released)
     return;
   self->released = TRUE;
-  g_cancellable_cancel (self->cancellable);
+  stop_source (&self->read_source);
+  stop_source (&self->write_source);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
   self->pending = 0;
@@ -101,33 +101,31 @@ shut_write_side (MlSocketStream *self)
                                         g_object_unref);
 }
 
-static void
-on_write_done (GObject *source, GAsyncResult *result, gpointer data)
+/* The socket, non-blocking, straight from the main loop: a readable or
+ * writable socket is served in the dispatch that saw it, where GIO's
+ * read_async/write_async would complete through a GTask and a further
+ * main-loop iteration each (three wakeups per request and answer, which
+ * is what a POP3 client fetching one message at a time waits for). */
+static GSocket *
+get_socket (MlSocketStream *self)
 {
-  g_autoptr(MlSocketStream) self = data;
-  g_autoptr(GError) error = NULL;
-  gssize n = g_output_stream_write_finish (G_OUTPUT_STREAM (source), result, &error);
-  GBytes *head;
+  return g_socket_connection_get_socket (self->connection);
+}
 
-  self->writing = FALSE;
-  if (self->released)
+static void
+stop_source (GSource **source)
+{
+  if (*source == NULL)
     return;
-  if (n < 0)
-    {
-      fail (self, error);
-      return;
-    }
-  head = g_queue_peek_head (&self->queue);
-  self->head_offset += n;
-  self->pending -= n;
-  if (self->head_offset == g_bytes_get_size (head))
-    {
-      g_bytes_unref (g_queue_pop_head (&self->queue));
-      self->head_offset = 0;
-    }
-  if (!self->reading && self->pending < ML_SOCKET_STREAM_LOW_WATER)
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+after_written (MlSocketStream *self)
+{
+  if (self->read_source == NULL && self->pending < ML_SOCKET_STREAM_LOW_WATER)
     start_read (self);
-  kick_write (self);
   if (self->above_high_water && self->pending < ML_SOCKET_STREAM_LOW_WATER)
     {
       self->above_high_water = FALSE;
@@ -136,71 +134,156 @@ on_write_done (GObject *source, GAsyncResult *result, gpointer data)
     }
 }
 
+/* Writes what the socket takes now. FALSE after an error (the stream has
+ * failed) — the caller must then stop. */
+static gboolean
+write_queue (MlSocketStream *self)
+{
+  GBytes *head;
+
+  while (!self->released && (head = g_queue_peek_head (&self->queue)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const guint8 *data = g_bytes_get_data (head, &size);
+      gssize n = g_socket_send_with_blocking (get_socket (self),
+                                              (const char *) data + self->head_offset,
+                                              size - self->head_offset, FALSE, NULL, &error);
+
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return TRUE;
+          fail (self, error);
+          return FALSE;
+        }
+      self->head_offset += n;
+      self->pending -= n;
+      if (self->head_offset == size)
+        {
+          g_bytes_unref (g_queue_pop_head (&self->queue));
+          self->head_offset = 0;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+on_writable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  MlSocketStream *self = data;
+
+  if (self->released)
+    return G_SOURCE_REMOVE;
+  if (!write_queue (self))
+    return G_SOURCE_REMOVE;   /* failed: release() destroyed this source */
+  if (!g_queue_is_empty (&self->queue))
+    {
+      after_written (self);
+      return G_SOURCE_CONTINUE;
+    }
+  g_clear_pointer (&self->write_source, g_source_unref);
+  kick_write (self);
+  after_written (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queued output waits for the socket to be writable; once the queue is
+ * empty after a close, the FIN goes. The source holds a reference, so
+ * the output leaves even if the owner has let go. */
+static void
+watch_writable (MlSocketStream *self)
+{
+  if (self->write_source != NULL || self->released)
+    return;
+  self->write_source = g_socket_create_source (get_socket (self), G_IO_OUT | G_IO_ERR | G_IO_HUP,
+                                               NULL);
+  g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_writable), g_object_ref (self),
+                         g_object_unref);
+  g_source_set_can_recurse (self->write_source, TRUE);   /* as for reading */
+  g_source_attach (self->write_source, NULL);
+}
+
 static void
 kick_write (MlSocketStream *self)
 {
-  GBytes *head;
-  gsize size;
-  const guint8 *data;
-
-  if (self->writing || self->released)
+  if (self->write_source != NULL || self->released)
     return;
-  head = g_queue_peek_head (&self->queue);
-  if (head == NULL)
+  if (g_queue_is_empty (&self->queue))
     {
       if (self->close_requested && !self->write_shut)
         shut_write_side (self);
       return;
     }
-  data = g_bytes_get_data (head, &size);
-  self->writing = TRUE;
-  g_output_stream_write_async (self->out, data + self->head_offset, size - self->head_offset,
-                               G_PRIORITY_DEFAULT, self->cancellable, on_write_done,
-                               g_object_ref (self));
+  watch_writable (self);
 }
 
-static void
-on_read_done (GObject *source, GAsyncResult *result, gpointer data)
+static gboolean
+on_readable (GSocket *socket, GIOCondition condition, gpointer data)
 {
-  g_autoptr(MlSocketStream) self = data;
+  MlSocketStream *self = data;
   g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  gssize n;
 
-  self->reading = FALSE;
-  if (self->released)
-    return;
+  if (self->released || self->eof || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+    {
+      /* Paused (on_writable resumes below the low-water mark) or over. */
+      g_clear_pointer (&self->read_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  n = g_socket_receive_with_blocking (socket, (char *) self->read_buffer,
+                                      ML_SOCKET_STREAM_READ_SIZE, FALSE, NULL, &error);
   if (n < 0)
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+      g_clear_pointer (&self->read_source, g_source_unref);
       fail (self, error);
-      return;
+      return G_SOURCE_REMOVE;
     }
   if (n == 0)
     {
       /* The peer's FIN: nothing more will come. What is queued still goes
        * out, then our side closes too. */
+      g_autoptr(MlSocketStream) hold = g_object_ref (self);
+
+      g_clear_pointer (&self->read_source, g_source_unref);
       self->eof = TRUE;
       self->close_requested = TRUE;
       if (self->write_shut)
         release (self);
       ml_stream_emit_closed (ML_STREAM (self), NULL);
       kick_write (self);
-      return;
+      return G_SOURCE_REMOVE;
     }
   ml_stream_emit_data (ML_STREAM (self), self->read_buffer, n);
-  start_read (self);
+  if (self->read_source == NULL)
+    return G_SOURCE_REMOVE;   /* released meanwhile */
+  if (self->released || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+    {
+      g_clear_pointer (&self->read_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 start_read (MlSocketStream *self)
 {
-  if (self->reading || self->eof || self->released)
+  if (self->read_source != NULL || self->eof || self->released)
     return;
   if (self->pending > ML_SOCKET_STREAM_HIGH_WATER)
-    return;   /* on_write_done resumes below the low-water mark */
-  self->reading = TRUE;
-  g_input_stream_read_async (self->in, self->read_buffer, ML_SOCKET_STREAM_READ_SIZE,
-                             G_PRIORITY_DEFAULT, self->cancellable, on_read_done,
-                             g_object_ref (self));
+    return;   /* on_writable resumes below the low-water mark */
+  self->read_source = g_socket_create_source (get_socket (self), G_IO_IN | G_IO_ERR | G_IO_HUP,
+                                              NULL);
+  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), g_object_ref (self),
+                         g_object_unref);
+  /* GLib blocks a source that cannot recurse while it is dispatched, by
+   * taking its descriptor out of the poll set and putting it back, each a
+   * write to the context's wakeup descriptor and one more poll: per
+   * request and per answer. Nothing here runs a nested loop. */
+  g_source_set_can_recurse (self->read_source, TRUE);
+  g_source_attach (self->read_source, NULL);
 }
 
 static void
@@ -208,8 +291,25 @@ ml_socket_stream_write (MlStream *stream, const guint8 *data, gsize len)
 {
   MlSocketStream *self = ML_SOCKET_STREAM (stream);
 
-  if (self->released || self->close_requested)
+  if (self->released || self->close_requested || len == 0)
     return;
+  if (g_queue_is_empty (&self->queue))
+    {
+      /* Straight to the socket; only what it does not take now waits. */
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send_with_blocking (get_socket (self), (const char *) data, len,
+                                              FALSE, NULL, &error);
+
+      /* An error is left for the writable source to meet and report,
+       * from the main loop rather than inside the owner's write. */
+      if (n > 0)
+        {
+          data += n;
+          len -= n;
+        }
+      if (len == 0)
+        return;
+    }
   g_queue_push_tail (&self->queue, g_bytes_new (data, len));
   self->pending += len;
   if (self->pending > ML_SOCKET_STREAM_HIGH_WATER)
@@ -225,7 +325,10 @@ ml_socket_stream_close (MlStream *stream)
   if (self->close_requested)
     return;
   self->close_requested = TRUE;
-  kick_write (self);
+  /* The FIN goes from the main loop (on_writable), never from inside the
+   * owner's call: a peer already gone ends the stream there, and the
+   * owner must not be told so while it is still closing. */
+  watch_writable (self);
 }
 
 static const char *
@@ -240,7 +343,6 @@ ml_socket_stream_finalize (GObject *object)
   MlSocketStream *self = ML_SOCKET_STREAM (object);
 
   release (self);
-  g_object_unref (self->cancellable);
   g_object_unref (self->connection);
   g_free (self->read_buffer);
   g_free (self->peer_address);
@@ -293,9 +395,6 @@ ml_socket_stream_new (GSocketConnection *connection)
   g_return_val_if_fail (G_IS_SOCKET_CONNECTION (connection), NULL);
   self = g_object_new (ML_TYPE_SOCKET_STREAM, NULL);
   self->connection = g_object_ref (connection);
-  self->in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  self->out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  self->cancellable = g_cancellable_new ();
   self->read_buffer = g_malloc (ML_SOCKET_STREAM_READ_SIZE);
 
   socket = g_socket_connection_get_socket (connection);
