@@ -12,5 +12,7 @@ int   ml_cli_capture (int argc, char **argv);
 int   ml_cli_serve   (int argc, char **argv);
 int   ml_cli_user    (int argc, char **argv);
 int   ml_cli_lesson  (int argc, char **argv);
+int   ml_cli_send    (int argc, char **argv);
+int   ml_cli_fetch   (int argc, char **argv);
 
 G_END_DECLS

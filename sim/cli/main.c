@@ -17,6 +17,8 @@ static const struct {
   { "serve", ml_cli_serve, "Serve SMTP, POP3 and IMAP to real clients on loopback" },
   { "user", ml_cli_user, "Add, list or remove the users of maillab-cli serve" },
   { "lesson", ml_cli_lesson, "List lessons, work through one graded (run), or validate one (check)" },
+  { "send", ml_cli_send, "Send a message to a real SMTP server with maillab's client" },
+  { "fetch", ml_cli_fetch, "Download mail from a real POP3 or IMAP server with maillab's client" },
 };
 
 static void

@@ -162,6 +162,23 @@ extern const MlLessonElementType _ml_lesson_check_type;
 void     _ml_lesson_check_free      (gpointer check);
 gboolean _ml_lesson_check_checks    (MlLessonLoader *ld, GError **error);
 
+/* lesson-mailauth.c: a host's dkim group and lists (lesson-mailauth.h). */
+extern const MlLessonElementType _ml_lesson_list_type;
+void     _ml_lesson_dkim_free       (gpointer dkim);
+gboolean _ml_lesson_parse_dkim      (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_parse_lists     (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+
+/* lesson-mailboxes.c: an account's mailboxes and the messages in them. */
+extern const MlLessonElementType _ml_lesson_mailbox_type;
+gboolean _ml_lesson_parse_mailboxes (MlLessonLoader *, const MlYamlNode *, const char *,
+                                     const MlLessonField *, gpointer, GError **);
+gboolean _ml_lesson_check_mailboxes (MlLessonLoader *ld, GError **error);
+/* lesson.c: a list of attachments as a send step has, for other messages. */
+gboolean _ml_lesson_parse_attachments (MlLessonLoader *, const MlYamlNode *, const char *,
+                                       const MlLessonField *, gpointer, GError **);
+
 /* lesson-faults.c */
 extern const MlLessonElementType _ml_lesson_fault_type;
 gboolean _ml_lesson_parse_faults    (MlLessonLoader *, const MlYamlNode *, const char *,

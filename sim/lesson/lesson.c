@@ -131,6 +131,8 @@ host_free (gpointer data)
   g_free (h->relay_to);
   g_free (h->submission);
   g_strfreev (h->auth_mechanisms);
+  _ml_lesson_dkim_free (h->dkim);
+  g_clear_pointer (&h->lists, g_ptr_array_unref);
   g_free (h);
 }
 
@@ -190,6 +192,7 @@ account_free (gpointer data)
 
   g_free (a->address);
   g_free (a->password);
+  g_clear_pointer (&a->mailboxes, g_ptr_array_unref);
   g_free (a);
 }
 
@@ -286,6 +289,15 @@ static const Field host_fields[] = {
   { "plaintext_auth", parse_tristate,    F (MlLessonHost, plaintext_auth),  FALSE },
   { "require_auth",   parse_tristate,    F (MlLessonHost, require_auth),    FALSE },
   { "strip_starttls", parse_bool,        F (MlLessonHost, strip_starttls),  FALSE },
+  /* Mail authentication (lesson-mailauth.c). */
+  { "dkim",           _ml_lesson_parse_dkim,  F (MlLessonHost, dkim),        FALSE },
+  { "verify_mail",    parse_bool,             F (MlLessonHost, verify_mail), FALSE },
+  { "lists",          _ml_lesson_parse_lists, F (MlLessonHost, lists),       FALSE, 1, 0, &_ml_lesson_list_type },
+  { "dsn",            parse_bool,        F (MlLessonHost, dsn),             FALSE },
+  { "lmtp",           parse_bool,        F (MlLessonHost, lmtp),            FALSE },
+  { "chunking",       parse_bool,        F (MlLessonHost, chunking),        FALSE },
+  { "queue_lifetime", parse_duration,    F (MlLessonHost, queue_lifetime_us), FALSE, 0,
+    G_GUINT64_CONSTANT (5) * 24 * 3600 * G_USEC_PER_SEC },
 };
 
 static const Field link_fields[] = {
@@ -310,6 +322,8 @@ static const Field record_fields[] = {
 static const Field account_fields[] = {
   { "address",  parse_address, F (MlLessonAccount, address),  TRUE },
   { "password", parse_line,    F (MlLessonAccount, password), TRUE },
+  { "quota",    parse_uint,    F (MlLessonAccount, quota),    FALSE, 0, G_MAXUINT },
+  { "mailboxes", _ml_lesson_parse_mailboxes, F (MlLessonAccount, mailboxes), FALSE, 1, 0, &_ml_lesson_mailbox_type },
 };
 
 #define ELEMENT(type, fields, prefix) \
@@ -324,6 +338,18 @@ static const Field attachment_fields[] = {
 
 static const ElementType attachment_type = ELEMENT (MlLessonAttachment, attachment_fields,
                                                     attachment);
+
+/* For lesson-mailboxes.c: a preloaded message's attachments, as a send
+ * step's. */
+gboolean
+_ml_lesson_parse_attachments (Loader *ld, const MlYamlNode *node, const char *path,
+                              const Field *field, gpointer dest, GError **error)
+{
+  Field f = *field;
+
+  f.element = &attachment_type;
+  return parse_attachments (ld, node, path, &f, dest, error);
+}
 
 static const Field step_fields[] = {
   { "action",    parse_action,    F (MlLessonStep, kind),      TRUE },

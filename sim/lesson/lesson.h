@@ -87,6 +87,20 @@ typedef struct {
   gboolean strip_starttls;    /* strip_starttls (router): overwrite "STARTTLS"
                                  in SMTP replies it forwards with "XXXXXXXX",
                                  as some firewalls did — the downgrade attack */
+  /* Mail authentication (lesson-mailauth.h): dkim (MSA signs), verify_mail
+   * (port 25 checks SPF, DKIM, DMARC), lists (mailing lists). Off when absent. */
+  struct _MlLessonDkim *dkim;
+  gboolean verify_mail;
+  GPtrArray *lists;           /* struct _MlLessonList*; NULL: none */
+  /* Delivery (lessons/README.md "hosts"): dsn offers the DSN extension
+   * (RFC 3461) on 25 and 587; lmtp (MDA) takes mail over LMTP on port 24
+   * (RFC 2033) instead of SMTP on 25, and the MTA relaying to it speaks
+   * LMTP; chunking offers CHUNKING (RFC 3030), which our clients then use. */
+  gboolean dsn;
+  gboolean lmtp;
+  gboolean chunking;
+  guint64  queue_lifetime_us; /* queue_lifetime: how long the queue keeps
+                                 trying; 0: 5 days (Postfix's default) */
   guint    line, column;
 } MlLessonHost;
 
@@ -109,9 +123,33 @@ typedef struct {
   guint    line, column;
 } MlLessonRecord;
 
+/* A message already in a mailbox when the lesson starts (lesson-mailboxes.c). */
+typedef struct {
+  char    *from;        /* addr-spec */
+  char   **to;          /* addr-specs; NULL: the account's own address */
+  char    *subject;     /* default "" */
+  gboolean has_date;    /* date was given */
+  gint64   date_unix;   /* Date: and the internal date (RFC 3501 2.3.3) */
+  char    *body;        /* plain text; default "" */
+  char   **flags;       /* \Seen, \Flagged, keywords; NULL: none */
+  GPtrArray *attachments; /* MlLessonAttachment*; NULL: none */
+  guint    line, column;
+} MlLessonMessage;
+
+/* A mailbox of an account, filled before step 1 (world-mailboxes.c). */
+typedef struct {
+  char    *name;        /* "INBOX", "Archive", "Work/2024" */
+  char    *special_use; /* RFC 6154 2: \Archive …; NULL: none */
+  gboolean subscribed;  /* RFC 3501 6.3.6; default TRUE */
+  GPtrArray *messages;  /* MlLessonMessage*; NULL: none */
+  guint    line, column;
+} MlLessonMailbox;
+
 typedef struct {
   char    *address;     /* "bob@b.example" */
   char    *password;
+  guint    quota;       /* quota: storage limit in octets (RFC 9208); 0: none */
+  GPtrArray *mailboxes;  /* MlLessonMailbox*; NULL: only the store's defaults */
   guint    line, column;
 } MlLessonAccount;
 
@@ -147,7 +185,16 @@ typedef struct {
 typedef enum {
   ML_LESSON_FAULT_LINK = 0,   /* link: [a, b] with up and/or loss */
   ML_LESSON_FAULT_HOST,       /* host: NAME with up */
+  ML_LESSON_FAULT_REPLY,      /* host: NAME, command, reply, times: the
+                                 host's SMTP server answers so */
+  ML_LESSON_FAULT_DNS,        /* dns: remove | add, name, type (, value,
+                                 preference): the zone changes */
 } MlLessonFaultKind;
+
+typedef enum {
+  ML_LESSON_DNS_REMOVE = 0,   /* every record of the type at the name */
+  ML_LESSON_DNS_ADD,
+} MlLessonDnsChange;
 
 typedef struct {
   MlLessonFaultKind kind;
@@ -156,6 +203,20 @@ typedef struct {
   MlLessonTristate up;  /* DEFAULT: unchanged */
   gboolean set_loss;    /* loss was given */
   double   loss;        /* 0.0 – 1.0 */
+  /* REPLY */
+  char    *command;     /* "MAIL", "RCPT" or "DATA" (the final dot) */
+  char    *reply;       /* as written: "451 4.7.1 Greylisted, try again later" */
+  guint    reply_code;  /* 451 */
+  char    *reply_enhanced; /* "4.7.1", or NULL */
+  char    *reply_text;  /* "Greylisted, try again later" */
+  guint    times;       /* how many commands get it (default 1); 0: all */
+  /* DNS */
+  char    *dns;         /* "remove" or "add", as written */
+  MlLessonDnsChange dns_change;
+  char    *name;        /* owner name */
+  char    *type;        /* "A", "MX", "TXT" (upper case) */
+  char    *value;       /* add: as a record's value */
+  guint    preference;  /* add, MX: 0–65535 */
   guint    line, column;
 } MlLessonFault;
 
@@ -246,6 +307,8 @@ typedef enum {
   ML_LESSON_CHECK_STATE,             /* protocol, state: a session entered it */
   ML_LESSON_CHECK_DELETED_KEPT,      /* account, mailbox: a message is \Deleted
                                         but was not expunged */
+  ML_LESSON_CHECK_HEADER,            /* account, mailbox, subject, name, contains,
+                                        present: a header field of a message */
 } MlLessonCheckKind;
 
 typedef struct {
@@ -266,6 +329,8 @@ typedef struct {
   guint    code;        /* REPLY: SMTP code; 0 with status */
   char    *status;      /* REPLY: "+OK", "-ERR", "OK", "NO", "BAD" */
   char    *state;       /* STATE: as the engines name it ("update") */
+  char    *name;        /* HEADER: the field name ("Authentication-Results") */
+  char    *contains;    /* HEADER: text the field's value holds (no case) */
   guint    line, column;
 } MlLessonCheck;
 

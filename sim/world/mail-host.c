@@ -5,6 +5,9 @@
 #include "net/tcp.h"
 #include "world/smtp-session.h"
 #include "world/session-record.h"
+#include "world/mail-host-private.h"
+#include "world/host-mailauth.h"
+#include "world/mailing-list.h"
 
 struct _MlMailHost
 {
@@ -24,6 +27,18 @@ struct _MlMailHost
   MlHostSecurity     security;
   MlSaslLookupFunc   lookup;
   gpointer           lookup_data;
+  /* Mail authentication and lists (host-mailauth.h, mailing-list.h). */
+  MlHostMailauth    *mailauth;
+  GPtrArray         *lists;     /* MlMailingList* */
+  GPtrArray         *pending;   /* Pending*: verdicts deferred for checks */
+  /* Delivery: LMTP (RFC 2033) in and out, DSN, CHUNKING, forced replies. */
+  MlSmtpServerConfig lmtp_config;
+  MlSmtpServerPolicy lmtp_policy;
+  gboolean           lmtp;
+  gboolean           relay_lmtp;
+  gboolean           chunking;
+  gboolean           offer_dsn;
+  MlReplyFaults     *reply_faults;
 };
 
 /* What a listener's policy callbacks need: which port they serve. */
@@ -31,6 +46,7 @@ typedef struct {
   MlMailHost *mh;
   gboolean    submission;
   gboolean    implicit;
+  gboolean    lmtp;        /* port 24, RFC 2033 */
 } Service;
 
 static const char *
@@ -77,6 +93,9 @@ policy_check_sender (MlSmtpServer *server, const MlSmtpPath *path,
   Service *svc = user_data;
   const char *reverse_path = path->mailbox;
 
+  if (ml_reply_faults_answer (svc->mh->reply_faults, "MAIL", verdict))
+    return;
+
   /* Until AUTH exists (issue 4) a submission server can only check that the
    * sender claims one of its own domains, as Postfix's
    * reject_sender_login_mismatch would for a logged-in user. */
@@ -84,6 +103,15 @@ policy_check_sender (MlSmtpServer *server, const MlSmtpPath *path,
     ml_smtp_verdict_set (verdict, 553, "5.7.1",
                          "<%s>: Sender address rejected: not a user of this submission server",
                          reverse_path);
+}
+
+static MlMailingList *
+find_list (MlMailHost *mh, const char *address)
+{
+  for (guint i = 0; mh->lists && i < mh->lists->len; i++)
+    if (ml_mailing_list_matches (mh->lists->pdata[i], address))
+      return mh->lists->pdata[i];
+  return NULL;
 }
 
 static void
@@ -96,9 +124,14 @@ policy_check_recipient (MlSmtpServer *server, const char *reverse_path,
   const char *forward_path = path->mailbox;
   const char *domain = path->domain ? path->domain : "";
 
+  if (ml_reply_faults_answer (mh->reply_faults, "RCPT", verdict))
+    return;
+
   if (svc->submission)
     return;  /* a submission server relays anywhere for its users */
 
+  if (find_list (mh, forward_path) != NULL)
+    return;  /* the list takes it (mailing-list.h) */
   if (ml_mail_host_serves_domain (mh, domain))
     {
       MlAccount *account = mh->store ? ml_mail_store_find_account (mh->store, forward_path) : NULL;
@@ -142,10 +175,14 @@ local_quota_allows (MlMailHost *mh, const MlSmtpEnvelope *envelope, gsize size, 
   return TRUE;
 }
 
+/* @junk: DMARC's quarantine (RFC 7489 6.6.4): the \Junk mailbox
+ * (RFC 6154 2), made if the account has none. */
 static void
-deliver_locally (MlMailHost *mh, const char *reverse_path, const char *rcpt, GBytes *message)
+deliver_into (MlMailHost *mh, const char *reverse_path, const char *rcpt, GBytes *message,
+              gboolean junk)
 {
   MlAccount *account = ml_mail_store_find_account (mh->store, rcpt);
+  MlMailbox *box;
   g_autoptr(GByteArray) buf = g_byte_array_new ();
   g_autofree char *rp = g_strdup_printf ("Return-Path: <%s>\r\n", reverse_path);
   g_autoptr(GBytes) stored = NULL;
@@ -159,18 +196,53 @@ deliver_locally (MlMailHost *mh, const char *reverse_path, const char *rcpt, GBy
   g_byte_array_append (buf, (const guint8 *) rp, strlen (rp));
   g_byte_array_append (buf, data, len);
   stored = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
-  ml_mailbox_append (ml_account_get_inbox (account), stored, ML_FLAG_RECENT,
+  box = ml_account_get_inbox (account);
+  if (junk)
+    {
+      box = ml_account_find_special_use (account, ML_SPECIAL_USE_JUNK);
+      if (box == NULL)
+        box = ml_account_create_mailbox (account, "Junk", ML_SPECIAL_USE_JUNK, NULL);
+      if (box == NULL)
+        box = ml_account_get_inbox (account);
+    }
+  ml_mailbox_append (box, stored, ML_FLAG_RECENT,
                      ml_network_now_unix_usec (mh->network) / G_USEC_PER_SEC);
+}
+
+static void
+deliver_locally (MlMailHost *mh, const char *reverse_path, const char *rcpt, GBytes *message)
+{
+  deliver_into (mh, reverse_path, rcpt, message, FALSE);
 }
 
 static void schedule_attempt (MlMailHost *mh, MlQueueEntry *entry, guint64 delay_us);
 
+/* Like Mailman, a list's copy is a new message from the list: its own
+ * queue entry with the list's bounce address (mailing-list.h). */
 static void
-policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
-                       GBytes *message, MlSmtpVerdict *verdict, gpointer user_data)
+resend_to_list (MlMailHost *mh, MlMailingList *list, const char *id, GBytes *message)
 {
-  Service *svc = user_data;
-  MlMailHost *mh = svc->mh;
+  g_autoptr(GBytes) copy = ml_mailing_list_rewrite (list, message);
+  g_autofree char *sender = ml_mailing_list_dup_bounce_address (list);
+  g_autofree char *new_id = ml_mail_queue_dup_next_id (mh->queue);
+  g_autofree char *who = g_strjoinv (", ", (char **) ml_mailing_list_get_members (list));
+  g_autofree char *text = g_strdup_printf ("list %s re-sends message %s as %s to %s",
+                                           ml_mailing_list_get_address (list), id, new_id, who);
+  guint64 now = ml_scheduler_now (ml_network_get_scheduler (mh->network));
+  MlQueueEntry *entry = ml_mail_queue_add (mh->queue, new_id, sender,
+                                           ml_mailing_list_get_members (list), copy, now);
+
+  ml_network_note (mh->network, mh->name, "mailauth.list.resend", text,
+                   "envelope sender, Subject and body change; From: stays the author's");
+  schedule_attempt (mh, entry, 0);
+}
+
+/* Takes responsibility for an accepted message (RFC 5321 4.2.5):
+ * local mailboxes (into \Junk with @junk), lists, the queue. */
+static void
+take_message (MlMailHost *mh, const MlSmtpEnvelope *envelope, GBytes *message,
+              gboolean junk, MlSmtpVerdict *verdict)
+{
   g_autoptr(GPtrArray) remote = g_ptr_array_new ();
   const char *id = envelope->id;
   const char *full = NULL;
@@ -186,8 +258,12 @@ policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
   for (guint i = 0; i < envelope->recipients->len; i++)
     {
       const char *rcpt = envelope->recipients->pdata[i];
-      if (mh->store != NULL && ml_mail_host_serves_domain (mh, address_domain (rcpt)))
-        deliver_locally (mh, envelope->reverse_path, rcpt, message);
+      MlMailingList *list = find_list (mh, rcpt);
+
+      if (list != NULL)
+        resend_to_list (mh, list, id, message);
+      else if (mh->store != NULL && ml_mail_host_serves_domain (mh, address_domain (rcpt)))
+        deliver_into (mh, envelope->reverse_path, rcpt, message, junk);
       else
         g_ptr_array_add (remote, (gpointer) rcpt);
     }
@@ -201,6 +277,7 @@ policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
       g_ptr_array_add (remote, NULL);
       entry = ml_mail_queue_add (mh->queue, id, envelope->reverse_path,
                                  (const char * const *) remote->pdata, message, now);
+      _ml_mail_host_queue_take_dsn (entry, envelope);
       who = g_strjoinv (", ", (char **) remote->pdata);
       {
         g_autofree char *text = g_strdup_printf ("message %s queued for %s", id, who);
@@ -209,6 +286,136 @@ policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
       schedule_attempt (mh, entry, 0);
     }
   ml_smtp_verdict_set (verdict, 250, "2.0.0", "Ok: queued as %s", id);
+}
+
+/* A message whose verdict waits for SPF, DKIM and DMARC: the envelope
+ * kept past the engine's callback (smtp-server.h, ml_smtp_verdict_defer). */
+typedef struct {
+  MlMailHost      *mh;
+  MlSmtpServer    *server;
+  MlMailauthCheck *check;
+  MlSmtpEnvelope   envelope;   /* strings and arrays owned here */
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  MlSmtpEnvelope *e = &p->envelope;
+
+  g_free ((char *) e->id);
+  g_free ((char *) e->helo_name);
+  g_free ((char *) e->client_name);
+  g_free ((char *) e->client_address);
+  g_free ((char *) e->reverse_path);
+  g_free ((char *) e->auth_user);
+  g_free ((char *) e->dsn_envid);
+  g_ptr_array_unref (e->recipients);
+  for (guint i = 0; i < e->recipient_dsn->len; i++)
+    g_free (((MlSmtpRecipientDsn *) e->recipient_dsn->pdata[i])->orcpt);
+  g_ptr_array_unref (e->recipient_dsn);
+  g_free (p);
+}
+
+static void
+on_mailauth_done (const MlMailauthVerdict *v, gpointer data)
+{
+  Pending *p = data;
+  MlSmtpVerdict verdict = { 0 };
+
+  g_ptr_array_remove (p->mh->pending, p);
+  if (v->disposition == ML_MAILAUTH_REJECT)
+    ml_smtp_server_complete_message (p->server, v->code, v->enhanced, v->text);
+  else
+    {
+      verdict.text = g_string_new (NULL);
+      take_message (p->mh, &p->envelope, v->message, v->disposition == ML_MAILAUTH_JUNK,
+                    &verdict);
+      ml_smtp_server_complete_message (p->server, verdict.code, verdict.enhanced,
+                                       verdict.text->str);
+      g_string_free (verdict.text, TRUE);
+    }
+  pending_free (p);
+}
+
+static void
+verify_then_take (MlMailHost *mh, MlSmtpServer *server, const MlSmtpEnvelope *envelope,
+                  GBytes *message)
+{
+  Pending *p = g_new0 (Pending, 1);
+  MlSmtpEnvelope *e = &p->envelope;
+
+  p->mh = mh;
+  p->server = server;
+  *e = *envelope;
+  e->id = g_strdup (envelope->id);
+  e->helo_name = g_strdup (envelope->helo_name);
+  e->client_name = g_strdup (envelope->client_name);
+  e->client_address = g_strdup (envelope->client_address);
+  e->reverse_path = g_strdup (envelope->reverse_path);
+  e->auth_user = g_strdup (envelope->auth_user);
+  e->dsn_envid = g_strdup (envelope->dsn_envid);
+  e->recipients = g_ptr_array_copy (envelope->recipients, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
+  g_ptr_array_set_free_func (e->recipients, g_free);
+  e->recipient_dsn = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; envelope->recipient_dsn && i < envelope->recipient_dsn->len; i++)
+    {
+      MlSmtpRecipientDsn *dsn = g_memdup2 (envelope->recipient_dsn->pdata[i], sizeof *dsn);
+
+      dsn->orcpt = g_strdup (dsn->orcpt);
+      g_ptr_array_add (e->recipient_dsn, dsn);
+    }
+  g_ptr_array_add (mh->pending, p);
+  p->check = ml_host_mailauth_verify (mh->mailauth, envelope->client_address,
+                                      envelope->helo_name, envelope->reverse_path, message,
+                                      on_mailauth_done, p);
+}
+
+/* The session ended before the checks did: the client got no 250 and
+ * keeps the message (RFC 5321 6.1), so ours goes. */
+static void
+policy_deferred_dropped (MlSmtpServer *server, gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+
+  for (guint i = 0; i < mh->pending->len; i++)
+    {
+      Pending *p = mh->pending->pdata[i];
+
+      if (p->server != server)
+        continue;
+      g_ptr_array_remove_index (mh->pending, i);
+      ml_mailauth_check_cancel (p->check);
+      pending_free (p);
+      return;
+    }
+}
+
+static void
+policy_accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
+                       GBytes *message, MlSmtpVerdict *verdict, gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+  g_autoptr(GBytes) signed_message = NULL;
+
+  if (ml_reply_faults_answer (mh->reply_faults, "DATA", verdict))
+    return;
+  /* Where a milter or OpenDMARC acts: after the final dot, before the
+   * reply (RFC 7489 6.6.2, RFC 7208 2.4). Mail from our own relay
+   * clients (our MSAs) is outbound, not received: checked by the border
+   * MTA that gets it (RFC 8601 5), as OpenDMARC's IgnoreHosts does. */
+  if (!svc->submission && ml_host_mailauth_verifies (mh->mailauth) &&
+      !may_relay (mh, server_peer_ip (server)))
+    {
+      verify_then_take (mh, server, envelope, message);
+      ml_smtp_verdict_defer (verdict);
+      return;
+    }
+  /* RFC 6376 5: the submission server signs what its users send. */
+  if (svc->submission && ml_host_mailauth_signs (mh->mailauth))
+    message = signed_message = ml_host_mailauth_sign (mh->mailauth, message, envelope->id);
+  take_message (mh, envelope, message, FALSE, verdict);
 }
 
 static char *
@@ -233,6 +440,7 @@ static const MlSmtpServerPolicy mail_host_policy = {
   .check_sender = policy_check_sender,
   .check_recipient = policy_check_recipient,
   .accept_message = policy_accept_message,
+  .deferred_dropped = policy_deferred_dropped,
   .new_id = policy_new_id,
   .lookup_secret = policy_lookup_secret,
 };
@@ -249,11 +457,16 @@ on_accept (MlHost *host, MlStream *stream, gpointer user_data)
   ml_smtp_server_session_start (mh->network, stream, mh->name,
                                 peer ? ml_host_get_name (peer) : addr, addr,
                                 svc->implicit ? &mh->submissions_config
-                                : svc->submission ? &mh->submission_config : &mh->relay_config,
-                                &mail_host_policy, svc);
+                                : svc->submission ? &mh->submission_config
+                                : svc->lmtp ? &mh->lmtp_config : &mh->relay_config,
+                                svc->lmtp ? &mh->lmtp_policy : &mail_host_policy, svc);
 }
 
 /* ---- delivery: draining the queue ---- */
+
+/* RFC 3030 2: a BDAT chunk may be any size; Postfix sends the message in
+ * chunks of its own buffer, which a small lesson message fits in whole. */
+#define MAIL_HOST_BDAT_CHUNK  (64 * 1024)
 
 typedef struct {
   MlMailHost *mh;
@@ -261,6 +474,7 @@ typedef struct {
   GPtrArray  *rcpts;        /* char*: the recipients this route carries */
   char       *route;        /* domain (MX) or relay host name */
   gboolean    by_mx;
+  gboolean    implicit_mx;  /* no MX: the domain itself (RFC 5321 5.1) */
   GPtrArray  *candidates;   /* char*: host names, best first */
   guint       next;
   char       *last_error;
@@ -312,8 +526,11 @@ delivery_done (Delivery *d)
   delivery_free (d);
 }
 
+/* A failure decided here, not by a server: no Remote-MTA or
+ * Diagnostic-Code in a bounce, only @dsn_status (RFC 3464 2.3.4–2.3.6). */
 static void
-delivery_fail_all (Delivery *d, MlRcptStatus status, guint code, const char *why)
+delivery_fail_all (Delivery *d, MlRcptStatus status, guint code, const char *dsn_status,
+                   const char *why)
 {
   MlQueueEntry *entry = ml_mail_queue_find (d->mh->queue, d->entry_id);
 
@@ -321,8 +538,28 @@ delivery_fail_all (Delivery *d, MlRcptStatus status, guint code, const char *why
     {
       MlQueueRecipient *r = entry_recipient (entry, d->rcpts->pdata[i]);
       if (r)
-        ml_queue_recipient_set (r, status, code, why);
+        {
+          ml_queue_recipient_set (r, status, code, why);
+          ml_queue_recipient_set_remote (r, NULL, NULL, dsn_status);
+        }
     }
+}
+
+/* What a DSN says about a server's answer (RFC 3464 2.3.4–2.3.6): the
+ * reply on one line, and its status code; a reply without an enhanced
+ * code gets its class's X.0.0 (RFC 3463 3.1). */
+static void
+record_remote (MlQueueRecipient *r, const char *server, const MlSmtpRecipientResult *rr)
+{
+  g_autofree char *text = g_strdup (rr->text ? rr->text : "");
+  g_autofree char *status = rr->enhanced ? g_strdup (rr->enhanced)
+                                         : g_strdup_printf ("%u.0.0", rr->code / 100);
+  g_autofree char *diagnostic = NULL;
+
+  g_strdelimit (text, "\r\n", ' ');
+  diagnostic = rr->enhanced ? g_strdup_printf ("%u %s %s", rr->code, rr->enhanced, text)
+                            : g_strdup_printf ("%u %s", rr->code, text);
+  ml_queue_recipient_set_remote (r, rr->local ? NULL : server, diagnostic, status);
 }
 
 static void try_next_candidate (Delivery *d);
@@ -346,6 +583,7 @@ on_client_done (MlSmtpClient *client, const GError *error, gpointer user_data)
           || (result->try_next_host && rr->outcome != ML_SMTP_OUTCOME_DELIVERED))
         continue;
       reached = TRUE;
+      record_remote (r, candidate, rr);
       switch (rr->outcome)
         {
         case ML_SMTP_OUTCOME_DELIVERED:
@@ -368,7 +606,11 @@ on_client_done (MlSmtpClient *client, const GError *error, gpointer user_data)
     {
       g_free (d->last_error);
       d->last_error = g_strdup_printf ("delivery through %s failed: %s", candidate,
-                                       error ? error->message : "the server refused the session");
+                                       error ? error->message
+                                       : result && result->n_recipients > 0
+                                         && result->recipients[0].local && result->recipients[0].text
+                                       ? result->recipients[0].text
+                                       : "the server refused the session");
       ml_network_note (d->mh->network, d->mh->name, "smtp.queue.next-mx",
                        d->last_error,
                        d->next < d->candidates->len ? "trying the next MX (RFC 5321 5.1)" : NULL);
@@ -378,16 +620,46 @@ on_client_done (MlSmtpClient *client, const GError *error, gpointer user_data)
   delivery_done (d);
 }
 
+/* RFC 3461 5.2: the parameters the message came with go on to the next
+ * hop (the client sends them only when it lists DSN). */
+static guint
+add_message_with_dsn (MlSmtpClient *client, MlQueueEntry *entry, GPtrArray *addresses)
+{
+  g_autofree MlDsnNotify *notify = g_new0 (MlDsnNotify, addresses->len + 1);
+  g_autoptr(GPtrArray) orcpt = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rcpts = g_ptr_array_copy (addresses, NULL, NULL);
+  gboolean any = entry->ret != ML_DSN_RET_DEFAULT || entry->envid != NULL;
+  MlSmtpClientDsn dsn = { 0 };
+
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      MlQueueRecipient *r = entry_recipient (entry, addresses->pdata[i]);
+
+      notify[i] = r ? r->notify : ML_DSN_NOTIFY_DEFAULT;
+      g_ptr_array_add (orcpt, r ? r->orcpt : NULL);
+      any = any || notify[i] != ML_DSN_NOTIFY_DEFAULT || (r && r->orcpt);
+    }
+  g_ptr_array_add (orcpt, NULL);
+  g_ptr_array_add (rcpts, NULL);
+  dsn.ret = entry->ret;
+  dsn.envid = entry->envid;
+  dsn.notify = notify;
+  dsn.orcpt = (const char * const *) orcpt->pdata;
+  return ml_smtp_client_add_message_dsn (client, entry->reverse_path,
+                                         (const char * const *) rcpts->pdata, entry->data,
+                                         any ? &dsn : NULL);
+}
+
 static void
 on_candidate_address (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_data)
 {
   Delivery *d = user_data;
   MlQueueEntry *entry = ml_mail_queue_find (d->mh->queue, d->entry_id);
   const char *candidate = d->candidates->pdata[d->next - 1];
+  gboolean lmtp = !d->by_mx && d->mh->relay_lmtp;
   guint32 ip = 0;
   MlSmtpClient *client;
   MlSmtpClientConfig config;
-  g_autoptr(GPtrArray) rcpts = NULL;
 
   if (entry == NULL)
     {
@@ -399,6 +671,21 @@ on_candidate_address (MlDnsResolver *resolver, const MlDnsResult *result, gpoint
       g_free (d->last_error);
       d->last_error = g_strdup_printf ("%s has no address (%s)", candidate,
                                        ml_dns_rcode_to_string (result->rcode));
+      /* RFC 5321 5.1: with no MX the domain's own address is the one MX;
+       * with neither, the name has nowhere to take mail: that is final
+       * (Postfix: "Host or domain name not found", 5.4.4), not a retry. */
+      if (d->implicit_mx && (result->rcode == ML_DNS_RCODE_NOERROR
+                             || result->rcode == ML_DNS_RCODE_NXDOMAIN))
+        {
+          g_autofree char *why = g_strdup_printf ("5.4.4 Host or domain name not found: %s has "
+                                                  "no MX and no A record", d->route);
+          /* RFC 3463 3.5: 5.4.4, unable to route. */
+          delivery_fail_all (d, ML_RCPT_FAILED, 550, "5.4.4", why);
+          ml_network_note (d->mh->network, d->mh->name, "smtp.queue.no-address", why,
+                           "RFC 5321 5.1: no MX, and the implicit MX has no address");
+          delivery_done (d);
+          return;
+        }
       try_next_candidate (d);
       return;
     }
@@ -408,12 +695,12 @@ on_candidate_address (MlDnsResolver *resolver, const MlDnsResult *result, gpoint
   /* RFC 3207 4.1 and RFC 7435: between MTAs, TLS when the next hop
    * offers it, the clear otherwise (Postfix's "may" level). */
   config.tls = ML_SMTP_CLIENT_TLS_OPPORTUNISTIC;
+  config.lmtp = lmtp;
+  config.bdat_chunk_size = MAIL_HOST_BDAT_CHUNK;
   client = ml_smtp_client_new (&config);
-  rcpts = g_ptr_array_copy (d->rcpts, NULL, NULL);
-  g_ptr_array_add (rcpts, NULL);
-  ml_smtp_client_add_message (client, entry->reverse_path,
-                              (const char * const *) rcpts->pdata, entry->data);
-  ml_smtp_client_session_start (d->mh->network, d->mh->host, ip, ML_PORT_SMTP,
+  add_message_with_dsn (client, entry, d->rcpts);
+  ml_smtp_client_session_start (d->mh->network, d->mh->host, ip,
+                                lmtp ? ML_PORT_LMTP : ML_PORT_SMTP,
                                 client, on_client_done, d);
 }
 
@@ -454,7 +741,8 @@ on_mx (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_data)
     {
       g_autofree char *why = g_strdup_printf ("Host or domain name not found. Name service error for name=%s type=MX: Host not found",
                                               d->route);
-      delivery_fail_all (d, ML_RCPT_FAILED, 550, why);
+      /* RFC 3463 3.5: 5.4.4, unable to route, as Postfix reports it. */
+      delivery_fail_all (d, ML_RCPT_FAILED, 550, "5.4.4", why);
       ml_network_note (d->mh->network, d->mh->name, "smtp.queue.nxdomain", why, NULL);
       delivery_done (d);
       return;
@@ -492,7 +780,14 @@ on_mx (MlDnsResolver *resolver, const MlDnsResult *result, gpointer user_data)
     }
   /* RFC 5321 5.1: no MX records means the domain itself is the one MX. */
   if (d->candidates->len == 0)
-    g_ptr_array_add (d->candidates, g_strdup (d->route));
+    {
+      g_autofree char *text = g_strdup_printf ("%s has no MX record: its own address is "
+                                               "the implicit MX", d->route);
+      ml_network_note (d->mh->network, d->mh->name, "smtp.queue.implicit-mx", text,
+                       "RFC 5321 5.1");
+      d->implicit_mx = TRUE;
+      g_ptr_array_add (d->candidates, g_strdup (d->route));
+    }
   try_next_candidate (d);
 }
 
@@ -606,35 +901,85 @@ schedule_attempt (MlMailHost *mh, MlQueueEntry *entry, guint64 delay_us)
                          attempt_job_run, job, attempt_job_free);
 }
 
+/* The bounce goes out like any other mail (RFC 3461 6.1): into our own
+ * store when the sender is ours, else queued from <> and delivered by MX
+ * or relay_to. */
+static void
+send_bounce (MlMailHost *mh, MlQueueEntry *entry, GPtrArray *failed)
+{
+  g_autofree char *id = ml_mail_queue_dup_next_id (mh->queue);
+  g_autoptr(GBytes) dsn = _ml_mail_host_compose_bounce (mh->network, mh->name, entry, failed, id);
+  const char *to = entry->reverse_path;
+  g_autofree char *text = NULL;
+  g_autofree char *statuses = NULL;
+
+  if (dsn == NULL)
+    return;
+  {
+    g_autoptr(GString) s = g_string_new (NULL);
+    for (guint i = 0; i < failed->len; i++)
+      {
+        MlQueueRecipient *r = failed->pdata[i];
+        if (_ml_mail_host_wants_failure_notice (r))
+          g_string_append_printf (s, "%s%s %s", s->len ? ", " : "", r->address,
+                                  ml_queue_recipient_failure_status (r));
+      }
+    statuses = g_string_free (g_steal_pointer (&s), FALSE);
+  }
+  text = g_strdup_printf ("bounce %s for message %s: a DSN from <> to <%s> (%s)",
+                          id, entry->id, to, statuses);
+  ml_network_note (mh->network, mh->name, "smtp.queue.bounce", text,
+                   "RFC 3464 multipart/report with message/delivery-status; "
+                   "the null reverse-path so it is never bounced itself (RFC 5321 4.5.5)");
+  if (mh->store != NULL && ml_mail_host_serves_domain (mh, address_domain (to)))
+    deliver_locally (mh, "", to, dsn);
+  else
+    {
+      const char *rcpts[] = { to, NULL };
+      guint64 now = ml_scheduler_now (ml_network_get_scheduler (mh->network));
+      MlQueueEntry *bounce = ml_mail_queue_add (mh->queue, id, "", rcpts, dsn, now);
+
+      schedule_attempt (mh, bounce, 0);
+    }
+}
+
 static void
 finish_attempt (MlMailHost *mh, MlQueueEntry *entry)
 {
   MlScheduler *sched = ml_network_get_scheduler (mh->network);
   guint64 now = ml_scheduler_now (sched);
+  g_autoptr(GPtrArray) failed = g_ptr_array_new ();
+  gboolean again = ml_mail_queue_defer (mh->queue, entry, now);
 
   for (guint i = 0; i < entry->recipients->len; i++)
     {
       MlQueueRecipient *r = entry->recipients->pdata[i];
       g_autofree char *text = NULL;
 
-      if (r->status == ML_RCPT_DELIVERED && r->code != 0)
+      if (r->reported)
+        continue;
+      if (r->status == ML_RCPT_DELIVERED)
         {
           text = g_strdup_printf ("message %s delivered to %s", entry->id, r->address);
           ml_network_note (mh->network, mh->name, "smtp.queue.delivered", text, r->reply);
-          r->code = 0;  /* reported */
+          r->reported = TRUE;
         }
-      else if (r->status == ML_RCPT_FAILED && r->code != G_MAXUINT)
+      else if (r->status == ML_RCPT_FAILED)
         {
-          /* A bounce (RFC 3464 DSN) to the sender comes with issue 9; until
-           * then the failure is only reported here. */
-          text = g_strdup_printf ("message %s to %s failed permanently; no bounce is generated yet",
+          text = g_strdup_printf (r->expired ? "message %s to %s expired in the queue"
+                                             : "message %s to %s failed permanently",
                                   entry->id, r->address);
-          ml_network_note (mh->network, mh->name, "smtp.queue.failed", text, r->reply);
-          r->code = G_MAXUINT;
+          ml_network_note (mh->network, mh->name,
+                           r->expired ? "smtp.queue.expired" : "smtp.queue.failed", text, r->reply);
+          r->reported = TRUE;
+          g_ptr_array_add (failed, r);
         }
     }
+  /* One DSN per attempt for every recipient it failed, as Postfix does. */
+  if (failed->len > 0)
+    send_bounce (mh, entry, failed);
 
-  if (ml_mail_queue_defer (mh->queue, entry, now))
+  if (again)
     {
       g_autofree char *text = g_strdup_printf ("message %s deferred; next attempt in %" G_GUINT64_FORMAT " s",
                                                entry->id, (entry->next_attempt_us - now) / G_USEC_PER_SEC);
@@ -643,6 +988,44 @@ finish_attempt (MlMailHost *mh, MlQueueEntry *entry)
       return;
     }
   ml_mail_queue_remove (mh->queue, entry);
+}
+
+/* ---- LMTP final hop (RFC 2033) ---- */
+
+/* RFC 2033 4.2: after the data, one reply per recipient: a mailbox over
+ * its quota refuses its copy (452, "temporarily over quota" as in the
+ * RFC's example) and the MTA keeps just that recipient queued, while the
+ * others' copies are stored. */
+static void
+lmtp_accept_for_recipient (MlSmtpServer *server, const MlSmtpEnvelope *envelope,
+                           GBytes *message, guint index, MlSmtpVerdict *verdict,
+                           gpointer user_data)
+{
+  Service *svc = user_data;
+  MlMailHost *mh = svc->mh;
+  const char *rcpt = envelope->recipients->pdata[index];
+  MlAccount *account = mh->store ? ml_mail_store_find_account (mh->store, rcpt) : NULL;
+
+  if (ml_reply_faults_answer (mh->reply_faults, "DATA", verdict))
+    return;
+  if (account == NULL)
+    {
+      ml_smtp_verdict_set (verdict, 550, "5.1.1", "<%s> User unknown", rcpt);
+      return;
+    }
+  if (ml_account_get_quota (account) != 0 &&
+      ml_account_get_usage (account) + g_bytes_get_size (message) > ml_account_get_quota (account))
+    {
+      ml_smtp_verdict_set (verdict, 452, "4.2.2", "<%s> Mailbox is over quota", rcpt);
+      return;
+    }
+  deliver_locally (mh, envelope->reverse_path, rcpt, message);
+}
+
+MlReplyFaults *
+ml_mail_host_get_reply_faults (MlMailHost *self)
+{
+  return self->reply_faults;
 }
 
 /* ---- life cycle ---- */
@@ -658,11 +1041,13 @@ server_config_for (MlMailHost *mh, MlSmtpServerConfig *config, guint16 port,
   /* Postfix's default message_size_limit, announced in EHLO (RFC 1870). */
   config->max_message_size = 10240000;
   config->sasl_nonce_seed = nonce_seed;
+  config->offer_dsn = mh->offer_dsn;
+  config->offer_chunking = mh->chunking;
   if (port == ML_PORT_SUBMISSIONS)
     config->tls = ML_SMTP_TLS_IMPLICIT;
   else if (sec->starttls)
     config->tls = ML_SMTP_TLS_STARTTLS;
-  if (port == ML_PORT_SMTP)
+  if (port == ML_PORT_SMTP || port == ML_PORT_LMTP)
     return;
   config->auth_mechanisms = sec->sasl_mechanisms;
   config->auth_plaintext_needs_tls = !sec->plaintext_auth;
@@ -685,12 +1070,24 @@ ml_mail_host_new (const MlMailHostConfig *config)
   mh->store = config->store;
   mh->queue = ml_mail_queue_new (g_str_hash (mh->name));
   mh->relay_clients = g_array_new (FALSE, FALSE, sizeof (guint32));
+  mh->pending = g_ptr_array_new ();
   if (config->security != NULL)
     mh->security = *config->security;
   else
     ml_host_security_from_lesson (&mh->security, NULL);
   mh->lookup = config->lookup;
   mh->lookup_data = config->lookup_data;
+  mh->offer_dsn = config->offer_dsn;
+  mh->lmtp = config->lmtp && (mh->roles & ML_ROLE_MDA);
+  mh->relay_lmtp = config->relay_lmtp;
+  mh->chunking = config->chunking;
+  if (config->queue_lifetime_us != 0)
+    ml_mail_queue_set_lifetime (mh->queue, config->queue_lifetime_us);
+  mh->reply_faults = ml_reply_faults_new (mh->network, mh->name);
+  server_config_for (mh, &mh->lmtp_config, ML_PORT_LMTP, config->nonce_seed);
+  mh->lmtp_config.lmtp = TRUE;
+  mh->lmtp_policy = mail_host_policy;
+  mh->lmtp_policy.accept_for_recipient = lmtp_accept_for_recipient;
   server_config_for (mh, &mh->submission_config, ML_PORT_SUBMISSION, config->nonce_seed);
   server_config_for (mh, &mh->submissions_config, ML_PORT_SUBMISSIONS, config->nonce_seed);
   server_config_for (mh, &mh->relay_config, ML_PORT_SMTP, config->nonce_seed);
@@ -714,11 +1111,22 @@ ml_mail_host_new (const MlMailHostConfig *config)
         g_warning ("%s: %s", mh->name, error->message);
       g_clear_error (&error);
     }
-  if (mh->roles & (ML_ROLE_MTA | ML_ROLE_MDA))
+  /* RFC 2033 6: LMTP is not SMTP and must not be offered on port 25; an
+   * LMTP MDA that is not also an MTA takes mail on 24 only. */
+  if ((mh->roles & ML_ROLE_MTA) || ((mh->roles & ML_ROLE_MDA) && !mh->lmtp))
     {
       Service *svc = g_new0 (Service, 1);
       svc->mh = mh;
       if (!ml_host_tcp_listen (mh->host, ML_PORT_SMTP, on_accept, svc, g_free, &error))
+        g_warning ("%s: %s", mh->name, error->message);
+      g_clear_error (&error);
+    }
+  if (mh->lmtp)
+    {
+      Service *svc = g_new0 (Service, 1);
+      svc->mh = mh;
+      svc->lmtp = TRUE;
+      if (!ml_host_tcp_listen (mh->host, ML_PORT_LMTP, on_accept, svc, g_free, &error))
         g_warning ("%s: %s", mh->name, error->message);
     }
   return mh;
@@ -729,7 +1137,18 @@ ml_mail_host_free (MlMailHost *self)
 {
   if (self == NULL)
     return;
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      Pending *p = self->pending->pdata[i];
+
+      ml_mailauth_check_cancel (p->check);
+      pending_free (p);
+    }
+  g_ptr_array_unref (self->pending);
+  ml_host_mailauth_free (self->mailauth);
+  g_clear_pointer (&self->lists, g_ptr_array_unref);
   ml_mail_queue_free (self->queue);
+  ml_reply_faults_free (self->reply_faults);
   g_array_unref (self->relay_clients);
   g_strfreev (self->domains);
   g_free (self->relay_to);
@@ -741,6 +1160,15 @@ void
 ml_mail_host_allow_relay_from (MlMailHost *self, guint32 ipv4)
 {
   g_array_append_val (self->relay_clients, ipv4);
+}
+
+void
+ml_mail_host_set_mailauth (MlMailHost *self, MlHostMailauth *mailauth, GPtrArray *lists)
+{
+  ml_host_mailauth_free (self->mailauth);
+  self->mailauth = mailauth;
+  g_clear_pointer (&self->lists, g_ptr_array_unref);
+  self->lists = lists;
 }
 
 MlMailQueue *

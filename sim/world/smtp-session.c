@@ -33,6 +33,12 @@ static const MlEngineOps smtp_client_ops = {
   client_tls, NULL,
 };
 
+static void
+wake_session (gpointer session)
+{
+  ml_engine_session_schedule_pump (session);
+}
+
 MlEngineSession *
 ml_smtp_server_session_start (MlNetwork                *network,
                               MlStream                 *stream,
@@ -48,6 +54,9 @@ ml_smtp_server_session_start (MlNetwork                *network,
 
   ml_smtp_server_set_peer (engine, peer_name, peer_address);
   session = ml_engine_session_serve (network, stream, host_name, engine, &smtp_server_ops);
+  /* A deferred end-of-data verdict (smtp-server.h) is answered outside
+   * any feed: the session drains it a moment later. */
+  ml_smtp_server_set_wake_func (engine, wake_session, session);
   /* RFC 8314 3.3: on 465 the handshake comes before the greeting. */
   if (config->tls == ML_SMTP_TLS_IMPLICIT)
     ml_engine_session_start_tls (session);

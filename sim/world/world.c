@@ -3,8 +3,10 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "world/world.h"
+#include "world/world-mailboxes.h"
 #include "world/world-faults.h"
 #include "world/mail-host.h"
+#include "world/host-mailauth.h"
 #include "world/smtp-session.h"
 #include "world/session-record.h"
 #include "world/mailbox-services.h"
@@ -171,7 +173,11 @@ build_stores (MlWorld *self)
       const MlLessonAccount *a = lesson->accounts->pdata[i];
       MlMailStore *store = ml_world_get_store (self, address_domain (a->address));
       if (store)
-        ml_mail_store_add_account (store, a->address, a->password);
+        {
+          MlAccount *account = ml_mail_store_add_account (store, a->address, a->password);
+          if (account != NULL && a->quota != 0)
+            ml_account_set_quota (account, a->quota);
+        }
     }
   for (guint i = 0; i < self->stores->len; i++)
     ml_mail_store_add_listener (self->stores->pdata[i], on_store_change, self);
@@ -299,8 +305,17 @@ build_mail_hosts (MlWorld *self, GError **error)
           return FALSE;
         }
       ml_host_security_from_lesson (&security, h);
+      config.offer_dsn = h->dsn;
+      config.lmtp = h->lmtp;
+      config.chunking = h->chunking;
+      config.queue_lifetime_us = h->queue_lifetime_us;
+      config.relay_lmtp = h->relay_to && ml_lesson_find_host (lesson, h->relay_to)
+                          && ml_lesson_find_host (lesson, h->relay_to)->lmtp;
       mh = ml_mail_host_new (&config);
       g_ptr_array_add (self->mail_hosts, mh);
+      if (!ml_host_mailauth_attach (mh, self->network, config.resolver, self->zone,
+                                    lesson->path, h, self->seed, error))
+        return FALSE;
       /* SCRAM nonces from the seed without drawing from the run's RNG,
        * so adding AUTH to a lesson moves no ISN or DNS id. */
       if (config.store != NULL &&
@@ -384,6 +399,8 @@ ml_world_new (const MlLesson *lesson, guint32 seed, MlTrace *trace, GError **err
   if (!build_dns (self, error))
     return NULL;
   build_stores (self);
+  if (!ml_world_fill_mailboxes (self, lesson, error))
+    return NULL;
   if (!build_mail_hosts (self, error))
     return NULL;
   build_devices (self);
@@ -626,7 +643,7 @@ ml_world_run_step (MlWorld *self, guint index)
   step = self->lesson->steps->pdata[index];
   title = g_strdup_printf ("step %u of %u", index + 1, self->lesson->steps->len);
   ml_network_note (self->network, step->host, "lesson.step", title, step->narrative);
-  ml_world_faults_apply (self->network, step);
+  ml_world_faults_apply_full (self->network, self->zone, self->mail_hosts, step);
 
   for (guint i = 0; i < self->devices->len; i++)
     ml_mua_device_check_idle (self->devices->pdata[i]);
