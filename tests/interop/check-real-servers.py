@@ -29,7 +29,9 @@ certificates).
 7. Round trip on our own serve: `send` with STARTTLS and AUTH PLAIN on the
    submission port, then `fetch --imap` and `fetch --pop3` get it back;
    AUTH LOGIN and SCRAM-SHA-256 masked too.
-8. A server that never speaks: --timeout and SIGINT end the run (exit 1),
+8. Dovecot's IMAP client (imapc through `doveadm fetch`) reads from serve,
+   with STARTTLS (certificate verified) and in the clear.
+9. A server that never speaks: --timeout and SIGINT end the run (exit 1),
    the recipient's outcome temporary.
 
 Exits 77 (skip) when Postfix or Dovecot is not installed or not root.
@@ -323,6 +325,28 @@ def check_round_trip_serve():
         check("********" in res.stdout, "SCRAM's responses masked")
 
 
+def check_dovecot_imapc_to_serve():
+    """Dovecot's own IMAP client (imapc, driven by `doveadm fetch`) reads
+    from serve, over STARTTLS with serve's CA verified, then in the clear."""
+    with LiveServer(CLI) as srv, Dovecot() as dv:
+        res = cli("send", "--server", f"localhost:{srv.port('smtp')}", "--ca", srv.ca_file, "--from", "x@remote.test",
+                  "--to", "bob@example.org", "--subject", "for dovecot", "--body", "hello imapc", "--quiet")
+        check(res.returncode == 0, f"send to serve for imapc\n{show(res)}")
+        # doveadm runs as the mail user: the CA must be readable by it.
+        ca = os.path.join(dv.dir, "serve-ca.pem")
+        with open(srv.ca_file, "rb") as src, open(ca, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(ca, 0o644)
+        for tls in (["-o", "imapc_ssl=starttls", "-o", "imapc_ssl_verify=yes", "-o", f"ssl_client_ca_file={ca}"],
+                    ["-o", "imapc_ssl=no"]):
+            res = dv.doveadm("-o", "mail_location=imapc:~/imapc", "-o", "imapc_host=localhost",
+                             "-o", f"imapc_port={srv.port('imap')}", "-o", "imapc_user=bob@example.org",
+                             "-o", "imapc_password=bob-secret", "-o", "imapc_features=", *tls,
+                             "fetch", "-u", ALICE, "hdr.subject uid text", "mailbox", "INBOX", "all")
+            check(res.returncode == 0 and "hdr.subject: for dovecot" in res.stdout and "hello imapc" in res.stdout,
+                  f"Dovecot imapc ({tls[1]}) fetched from serve: exit {res.returncode}\n{res.stdout}\n{res.stderr}")
+
+
 def check_silent_server():
     """A server that accepts and never speaks: --timeout ends the wait
     (exit 1), and so does SIGINT, long before it."""
@@ -362,6 +386,7 @@ def main():
         check_names()
         check_postfix_to_serve(pki)
     check_round_trip_serve()
+    check_dovecot_imapc_to_serve()
     check_silent_server()
     finish("real-servers")
 
