@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include "lesson-panel.h"
+#include "lesson/lesson-markdown.h"
 
 /* An answer longer than this is cut before grading: the runner keeps no
  * more of it (its MAX_ANSWER), and no key is that long. */
@@ -84,21 +85,12 @@ answer_free (gpointer data)
   g_free (a);
 }
 
-/* The lessons' Markdown subset (lessons/README.md): **bold** and `code`
- * become Pango markup; everything else is shown as written. */
+/* The lessons' Markdown subset (lessons/README.md), as Pango markup with
+ * every text byte escaped (lesson-markdown.h). */
 static char *
 markup_from_markdown (const char *text)
 {
-  g_autoptr(GRegex) soft = g_regex_new ("(?<!\n)\n(?!\n)", 0, 0, NULL);
-  /* A single line break is a space, as in Markdown; a blank line stays a
-   * paragraph break. YAML's folded text keeps the author's line ends. */
-  g_autofree char *flowed = g_regex_replace_literal (soft, text ? text : "", -1, 0, " ", 0, NULL);
-  g_autofree char *escaped = g_markup_escape_text (flowed ? g_strstrip (flowed) : "", -1);
-  g_autoptr(GRegex) bold = g_regex_new ("\\*\\*([^*\\n]+)\\*\\*", 0, 0, NULL);
-  g_autoptr(GRegex) code = g_regex_new ("`([^`\\n]+)`", 0, 0, NULL);
-  g_autofree char *b = g_regex_replace (bold, escaped, -1, 0, "<b>\\1</b>", 0, NULL);
-
-  return g_regex_replace (code, b ? b : escaped, -1, 0, "<tt>\\1</tt>", 0, NULL);
+  return ml_markdown_to_pango (text);
 }
 
 static GtkWidget *

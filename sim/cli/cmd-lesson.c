@@ -7,13 +7,23 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "lesson/lesson.h"
+#include "lesson/lesson-markdown.h"
 #include "lesson/lesson-runner.h"
 #include "lesson/lessons-dir.h"
 
 #define MAX_EXCERPT_LINES  40    /* dialogue lines shown per step */
 #define MAX_ANSWER_LINE    4096  /* bytes of one line of an answer file or stdin */
+
+/* A lesson's Markdown (lesson-markdown.h): bold and colours only when
+ * stdout is a terminal, plain text into a pipe or a file. Transfer full. */
+static char *
+md (const char *text)
+{
+  return ml_markdown_to_terminal (text, isatty (STDOUT_FILENO));
+}
 
 /* ---- list ------------------------------------------------------------------ */
 
@@ -200,8 +210,10 @@ ask (MlLessonRunner *runner, const MlLessonQuestion *q, GHashTable *answers)
   const char *answer;
   const char *feedback = NULL;
   gboolean correct = FALSE;
+  g_autofree char *asked = md (q->ask);
+  g_autofree char *told = NULL;
 
-  printf ("\n  ? [%s] %s\n", q->id, q->ask);
+  printf ("\n  ? [%s] %s\n", q->id, asked);
   if (q->kind == ML_LESSON_QUESTION_CHOICE)
     for (guint i = 0; q->choices[i] != NULL; i++)
       printf ("      %u. %s\n", i + 1, q->choices[i]);
@@ -225,7 +237,8 @@ ask (MlLessonRunner *runner, const MlLessonQuestion *q, GHashTable *answers)
       printf ("    (%s)\n", error->message);
       return;
     }
-  printf ("    %s %s\n", correct ? "✓" : "✗", feedback);
+  told = md (feedback);
+  printf ("    %s %s\n", correct ? "✓" : "✗", told);
   if (!correct)
     {
       g_autofree char *expected = ml_lesson_runner_dup_expected (runner, q->id);
@@ -293,7 +306,11 @@ lesson_run (int argc, char **argv)
 
   printf ("# %s — %s\n", lesson->id, lesson->title);
   if (lesson->summary)
-    printf ("\n%s\n", lesson->summary);
+    {
+      g_autofree char *summary = md (lesson->summary);
+
+      printf ("\n%s\n\n", summary);
+    }
   for (guint i = 0; lesson->goals != NULL && lesson->goals[i] != NULL; i++)
     printf ("%s %s\n", i == 0 ? "\nGoals:\n  -" : "  -", lesson->goals[i]);
 
@@ -320,7 +337,11 @@ lesson_run (int argc, char **argv)
           printf ("\n## Step %u of %u: %s\n", item.step, lesson->steps->len,
                   ml_lesson_action_to_string (item.step_data->kind));
           if (item.step_data->narrative)
-            printf ("\n%s\n", item.step_data->narrative);
+            {
+              g_autofree char *narrative = md (item.step_data->narrative);
+
+              printf ("\n%s\n\n", narrative);
+            }
           shown = item.trace_start;
           step_end = item.trace_end;
           break;
@@ -335,8 +356,12 @@ lesson_run (int argc, char **argv)
           ask (runner, item.question, answers);
           break;
         case ML_LESSON_ITEM_CHECK:
-          printf ("\n  %s %s\n      (%s)\n", item.passed ? "[pass]" : "[FAIL]",
-                  item.check->description, item.observed);
+          {
+            g_autofree char *description = md (item.check->description);
+
+            printf ("\n  %s %s\n      (%s)\n", item.passed ? "[pass]" : "[FAIL]",
+                    description, item.observed);
+          }
           break;
         case ML_LESSON_ITEM_END:
         default:
