@@ -580,6 +580,7 @@ _ml_lesson_check_world (Loader *ld, GError **error)
   c.hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ok = check_hosts (&c, error) && check_links (&c, error) &&
        check_records (&c, error) && check_accounts (&c, error) &&
+       _ml_lesson_check_mailboxes (ld, error) &&
        check_steps (&c, error) && _ml_lesson_check_faults (ld, error) &&
        _ml_lesson_check_questions (ld, error) && _ml_lesson_check_checks (ld, error);
   g_hash_table_unref (c.hosts);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lesson/lesson-runner-private.h"
+#include "lesson/lesson-mailauth.h"
 #include "mail/mail-store.h"
 #include "world/world.h"
 
@@ -281,6 +282,15 @@ _ml_lesson_runner_grade_check (MlLessonRunner *self, MlWorld *world, CheckState 
       return;
     case ML_LESSON_CHECK_FLAG:
       grade_flag (world, cs);
+      return;
+    case ML_LESSON_CHECK_HEADER:
+      box = find_mailbox (world, c->account, c->mailbox, &why);
+      if (box == NULL)
+        {
+          cs->observed = g_steal_pointer (&why);
+          return;
+        }
+      cs->passed = _ml_lesson_check_grade_header (c, box, &cs->observed);
       return;
     case ML_LESSON_CHECK_DEVICE_COUNT:
       grade_device (self, cs);
