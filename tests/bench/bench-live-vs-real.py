@@ -3,7 +3,7 @@
 
 usage: bench-live-vs-real.py MAILLAB_CLI [--messages 5000] [--sessions 20]
                              [--size 4096] [--mailbox 2000] [--reps 5]
-                             [--only smtp,imap,pop3]
+                             [--only smtp,imap,pop3,pop3-pipelined]
 
 Run by hand (it takes minutes and wants a quiet machine), never as a timed
 test. It installs nothing: Postfix (`smtp-source` comes with it), Dovecot's
@@ -22,9 +22,11 @@ IMAP and POP3: the same MAILBOX messages (SIZE octets each, varied
 headers) put in the INBOX's cur/ for both servers. One raw-socket client
 for both: after LOGIN and SELECT (not timed), `FETCH 1:*
 (FLAGS BODY.PEEK[HEADER])` until its tagged OK; POP3: after USER/PASS,
-RETR 1 … RETR n one at a time, as poplib does. A warm-up run first (Dovecot
-builds its index, caches fill), then REPS timed runs; the table shows each
-run and the median.
+RETR 1 … RETR n one at a time, as poplib does, and again with all RETRs
+pipelined (RFC 2449). A warm-up run first (Dovecot builds its index, caches
+fill), then REPS timed runs, maillab and the real server taking turns so a
+change in the machine's load hits both; the table shows each run, the
+median, and maillab's own CPU time (from /proc).
 
 Figures measured so far are in tests/bench/README.md.
 """
@@ -124,25 +126,34 @@ def fill_maildir(maildir, msgs, uid=None, gid=None):
 # ---- one raw client for both servers ----
 
 class Conn:
+    """A socket read into one buffer with a read position: taking an answer
+    moves the position, not the bytes after it (deleting from the front of
+    a large buffer would make the client, not the server, the bottleneck
+    when answers arrive in big reads)."""
+
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
+        self.pos = 0
 
     def send(self, data):
         self.sock.sendall(data)
 
     def until(self, marker):
         """Reads until @marker is in what was read; returns it all."""
-        start = 0
+        start = self.pos
         while True:
             i = self.buf.find(marker, start)
             if i >= 0:
                 end = i + len(marker)
-                out = bytes(self.buf[:end])
-                del self.buf[:end]
+                out = bytes(self.buf[self.pos:end])
+                self.pos = end
+                if self.pos > (1 << 22):
+                    del self.buf[:self.pos]
+                    self.pos = 0
                 return out
-            start = max(0, len(self.buf) - len(marker))
+            start = max(self.pos, len(self.buf) - len(marker))
             chunk = self.sock.recv(1 << 20)
             if not chunk:
                 raise ConnectionError("closed by the server")
@@ -208,11 +219,53 @@ def pop3_retr_all(port, n):
     return elapsed, total
 
 
+def pop3_retr_pipelined(port, n):
+    """All n RETRs sent at once (RFC 2449 PIPELINING, which both servers
+    announce), then the answers read: the server's throughput, where the
+    one-at-a-time run mostly measures round trips and the client."""
+    c = Conn(port)
+    c.line()
+    c.send(f"USER {USER}\r\n".encode())
+    c.line()
+    c.send(f"PASS {PASSWORD}\r\n".encode())
+    if not c.line().startswith(b"+OK"):
+        sys.exit("POP3 PASS failed")
+    total = 0
+    start = time.monotonic()
+    c.send(b"".join(b"RETR %d\r\n" % i for i in range(1, n + 1)))
+    for i in range(1, n + 1):
+        out = c.until(b"\r\n.\r\n")
+        if not out.startswith(b"+OK"):
+            sys.exit(f"POP3 RETR {i}: {out[:100]!r}")
+        total += len(out)
+    elapsed = time.monotonic() - start
+    c.send(b"QUIT\r\n")
+    c.line()
+    c.close()
+    return elapsed, total
+
+
 # ---- the runs ----
 
-def timed(fn, reps):
-    fn()                      # warm-up, not counted
-    return [fn() for _ in range(reps)]
+def alternate(fns, reps, warm_up=True):
+    """Runs each of @fns (name → function returning seconds) @reps times,
+    taking turns, so that a change in the machine's load hits both alike;
+    one warm-up run each first."""
+    if warm_up:
+        for fn in fns.values():
+            fn()
+    runs = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            runs[name].append(fn())
+    return runs
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (clock ticks → s)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def row(name, runs, unit_per_s=None):
@@ -225,19 +278,25 @@ def row(name, runs, unit_per_s=None):
 def bench_smtp(cli, args, results):
     print(f"SMTP: smtp-source -s {args.sessions} -m {args.messages} -l {args.size} "
           f"(load {loadavg()})", flush=True)
-    runs = []
-    for _ in range(args.reps):
+    cpu = []
+
+    def maillab():
         with LiveServer(cli, users={USER: PASSWORD}) as srv:
             maildir = os.path.join(srv.data, "mail", USER)
-            runs.append(smtp_source(srv.port("smtp"), args, maildir, count_files(maildir)))
-    results["smtp maillab"] = runs
-    print(row("maillab serve", runs, args.messages), flush=True)
-    runs = []
-    for _ in range(args.reps):
+            t = smtp_source(srv.port("smtp"), args, maildir, count_files(maildir))
+            cpu.append(cpu_seconds(srv.proc.pid))
+            return t
+
+    def postfix():
         with realservers.Postfix(users=[USER]) as pf:
-            runs.append(smtp_source(pf.smtp_port, args, pf.maildir(USER), 0))
-    results["smtp postfix"] = runs
-    print(row("Postfix → Maildir", runs, args.messages), flush=True)
+            return smtp_source(pf.smtp_port, args, pf.maildir(USER), 0)
+
+    runs = alternate({"maillab": maillab, "postfix": postfix}, args.reps, warm_up=False)
+    results["smtp maillab"] = runs["maillab"]
+    results["smtp postfix"] = runs["postfix"]
+    print(row("maillab serve", runs["maillab"], args.messages)
+          + f"   server CPU median {statistics.median(cpu):.2f} s", flush=True)
+    print(row("Postfix → Maildir", runs["postfix"], args.messages), flush=True)
 
 
 def bench_retrieval(cli, args, results, what):
@@ -257,15 +316,22 @@ def bench_retrieval(cli, args, results, what):
                           flush=True)
                     fns = {"maillab": lambda: imap_fetch_headers(srv.port("imap"), n)[0],
                            "dovecot": lambda: imap_fetch_headers(dv.imap_port, n)[0]}
-                else:
+                elif proto == "pop3":
                     print(f"POP3: RETR 1..{n}, one at a time (load {loadavg()})", flush=True)
                     fns = {"maillab": lambda: pop3_retr_all(srv.port("pop3"), n)[0],
                            "dovecot": lambda: pop3_retr_all(dv.pop3_port, n)[0]}
+                else:
+                    print(f"POP3: RETR 1..{n}, pipelined (load {loadavg()})", flush=True)
+                    fns = {"maillab": lambda: pop3_retr_pipelined(srv.port("pop3"), n)[0],
+                           "dovecot": lambda: pop3_retr_pipelined(dv.pop3_port, n)[0]}
+                cpu0 = cpu_seconds(srv.proc.pid)
+                runs = alternate(fns, args.reps)
+                cpu = (cpu_seconds(srv.proc.pid) - cpu0) / (args.reps + 1)
                 for server in ("maillab", "dovecot"):
-                    runs = timed(fns[server], args.reps)
-                    results[f"{proto} {server}"] = runs
-                    print(row(f"{'maillab serve' if server == 'maillab' else 'Dovecot'}", runs),
-                          flush=True)
+                    results[f"{proto} {server}"] = runs[server]
+                print(row("maillab serve", runs["maillab"])
+                      + f"   server CPU {cpu * 1000:.0f} ms a run", flush=True)
+                print(row("Dovecot", runs["dovecot"]), flush=True)
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -278,7 +344,7 @@ def main():
     p.add_argument("--size", type=int, default=4096)
     p.add_argument("--mailbox", type=int, default=2000)
     p.add_argument("--reps", type=int, default=5)
-    p.add_argument("--only", default="smtp,imap,pop3")
+    p.add_argument("--only", default="smtp,imap,pop3,pop3-pipelined")
     args = p.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: Postfix and Dovecot drop privileges from root")
@@ -290,11 +356,12 @@ def main():
     print(f"{os.cpu_count()} CPUs, load {loadavg()}", flush=True)
     if "smtp" in only:
         bench_smtp(args.cli, args, results)
-    what = [w for w in ("imap", "pop3") if w in only]
+    what = [w for w in ("imap", "pop3", "pop3-pipelined") if w in only]
     if what:
         bench_retrieval(args.cli, args, results, what)
     print("\nratios (median):")
-    for proto, real in (("smtp", "postfix"), ("imap", "dovecot"), ("pop3", "dovecot")):
+    for proto, real in (("smtp", "postfix"), ("imap", "dovecot"), ("pop3", "dovecot"),
+                        ("pop3-pipelined", "dovecot")):
         if f"{proto} maillab" in results and f"{proto} {real}" in results:
             ratio = statistics.median(results[f"{proto} {real}"]) / \
                 statistics.median(results[f"{proto} maillab"])
