@@ -1,10 +1,11 @@
 /* socket-stream.h — MlSocketStream, an MlStream over a real TCP socket.
  *
  * Live mode serves real clients with the same engines the simulation
- * drives; this is the seam between them and GIO. Reads are asynchronous on
- * the thread-default GMainContext of the thread that made the stream (a
- * read never blocks the loop); writes are queued and written as the socket
- * takes them. While more than ML_SOCKET_STREAM_HIGH_WATER octets wait to be
+ * drives; this is the seam between them and GIO. The socket is
+ * non-blocking and served from sources on the thread-default GMainContext
+ * of the thread that made the stream (nothing blocks the loop): a write
+ * goes straight to the socket, and what it does not take now is queued
+ * and written as it becomes writable. While more than ML_SOCKET_STREAM_HIGH_WATER octets wait to be
  * written, no further input is read: a client that pipelines commands but
  * never reads the answers is slowed down by its own TCP window instead of
  * growing our memory.
