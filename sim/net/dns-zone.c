@@ -279,6 +279,26 @@ ml_dns_zone_has (MlDnsZone *self, const char *name, MlDnsType type)
 }
 
 guint
+ml_dns_zone_remove (MlDnsZone *self, const char *name, MlDnsType type)
+{
+  g_autofree char *key = NULL;
+  GPtrArray *set;
+  guint removed = 0;
+
+  g_return_val_if_fail (self != NULL && name != NULL, 0);
+  key = ml_dns_name_dup_key (name);
+  set = g_hash_table_lookup (self->records, key);
+  for (guint i = set ? set->len : 0; i > 0; i--)
+    if (((MlDnsRecord *) set->pdata[i - 1])->type == type)
+      {
+        g_ptr_array_remove_index (set, i - 1);
+        removed++;
+      }
+  self->size -= removed;
+  return removed;
+}
+
+guint
 ml_dns_zone_get_size (MlDnsZone *self)
 {
   g_return_val_if_fail (self != NULL, 0);

@@ -52,6 +52,10 @@ gboolean         ml_dns_zone_add_text (MlDnsZone *self, const char *name, const 
 MlDnsZoneResult  ml_dns_zone_lookup  (MlDnsZone *self, const char *name, MlDnsType type,
                                       GPtrArray **records_out);
 gboolean         ml_dns_zone_has     (MlDnsZone *self, const char *name, MlDnsType type);
+/* Removes every record of @type at @name (a lesson's DNS fault: an MX
+ * taken away). The name keeps existing, so a query for it is NODATA, not
+ * NXDOMAIN (RFC 8020 2). Returns how many records went. */
+guint            ml_dns_zone_remove  (MlDnsZone *self, const char *name, MlDnsType type);
 guint            ml_dns_zone_get_size (MlDnsZone *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlDnsZone, ml_dns_zone_free)
