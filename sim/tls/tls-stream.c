@@ -417,13 +417,23 @@ ml_tls_stream_new_client (MlStream *inner, SSL_CTX *ctx, const char *server_name
   /* RFC 6066 3: SNI names the host we want; RFC 7817 3: the reference
    * identifier is the host name we connected to, matched against the
    * DNS-ID, a "*" allowed only as the whole left-most label. */
-  SSL_set_tlsext_host_name (self->ssl, server_name);
-  SSL_set_hostflags (self->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  SSL_set1_host (self->ssl, server_name);
+  param = SSL_get0_param (self->ssl);
+  if (g_hostname_is_ip_address (server_name))
+    {
+      /* RFC 6066 3: an address literal is not a HostName, so no SNI; the
+       * certificate must then carry the address as an iPAddress SAN
+       * (RFC 5280 4.2.1.6). */
+      X509_VERIFY_PARAM_set1_ip_asc (param, server_name);
+    }
+  else
+    {
+      SSL_set_tlsext_host_name (self->ssl, server_name);
+      SSL_set_hostflags (self->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      SSL_set1_host (self->ssl, server_name);
+    }
   SSL_set_verify (self->ssl, SSL_VERIFY_PEER, NULL);
   /* RFC 5280 6.1.3 (a)(2): validity is checked at "the current time",
    * which for a simulation is the virtual clock. */
-  param = SSL_get0_param (self->ssl);
   X509_VERIFY_PARAM_set_time (param, (time_t) verify_time_unix);
   return self;
 }
