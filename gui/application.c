@@ -7,6 +7,8 @@
 #include "gui.h"
 #include "lesson/lessons-dir.h"
 #include "screenshot.h"
+#include "server-attach.h"
+#include "trace-open.h"
 #include "window.h"
 
 struct _MlApplication
@@ -27,6 +29,8 @@ static const GOptionEntry options[] = {
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Dark style for --screenshot", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: ladder, topology, mailboxes, compare or console", "VIEW" },
   { "lesson-panel", 0, 0, G_OPTION_ARG_NONE, NULL, "With --screenshot: show the lesson panel (narrative, questions, score)", NULL },
+  { "attach", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Attach to a running maillab-cli serve through its trace socket", "SOCKET" },
+  { "trace", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Open a saved trace (JSON lines)", "FILE.jsonl" },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Show the version", NULL },
   { NULL }
 };
@@ -86,8 +90,12 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
   g_autofree char *lesson = NULL;
   g_autofree char *file = NULL;
   g_autofree char *view = NULL;
+  g_autofree char *attach = NULL;
+  g_autofree char *trace = NULL;
 
   g_variant_dict_lookup (dict, "lesson", "s", &lesson);
+  g_variant_dict_lookup (dict, "attach", "^ay", &attach);
+  g_variant_dict_lookup (dict, "trace", "^ay", &trace);
   g_variant_dict_lookup (dict, "view", "s", &view);
   if (g_variant_dict_lookup (dict, "screenshot", "^ay", &file))
     {
@@ -124,6 +132,19 @@ ml_application_command_line (GApplication *app, GApplicationCommandLine *command
             return 1;
           }
         ml_window_open_lesson (window, path);
+      }
+    else if (attach || trace)
+      {
+        /* Relative to where `maillab` was typed, which need not be where
+         * the running instance started. */
+        g_autoptr(GFile) arg = g_application_command_line_create_file_for_arg (command_line,
+                                                                              attach ? attach : trace);
+        g_autofree char *path = g_file_get_path (arg);
+
+        if (attach)
+          ml_window_attach_server (window, path);
+        else
+          ml_window_open_trace (window, path);
       }
   }
   return 0;

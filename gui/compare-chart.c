@@ -295,6 +295,7 @@ ml_compare_chart_set_player (MlCompareChart *self, MlPlayer *player)
     {
       g_signal_connect_swapped (player, "notify::position", G_CALLBACK (gtk_widget_queue_draw), self);
       g_signal_connect_swapped (player, "notify::trace", G_CALLBACK (on_trace_changed), self);
+      g_signal_connect_swapped (player, "trace-grew", G_CALLBACK (on_trace_changed), self);
     }
   on_trace_changed (self);
 }

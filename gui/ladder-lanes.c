@@ -11,6 +11,7 @@ struct _MlLadderLanes
 {
   GPtrArray  *names;    /* char*, lane order */
   GHashTable *by_name;  /* folded name → lane + 1 */
+  guint64     n_rows;   /* rows of the index looked at */
 };
 
 /* The hosts met in one kind of role, each once. */
@@ -123,7 +124,54 @@ ml_ladder_lanes_new (MlTrace *trace, const MlStepIndex *index, const char * cons
 
   scan_clear (&talking);
   scan_clear (&marking);
+  self->n_rows = n_rows;
   return self;
+}
+
+static gboolean
+in_hosts (const char * const *hosts, const char *name)
+{
+  for (guint i = 0; hosts && hosts[i]; i++)
+    if (g_ascii_strcasecmp (hosts[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+ml_ladder_lanes_extend (MlLadderLanes *self, MlTrace *trace, const MlStepIndex *index,
+                        const char * const *hosts)
+{
+  guint64 n_rows;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  n_rows = index ? ml_step_index_get_n_rows (index) : 0;
+  for (guint64 row = self->n_rows; trace && row < n_rows; row++)
+    {
+      const MlTraceEvent *event = ml_trace_get_event (trace, ml_step_index_get_event (index, row));
+      const char *names[2] = { NULL, NULL };
+
+      if (event == NULL)
+        continue;
+      names[0] = event->host;
+      if (event->kind == ML_TRACE_DIALOGUE || event->kind == ML_TRACE_FRAME)
+        names[1] = event->peer;
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          if (names[i] == NULL || *names[i] == '\0' || ml_ladder_lanes_lookup (self, names[i]) >= 0)
+            continue;
+          /* A topology host takes its place in topology order, between
+           * lanes already drawn: only a new layout gives it that. */
+          if (in_hosts (hosts, names[i]))
+            return FALSE;
+          /* Other talkers follow in order of first appearance, which is
+           * where a full scan would put them too. */
+          if (i == 1 || event->kind == ML_TRACE_DIALOGUE || event->kind == ML_TRACE_FRAME)
+            add_lane (self, names[i]);
+        }
+    }
+  self->n_rows = n_rows;
+  return TRUE;
 }
 
 void

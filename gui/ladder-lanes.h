@@ -20,6 +20,14 @@ typedef struct _MlLadderLanes MlLadderLanes;
 MlLadderLanes *ml_ladder_lanes_new      (MlTrace            *trace,
                                          const MlStepIndex  *index,
                                          const char * const *hosts);
+/* Takes in the rows @index gained since the lanes were made or last
+ * extended (O(new rows)): a new talker gets a lane at the right. FALSE
+ * when the lanes a full ml_ladder_lanes_new would give differ in order (a
+ * topology host appeared late): make them anew then. */
+gboolean       ml_ladder_lanes_extend   (MlLadderLanes      *self,
+                                         MlTrace            *trace,
+                                         const MlStepIndex  *index,
+                                         const char * const *hosts);
 void           ml_ladder_lanes_free     (MlLadderLanes *self);
 guint          ml_ladder_lanes_get_n    (const MlLadderLanes *self);
 const char    *ml_ladder_lanes_get_name (const MlLadderLanes *self, guint lane); /* borrowed */

@@ -59,8 +59,8 @@ lesson_row (const MlLesson *lesson)
 
   gtk_widget_add_css_class (prefix, "lesson-number");
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), prefix);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), lesson->title ? lesson->title : lesson->id);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), lesson->title ? lesson->title : lesson->id);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), g_strstrip (summary));
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
   if (lesson->level)
@@ -82,8 +82,8 @@ broken_row (const char *file, const GError *error)
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *base = g_path_get_basename (file);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), base);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), base);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error->message);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
@@ -136,8 +136,8 @@ ml_lesson_list_load_dir (MlLessonList *self, const char *dir)
       g_autofree char *text = g_strdup_printf ("No lessons found in %s", dir);
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
       gtk_list_box_append (self->lessons, row);
     }
   return self->paths->len;

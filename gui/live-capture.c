@@ -1,12 +1,13 @@
 /* live-capture.c — the window's live capture and its dialog.
  *
  * The capture's GSource appends to the trace from the main loop; a timer
- * hands the longer trace to the player, because the player and the views
- * index a trace once when it is set. */
+ * tells the player the trace grew a few times a second, so a burst of
+ * packets costs one refresh and not one per packet. */
 #define G_LOG_DOMAIN "ml-live-capture"
 
 #include "live-capture.h"
 #include "window-private.h"
+#include "server-attach.h"
 
 /* The header's subtitle: "Live on lo · 12 packets · 1 flow". */
 static void
@@ -27,27 +28,18 @@ show_live_title (MlWindow *self)
   gtk_window_set_title (GTK_WINDOW (self), title);
 }
 
-/* Gives the player the trace again when it grew. The player keeps the
- * reader's place, or follows the newest event while it was at the end
- * (or there was nothing yet), like `tail -f`. */
+/* Tells the player how far the trace grew since the last refresh: the
+ * views take in only the new events, and the cursor follows the newest
+ * one while it was at the end, like `tail -f` (ml_player_trace_grew). */
 static void
 catch_up (MlWindow *self)
 {
   guint64 length = ml_trace_get_length (self->live_trace);
-  guint64 position;
-  gboolean follow;
 
   if (length != self->live_seen)
     {
-      position = ml_player_get_position (self->player);
-      follow = self->live_seen == 0 || !ml_player_can_step_forward (self->player);
       self->live_seen = length;
-      ml_player_set_trace (self->player, NULL);
-      ml_player_set_trace (self->player, self->live_trace);
-      if (follow)
-        ml_player_go_to_end (self->player);
-      else
-        ml_player_set_position (self->player, position);
+      ml_player_trace_grew (self->player);
     }
   show_live_title (self);
 }
@@ -78,6 +70,7 @@ ml_window_start_live_capture (MlWindow               *self,
     return FALSE;
 
   _ml_window_live_clear (self);
+  _ml_window_attach_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);

@@ -158,6 +158,7 @@ ml_mailbox_view_set_player (MlMailboxView *self, MlPlayer *player)
     {
       g_signal_connect_swapped (player, "notify::position", G_CALLBACK (rebuild), self);
       g_signal_connect_swapped (player, "notify::trace", G_CALLBACK (on_trace_changed), self);
+      g_signal_connect_swapped (player, "trace-grew", G_CALLBACK (on_trace_changed), self);
     }
   on_trace_changed (self);
 }

@@ -13,6 +13,8 @@ struct _MlPlayer
   gboolean     playing;
   double       speed;
   guint        play_source;
+  gboolean     follow;
+  guint64      seen_length;  /* trace length the indices know about */
 };
 
 G_DEFINE_FINAL_TYPE (MlPlayer, ml_player, G_TYPE_OBJECT)
@@ -27,10 +29,18 @@ enum {
   PROP_N_STEPS,
   PROP_PLAYING,
   PROP_SPEED,
+  PROP_FOLLOW,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_TRACE_GREW,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void schedule_next (MlPlayer *self);
 
@@ -125,6 +135,9 @@ ml_player_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_SPEED:
       g_value_set_double (value, self->speed);
       break;
+    case PROP_FOLLOW:
+      g_value_set_boolean (value, self->follow);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -154,6 +167,9 @@ ml_player_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       break;
     case PROP_SPEED:
       ml_player_set_speed (self, g_value_get_double (value));
+      break;
+    case PROP_FOLLOW:
+      ml_player_set_follow (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -195,13 +211,23 @@ ml_player_class_init (MlPlayerClass *klass)
     g_param_spec_double ("speed", NULL, NULL, ML_PLAYER_MIN_SPEED, ML_PLAYER_MAX_SPEED,
                          ML_PLAYER_DEFAULT_SPEED,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FOLLOW] =
+    g_param_spec_boolean ("follow", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The trace gained events from @first_new on; "n-steps" was notified
+   * just before, and a following cursor moves just after. */
+  signals[SIGNAL_TRACE_GREW] =
+    g_signal_new ("trace-grew", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
 }
 
 static void
 ml_player_init (MlPlayer *self)
 {
   self->speed = ML_PLAYER_DEFAULT_SPEED;
+  self->follow = TRUE;
 }
 
 MlPlayer *
@@ -230,6 +256,7 @@ ml_player_set_trace (MlPlayer *self, MlTrace *trace)
   ml_player_set_playing (self, FALSE);
   drop_indices (self);
   g_set_object (&self->trace, trace);
+  self->seen_length = trace_length (self);
   self->position = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRACE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_STEPS]);
@@ -544,4 +571,52 @@ ml_player_set_speed (MlPlayer *self, double speed)
   if (self->playing)
     schedule_next (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEED]);
+}
+
+gboolean
+ml_player_get_follow (MlPlayer *self)
+{
+  g_return_val_if_fail (ML_IS_PLAYER (self), TRUE);
+  return self->follow;
+}
+
+void
+ml_player_set_follow (MlPlayer *self, gboolean follow)
+{
+  g_return_if_fail (ML_IS_PLAYER (self));
+
+  follow = !!follow;
+  if (self->follow == follow)
+    return;
+  self->follow = follow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
+}
+
+void
+ml_player_trace_grew (MlPlayer *self)
+{
+  guint64 length, first_new;
+  gboolean at_end;
+
+  g_return_if_fail (ML_IS_PLAYER (self));
+
+  length = trace_length (self);
+  if (length <= self->seen_length)
+    return;
+  /* Decided on the rows as they were: a cursor on the last one is
+   * reading the newest line, one further back is reading history. */
+  at_end = !ml_player_can_step_forward (self);
+  first_new = self->seen_length;
+  self->seen_length = length;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint m = 0; m < G_N_ELEMENTS (self->index); m++)
+    if (self->index[m] != NULL)
+      ml_step_index_extend (self->index[m], self->trace);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_STEPS]);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  g_signal_emit (self, signals[SIGNAL_TRACE_GREW], 0, first_new);
+  if (self->follow && at_end)
+    ml_player_go_to_end (self);
 }

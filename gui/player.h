@@ -71,4 +71,15 @@ void                ml_player_set_speed     (MlPlayer *self, double speed);
 /* How long play waits on the current step before the next one (ms). */
 guint               ml_player_get_dwell_ms  (MlPlayer *self);
 
+/* A trace that grows while it is shown (a live capture, a server being
+ * watched): call ml_player_trace_grew after appending to the player's
+ * trace. The step indices take in only the new events, "n-steps" is
+ * notified, "trace-grew" (guint64 first new event) is emitted for views
+ * that extend themselves, and — when "follow" is on (the default) and the
+ * cursor was on the last step — the cursor moves to the new last step, as
+ * `tail -f` does; a cursor the reader moved back stays where it is. */
+void                ml_player_trace_grew    (MlPlayer *self);
+gboolean            ml_player_get_follow    (MlPlayer *self);
+void                ml_player_set_follow    (MlPlayer *self, gboolean follow);
+
 G_END_DECLS

@@ -6,6 +6,7 @@ struct _MlStepIndex
 {
   MlStepMode mode;
   guint64    n_rows;
+  guint64    n_scanned;  /* trace events looked at so far */
   /* Dialogue mode: the event number of each row, ascending. Packets mode
    * counts every event, so the row is the event number and no array is
    * kept at all. */
@@ -44,22 +45,37 @@ MlStepIndex *
 ml_step_index_new (MlTrace *trace, MlStepMode mode)
 {
   MlStepIndex *self;
-  guint64 length;
 
   g_return_val_if_fail (trace == NULL || ML_IS_TRACE (trace), NULL);
 
   self = g_new0 (MlStepIndex, 1);
   self->mode = mode;
-  length = trace ? ml_trace_get_length (trace) : 0;
+  if (mode == ML_STEP_MODE_DIALOGUE)
+    self->events = g_array_new (FALSE, FALSE, sizeof (guint64));
+  ml_step_index_extend (self, trace);
+  return self;
+}
 
-  if (mode == ML_STEP_MODE_PACKETS)
+guint64
+ml_step_index_extend (MlStepIndex *self, MlTrace *trace)
+{
+  guint64 length, before;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (trace == NULL || ML_IS_TRACE (trace), 0);
+
+  length = trace ? ml_trace_get_length (trace) : 0;
+  before = self->n_rows;
+  if (length <= self->n_scanned)
+    return 0;
+
+  if (self->mode == ML_STEP_MODE_PACKETS)
     {
-      self->n_rows = length;
-      return self;
+      self->n_rows = self->n_scanned = length;
+      return self->n_rows - before;
     }
 
-  self->events = g_array_new (FALSE, FALSE, sizeof (guint64));
-  for (guint64 i = 0; i < length; i++)
+  for (guint64 i = self->n_scanned; i < length; i++)
     {
       const MlTraceEvent *event = ml_trace_get_event (trace, i);
 
@@ -67,11 +83,12 @@ ml_step_index_new (MlTrace *trace, MlStepMode mode)
        * to step through. */
       if (event == NULL)
         break;
-      if (ml_step_mode_counts (mode, event))
+      if (ml_step_mode_counts (self->mode, event))
         g_array_append_val (self->events, i);
     }
+  self->n_scanned = length;
   self->n_rows = self->events->len;
-  return self;
+  return self->n_rows - before;
 }
 
 void

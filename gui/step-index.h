@@ -29,6 +29,10 @@ gboolean     ml_step_mode_counts          (MlStepMode mode, const MlTraceEvent *
 /* Scans @trace once (borrowed; the index keeps no reference, so it must
  * not outlive the trace's events). Transfer full. */
 MlStepIndex *ml_step_index_new            (MlTrace *trace, MlStepMode mode);
+/* Looks at the events @trace gained since the index was built or last
+ * extended (the same trace, only ever appended to) and adds their rows:
+ * O(new events). Returns the number of rows added. */
+guint64      ml_step_index_extend         (MlStepIndex *self, MlTrace *trace);
 void         ml_step_index_free           (MlStepIndex *self);
 MlStepMode   ml_step_index_get_mode       (const MlStepIndex *self);
 guint64      ml_step_index_get_n_rows     (const MlStepIndex *self);

@@ -5,6 +5,8 @@
 #include "ladder-export.h"
 #include "capture-export.h"
 #include "live-capture.h"
+#include "server-attach.h"
+#include "trace-open.h"
 
 static void
 player_play_pause (GtkWidget *widget, const char *action, GVariant *param)
@@ -241,6 +243,55 @@ win_live_capture (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
+win_attach (GtkWidget *widget, const char *action, GVariant *param)
+{
+  gtk_window_present (ml_attach_dialog_new (ML_WINDOW (widget)));
+}
+
+static void
+win_detach (GtkWidget *widget, const char *action, GVariant *param)
+{
+  ml_window_detach_server (ML_WINDOW (widget));
+}
+
+static void
+on_trace_chooser_response (MlWindow *self, int response, GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path)
+        ml_window_open_trace (self, path);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+win_open_trace (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MlWindow *self = ML_WINDOW (widget);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  if (self->chooser)
+    return;
+  self->chooser = gtk_file_chooser_native_new ("Open Trace", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  gtk_file_filter_set_name (filter, "Traces (JSON lines)");
+  gtk_file_filter_add_pattern (filter, "*.jsonl");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_trace_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
 win_live_stop (GtkWidget *widget, const char *action, GVariant *param)
 {
   ml_window_stop_live_capture (ML_WINDOW (widget));
@@ -294,6 +345,9 @@ _ml_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.toggle-lesson", NULL, win_toggle_lesson);
   gtk_widget_class_install_action (widget_class, "win.live-capture", NULL, win_live_capture);
   gtk_widget_class_install_action (widget_class, "win.live-stop", NULL, win_live_stop);
+  gtk_widget_class_install_action (widget_class, "win.attach", NULL, win_attach);
+  gtk_widget_class_install_action (widget_class, "win.detach", NULL, win_detach);
+  gtk_widget_class_install_action (widget_class, "win.open-trace", NULL, win_open_trace);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-capture", NULL);
@@ -351,6 +405,9 @@ _ml_window_update_actions (MlWindow *self)
   gtk_widget_action_set_enabled (widget, "win.zoom-out", lesson);
   gtk_widget_action_set_enabled (widget, "win.zoom-reset", lesson);
   gtk_widget_action_set_enabled (widget, "win.live-stop", self->live_running);
+  gtk_widget_action_set_enabled (widget, "win.detach",
+                                 self->follow != NULL
+                                 && ml_trace_follow_get_state (self->follow) != ML_TRACE_FOLLOW_CLOSED);
   /* Saving a capture still growing would race the reader: Stop first. */
   gtk_widget_action_set_enabled (widget, "win.export-capture", !self->live_running);
   gtk_widget_action_set_enabled (widget, "win.lessons",

@@ -9,6 +9,7 @@
 #include "lesson-panel.h"
 #include "console-view.h"
 #include "capture/capture-live.h"
+#include "trace-follow.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,10 @@ struct _MlWindow
   guint64               live_seen;    /* trace length the player was given */
   guint                 live_refresh;
   gboolean              live_running;
+
+  /* File → Attach to Server… (server-attach.c) */
+  MlTraceFollow        *follow;
+  guint                 follow_refresh;
 };
 
 /* What the Mailboxes view says for a capture, from a file or live. */
@@ -72,6 +77,8 @@ struct _MlWindow
 void _ml_window_class_init_actions (GtkWidgetClass *widget_class);
 void _ml_window_init_shortcuts     (MlWindow *self);
 void _ml_window_update_actions     (MlWindow *self);
+/* The header's title for the lesson, capture or trace file shown. */
+void _ml_window_show_title         (MlWindow *self);
 /* Ends and forgets the live capture (live-capture.c). */
 void _ml_window_live_clear         (MlWindow *self);
 

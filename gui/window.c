@@ -6,6 +6,7 @@
 #include "lesson-run.h"
 #include "capture-open.h"
 #include "live-capture.h"
+#include "server-attach.h"
 #include "lesson/lessons-dir.h"
 
 G_DEFINE_FINAL_TYPE (MlWindow, ml_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -122,7 +123,11 @@ show_lesson_title (MlWindow *self)
       g_autofree char *base = g_path_get_basename (self->capture_path);
       g_autofree char *title = g_strdup_printf ("maillab — %s", base);
       MlTrace *trace = ml_player_get_trace (self->player);
-      g_autofree char *sub = g_strdup_printf ("Capture · %" G_GUINT64_FORMAT " events",
+      /* A saved JSON-lines trace (Open Trace) is shown as a capture is. */
+      gboolean jsonl = g_str_has_suffix (self->capture_path, ".jsonl")
+                       || g_str_has_suffix (self->capture_path, ".json");
+      g_autofree char *sub = g_strdup_printf ("%s · %" G_GUINT64_FORMAT " events",
+                                              jsonl ? "Trace" : "Capture",
                                               trace ? ml_trace_get_length (trace) : 0);
 
       adw_window_title_set_title (self->window_title, base);
@@ -204,6 +209,7 @@ ml_window_open_lesson (MlWindow *self, const char *path)
   g_return_if_fail (path != NULL);
 
   _ml_window_live_clear (self);
+  _ml_window_attach_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
@@ -276,6 +282,7 @@ ml_window_open_capture (MlWindow *self, const char *path)
   g_return_if_fail (path != NULL);
 
   _ml_window_live_clear (self);
+  _ml_window_attach_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
@@ -340,6 +347,7 @@ ml_window_dispose (GObject *object)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   _ml_window_live_clear (self);
+  _ml_window_attach_clear (self);
   if (self->player)
     {
       ml_player_set_playing (self->player, FALSE);
@@ -449,6 +457,8 @@ ml_window_init (MlWindow *self)
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
+  /* A trace that grows (live, attached) gains steps without moving. */
+  g_signal_connect_swapped (self->player, "notify::n-steps", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::mode", G_CALLBACK (on_mode_changed), self);
   g_signal_connect_swapped (self->player, "notify::playing", G_CALLBACK (on_playing_changed), self);
   g_signal_connect_swapped (self->player, "notify::speed", G_CALLBACK (on_speed_changed), self);
@@ -576,4 +586,10 @@ ml_window_get_view_widget (MlWindow *self, const char *name)
   g_return_val_if_fail (ML_IS_WINDOW (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
   return adw_view_stack_get_child_by_name (self->views, name);
+}
+
+void
+_ml_window_show_title (MlWindow *self)
+{
+  show_lesson_title (self);
 }
