@@ -439,6 +439,34 @@ refuse_key (Checker *c, MlLessonStep *s, guint i, const char *key, const char *w
                ml_lesson_action_to_string (s->kind), key, why);
 }
 
+/* {apop:SECRET} (console-session.c) is expanded in POP3 lines only, into
+ * the APOP digest (RFC 1939 7): anywhere else it would go on the wire as
+ * typed, secret and all. */
+static gboolean
+check_apop_placeholders (Checker *c, MlLessonStep *s, guint i, GError **error)
+{
+  const MlYamlNode *lines = node_of (c->ld, s, "lines");
+
+  for (guint j = 0; s->lines[j] != NULL; j++)
+    {
+      const char *open = strstr (s->lines[j], "{apop:");
+      const MlYamlNode *at = lines->kind == ML_YAML_SEQUENCE && j < lines->items->len
+                             ? g_ptr_array_index (lines->items, j) : lines;
+      g_autofree char *path = g_strdup_printf ("steps[%u].lines[%u]", i + 1, j + 1);
+
+      if (open == NULL)
+        continue;
+      if (s->protocol != ML_PROTO_POP3)
+        return fail (c->ld, at, path, error, "{apop:…} is POP3's APOP digest (RFC 1939 "
+                     "7); in an %s line it would be sent as typed, secret and all",
+                     ml_protocol_to_string (s->protocol));
+      if (strchr (open, '}') == NULL || strchr (open, '}') == open + strlen ("{apop:"))
+        return fail (c->ld, at, path, error, "write the secret between '{apop:' and '}', "
+                     "as in APOP bob@b.example {apop:bob-secret}");
+    }
+  return TRUE;
+}
+
 static gboolean
 check_console_step (Checker *c, MlLessonStep *s, guint i, GError **error)
 {
@@ -472,7 +500,7 @@ check_console_step (Checker *c, MlLessonStep *s, guint i, GError **error)
     }
   if (s->port == 0)
     s->port = s->protocol == ML_PROTO_SMTP ? 25 : s->protocol == ML_PROTO_POP3 ? 110 : 143;
-  return TRUE;
+  return check_apop_placeholders (c, s, i, error);
 }
 
 /* tls, auth, password on send, pop3-fetch and imap-* steps. */
