@@ -168,8 +168,12 @@ test_unknown_recipient (void)
   run_template (&run, "", "", default_mx, "carol@b.example");
   store = ml_world_get_store (run.world, "b.example");
   g_assert_cmpuint (ml_mailbox_get_count (ml_account_get_inbox (ml_mail_store_find_account (store, "bob@b.example"))), ==, 0);
-  /* The MX accepts for its domain; the MDA knows the users and refuses. */
-  g_assert_cmpuint (count_notes (run.trace, "smtp.queue.failed", "mx.b.example"), ==, 1);
+  /* The MX accepts for its domain; the MDA knows the users and refuses.
+   * The MX's bounce to alice@a.example fails too: a.example has neither
+   * MX nor address in this world (RFC 5321 5.1), and a bounce is never
+   * bounced (RFC 3461 6.1). */
+  g_assert_cmpuint (count_notes (run.trace, "smtp.queue.failed", "mx.b.example"), ==, 2);
+  g_assert_cmpuint (count_notes (run.trace, "smtp.queue.bounce-null-sender", "mx.b.example"), ==, 1);
   for (guint64 i = 0; i < ml_trace_get_length (run.trace); i++)
     {
       const MlTraceEvent *e = ml_trace_get_event (run.trace, i);
