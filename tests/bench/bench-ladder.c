@@ -9,7 +9,9 @@
  * a window with the ladder, and prints the time to open (set the trace →
  * first frame painted) in both modes, then scrolls for F frames and prints
  * the frame clock's timings: the interval between frames and the time GTK
- * spent in layout + paint for each.
+ * spent in layout + paint for each. Then it appends 1,000 events at a time
+ * and times ml_player_trace_grew (a trace growing while it is shown)
+ * against handing the player the whole trace again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +43,11 @@ typedef struct {
 
 static const char *hosts[] = { "alice-laptop", "smtp.a.example", "rtr-a", "rtr-b", "mx.b.example", NULL };
 
-static MlTrace *
-build_trace (guint64 n_events)
+/* Appends SMTP relays to @trace until it holds @n_events, carrying on
+ * from its last event's time. */
+static void
+append_relays (MlTrace *trace, guint64 n_events)
 {
-  MlTrace *trace = ml_trace_new ();
   static const char *lines[][2] = {
     { "EHLO smtp.a.example", "250-mx.b.example\n250-PIPELINING\n250 8BITMIME" },
     { "MAIL FROM:<alice@a.example>", "250 2.1.0 Ok" },
@@ -52,8 +55,9 @@ build_trace (guint64 n_events)
     { "DATA", "354 End data with <CR><LF>.<CR><LF>" },
     { "QUIT", "221 2.0.0 Bye" },
   };
-  guint64 t = 0;
-  guint i = 0;
+  guint64 length = ml_trace_get_length (trace);
+  guint64 t = length ? ml_trace_get_event (trace, length - 1)->time_us + 1000 : 0;
+  guint i = (guint) (length / 10);
 
   while (ml_trace_get_length (trace) < n_events)
     {
@@ -72,6 +76,14 @@ build_trace (guint64 n_events)
       t += 44000;
       i++;
     }
+}
+
+static MlTrace *
+build_trace (guint64 n_events)
+{
+  MlTrace *trace = ml_trace_new ();
+
+  append_relays (trace, n_events);
   return trace;
 }
 
@@ -174,6 +186,50 @@ open_trace (Bench *b, MlTrace *trace, MlStepMode mode, const char *what)
           ml_player_get_n_steps (b->player), ml_ladder_view_get_n_lanes (b->ladder), b->open_ms);
 }
 
+/* A trace that grows while shown (attached to a server, a live capture):
+ * @n_more events appended, then ml_player_trace_grew and the next frame
+ * painted; against it, the old way of handing the player the whole trace
+ * again. The cursor is on the last step, so it follows. */
+static void
+grow (Bench *b, MlTrace *trace, guint n_more, guint rounds)
+{
+  for (guint r = 0; r < rounds; r++)
+    {
+      gint64 t0, t1;
+      guint64 before = ml_trace_get_length (trace);
+
+      ml_player_go_to_end (b->player);
+      append_relays (trace, before + n_more);
+      t0 = g_get_monotonic_time ();
+      ml_player_trace_grew (b->player);
+      t1 = g_get_monotonic_time ();
+      b->open_start = t0;
+      b->opening = TRUE;
+      gtk_widget_queue_draw (GTK_WIDGET (b->ladder));
+      g_main_loop_run (b->loop);
+      printf ("append %u events to %" G_GUINT64_FORMAT ": trace_grew %6.3f ms, to the next frame %6.1f ms"
+              " (cursor on step %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT ")\n",
+              n_more, before, (t1 - t0) / 1000.0, b->open_ms,
+              ml_player_get_step (b->player), ml_player_get_n_steps (b->player));
+    }
+  {
+    gint64 t0;
+    guint64 before = ml_trace_get_length (trace);
+
+    append_relays (trace, before + n_more);
+    t0 = g_get_monotonic_time ();
+    ml_player_set_trace (b->player, NULL);
+    ml_player_set_trace (b->player, trace);
+    ml_player_go_to_end (b->player);
+    b->open_start = t0;
+    b->opening = TRUE;
+    gtk_widget_queue_draw (GTK_WIDGET (b->ladder));
+    g_main_loop_run (b->loop);
+    printf ("the same by setting the trace again (before trace_grew): %6.1f ms to the next frame\n",
+            b->open_ms);
+  }
+}
+
 static void
 scroll (Bench *b, guint frames, const char *what)
 {
@@ -268,6 +324,8 @@ main (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   ml_player_go_to_end (b.player);
   printf ("jump to the last step: %.2f ms\n", (g_get_monotonic_time () - t0) / 1000.0);
+
+  grow (&b, trace, 1000, 5);
 
   ml_player_set_trace (b.player, NULL);
   open_trace (&b, trace, ML_STEP_MODE_PACKETS, "packets");
