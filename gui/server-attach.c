@@ -10,6 +10,11 @@
  * same server every lesson. */
 #define ML_ATTACH_LAST_FILE "last-trace-socket"
 
+/* What the Mailboxes view says while a server is watched. */
+#define ML_ATTACH_MAILBOXES \
+  "A watched server keeps its mail in its data directory (Maildir), not in the trace: " \
+  "open the mailboxes there with mutt or any IMAP client."
+
 static char *
 last_path_file (void)
 {
@@ -156,7 +161,7 @@ ml_window_attach_server (MlWindow *self, const char *socket_path)
   g_clear_pointer (&self->capture_path, g_free);
   ml_player_set_playing (self->player, FALSE);
   ml_topology_view_set_lesson (self->topology, NULL);
-  ml_mailbox_view_set_placeholder (self->mailbox_view, ML_WINDOW_CAPTURE_MAILBOXES);
+  ml_mailbox_view_set_placeholder (self->mailbox_view, ML_ATTACH_MAILBOXES);
   ml_player_set_hosts (self->player, NULL);
   ml_player_set_trace (self->player, ml_trace_follow_get_trace (self->follow));
 

@@ -194,11 +194,7 @@ on_trace_event (MlTrace *trace, const MlTraceEvent *event, gpointer user_data)
 
   if (self->watchers == NULL)
     return;
-  line = ml_json_format_event (event);
-  len = strlen (line);
-  line = g_realloc (line, len + 2);
-  line[len++] = '\n';
-  line[len] = '\0';
+  line = ml_json_format_event_line (event, &len);
   for (l = self->watchers; l != NULL; l = next)
     {
       next = l->next;

@@ -102,6 +102,24 @@ ml_json_format_event (const MlTraceEvent *e)
   return json_generator_to_data (gen, NULL);
 }
 
+char *
+ml_json_format_event_line (const MlTraceEvent *event, gsize *len_out)
+{
+  char *line;
+  gsize len;
+
+  g_return_val_if_fail (event != NULL, NULL);
+  g_return_val_if_fail (len_out != NULL, NULL);
+
+  line = ml_json_format_event (event);
+  len = strlen (line);
+  line = g_realloc (line, len + 2);
+  line[len++] = '\n';
+  line[len] = '\0';
+  *len_out = len;
+  return line;
+}
+
 static MlJsonWriter *
 writer_new (GOutputStream *stream, gboolean owns)
 {
@@ -147,11 +165,7 @@ ml_json_writer_write_event (MlJsonWriter *self, const MlTraceEvent *event)
   if (self->closed || self->error != NULL)
     return;
 
-  line = ml_json_format_event (event);
-  len = strlen (line);
-  line = g_realloc (line, len + 2);
-  line[len++] = '\n';
-  line[len] = '\0';
+  line = ml_json_format_event_line (event, &len);
   g_output_stream_write_all (self->stream, line, len, NULL, NULL, &self->error);
 }
 

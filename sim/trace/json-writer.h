@@ -36,6 +36,9 @@ void          ml_json_writer_free         (MlJsonWriter *self);
 
 /* One event as a single line of JSON, without the newline. Caller frees. */
 char         *ml_json_format_event        (const MlTraceEvent *event);
+/* The same line with its "\n", as files and the trace socket carry it;
+ * its length in @len_out. Caller frees. */
+char         *ml_json_format_event_line   (const MlTraceEvent *event, gsize *len_out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlJsonWriter, ml_json_writer_free)
 
