@@ -95,6 +95,7 @@ ml_window_start_live_capture (MlWindow               *self,
   ml_capture_live_start (self->live, NULL);
   self->live_refresh = g_timeout_add (ML_LIVE_CAPTURE_REFRESH_MS, on_live_refresh, self);
   gtk_widget_set_visible (self->live_stop, TRUE);
+  gtk_widget_set_visible (self->follow_toggle, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "lesson");
   show_live_title (self);
   _ml_window_update_actions (self);
@@ -117,6 +118,7 @@ ml_window_stop_live_capture (MlWindow *self)
   ml_capture_live_stop (self->live);
   catch_up (self);
   gtk_widget_set_visible (self->live_stop, FALSE);
+  gtk_widget_set_visible (self->follow_toggle, FALSE);
   _ml_window_update_actions (self);
 
   message = g_strdup_printf ("Capture stopped: %" G_GUINT64_FORMAT " packets",
@@ -154,6 +156,8 @@ _ml_window_live_clear (MlWindow *self)
   self->live_seen = 0;
   if (self->live_stop)
     gtk_widget_set_visible (self->live_stop, FALSE);
+  if (self->follow_toggle)
+    gtk_widget_set_visible (self->follow_toggle, FALSE);
 }
 
 /* The dialog. */

@@ -128,6 +128,7 @@ on_closed (MlWindow *self, const GError *error, MlTraceFollow *follow)
   /* Whatever arrived before the end is shown before saying it ended. */
   g_clear_handle_id (&self->follow_refresh, g_source_remove);
   catch_up (self);
+  gtk_widget_set_visible (self->follow_toggle, FALSE);
   _ml_window_update_actions (self);
   if (error == NULL)
     return;
@@ -166,6 +167,7 @@ ml_window_attach_server (MlWindow *self, const char *socket_path)
   ml_player_set_trace (self->player, ml_trace_follow_get_trace (self->follow));
 
   ml_trace_follow_start (self->follow);
+  gtk_widget_set_visible (self->follow_toggle, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "lesson");
   show_attach_title (self);
   _ml_window_update_actions (self);
@@ -191,6 +193,8 @@ void
 _ml_window_attach_clear (MlWindow *self)
 {
   g_clear_handle_id (&self->follow_refresh, g_source_remove);
+  if (self->follow_toggle)
+    gtk_widget_set_visible (self->follow_toggle, FALSE);
   if (self->follow == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->follow, self);

@@ -63,6 +63,7 @@ struct _MlWindow
   gboolean              live_running;
 
   /* File → Attach to Server… (server-attach.c) */
+  GtkWidget            *follow_toggle; /* template: shown while a trace grows */
   MlTraceFollow        *follow;
   guint                 follow_refresh;
 };

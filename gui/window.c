@@ -434,6 +434,7 @@ ml_window_class_init (MlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MlWindow, lesson_panel);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, console);
   gtk_widget_class_bind_template_child (widget_class, MlWindow, live_stop);
+  gtk_widget_class_bind_template_child (widget_class, MlWindow, follow_toggle);
 
   _ml_window_class_init_actions (widget_class);
 }
@@ -457,6 +458,8 @@ ml_window_init (MlWindow *self)
 
   g_signal_connect_swapped (self->player, "notify::position", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::trace", G_CALLBACK (on_player_changed), self);
+  g_object_bind_property (self->player, "follow", self->follow_toggle, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   /* A trace that grows (live, attached) gains steps without moving. */
   g_signal_connect_swapped (self->player, "notify::n-steps", G_CALLBACK (on_player_changed), self);
   g_signal_connect_swapped (self->player, "notify::mode", G_CALLBACK (on_mode_changed), self);

@@ -330,6 +330,9 @@ test_attach_serve (Fixture *f, gconstpointer data)
       g_test_message ("screenshot %s", shot);
     }
 
+  /* Follow is on by default; the header's toggle is the player's. */
+  g_assert_true (ml_player_get_follow (f->player));
+
   /* A reader who went back stays there while the next mail arrives. */
   rows_one = ml_ladder_view_get_n_rows (ladder);
   ml_player_go_to_start (f->player);
