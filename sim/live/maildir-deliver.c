@@ -11,9 +11,123 @@
  */
 #define G_LOG_DOMAIN "ml-maildir"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include "live/maildir-private.h"
+
+/* ---- one fsync of a directory for many renames (group commit) ---- */
+
+/* A target directory (new/ or cur/) kept open, with the tickets of the
+ * renames waiting for its fsync. An fsync that starts after a rename
+ * makes it durable, so every delivery that renamed before one starts is
+ * served by it: under load the disk sees one directory fsync per batch,
+ * not one per message. Shared by the workers (lock), reference-counted
+ * so that a delivery outliving its maildir still has it. */
+struct _MlDirSync {
+  GMutex  lock;
+  GCond   cond;
+  int     fd;
+  dev_t   dev;
+  ino_t   ino;
+  guint64 requested;   /* tickets given */
+  guint64 synced;      /* every ticket up to this one is durable */
+  gboolean syncing;
+};
+
+static void
+dir_sync_clear (gpointer data)
+{
+  MlDirSync *d = data;
+
+  if (d->fd >= 0)
+    close (d->fd);
+  g_mutex_clear (&d->lock);
+  g_cond_clear (&d->cond);
+}
+
+void
+_ml_dir_sync_unref (MlDirSync *d)
+{
+  g_atomic_rc_box_release_full (d, dir_sync_clear);
+}
+
+/* The main thread: @path's entry, opened (again if the directory at that
+ * path is not the one open, e.g. a folder made anew after a RENAME). */
+static MlDirSync *
+dir_sync_get (MlMaildir *self, const char *path, GError **error)
+{
+  MlDirSync *d = g_hash_table_lookup (self->dir_syncs, path);
+  struct stat st;
+  int fd;
+
+  if (d != NULL && stat (path, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino)
+    return g_atomic_rc_box_acquire (d);
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "open %s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+  d = g_atomic_rc_box_new0 (MlDirSync);
+  g_mutex_init (&d->lock);
+  g_cond_init (&d->cond);
+  d->fd = fd;
+  d->dev = st.st_dev;
+  d->ino = st.st_ino;
+  g_hash_table_replace (self->dir_syncs, g_strdup (path), d);
+  return g_atomic_rc_box_acquire (d);
+}
+
+/* Any thread, after its rename: returns once an fsync of the directory
+ * that started after the call has succeeded. */
+static gboolean
+dir_sync_wait (MlDirSync *d, GError **error)
+{
+  guint64 ticket;
+
+  g_mutex_lock (&d->lock);
+  ticket = ++d->requested;
+  while (d->synced < ticket)
+    {
+      guint64 target;
+      int r, saved;
+
+      if (d->syncing)
+        {
+          g_cond_wait (&d->cond, &d->lock);
+          continue;
+        }
+      target = d->requested;
+      d->syncing = TRUE;
+      g_mutex_unlock (&d->lock);
+      r = fsync (d->fd);
+      saved = errno;
+      g_mutex_lock (&d->lock);
+      d->syncing = FALSE;
+      g_cond_broadcast (&d->cond);
+      if (r != 0)
+        {
+          /* Ours failed; a waiter tries again with its own fsync. */
+          g_mutex_unlock (&d->lock);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "fsync of a maildir directory: %s", g_strerror (saved));
+          return FALSE;
+        }
+      if (target > d->synced)
+        d->synced = target;
+    }
+  g_mutex_unlock (&d->lock);
+  return TRUE;
+}
 
 typedef struct {
   MlMaildir     *maildir;      /* NULL once the maildir is freed */
@@ -21,7 +135,7 @@ typedef struct {
   GPtrArray     *files;        /* MsgFile*, owned; NULL once committed */
   GPtrArray     *tmp_paths;    /* char*, one per file */
   GPtrArray     *final_paths;  /* char*, one per file */
-  GPtrArray     *dirs;         /* char*, each target directory once */
+  GPtrArray     *dirs;         /* MlDirSync*, each target directory once */
   GBytes        *message;
   MlMessageFlags flags;
   gint64         internal_date;
@@ -92,7 +206,7 @@ delivery_prepare (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes, GBy
   d->files = g_ptr_array_new_with_free_func (msg_file_free0);
   d->tmp_paths = g_ptr_array_new_with_free_func (g_free);
   d->final_paths = g_ptr_array_new_with_free_func (g_free);
-  d->dirs = g_ptr_array_new_with_free_func (g_free);
+  d->dirs = g_ptr_array_new_with_free_func ((GDestroyNotify) _ml_dir_sync_unref);
   d->message = g_bytes_ref (message);
   d->flags = flags;
   d->internal_date = internal_date;
@@ -100,7 +214,8 @@ delivery_prepare (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes, GBy
     {
       Folder *f = _ml_maildir_get_folder (self, mailboxes[i], error);
       MsgFile *mf;
-      char *dir;
+      g_autofree char *dir = NULL;
+      MlDirSync *sync;
 
       if (f == NULL)
         {
@@ -115,10 +230,16 @@ delivery_prepare (MlMaildir *self, MlMailbox **mailboxes, guint n_mailboxes, GBy
       if (_ml_maildir_take_failure (self))
         d->n_fail = i + 1;
       dir = g_build_filename (f->path, mf->in_new ? "new" : "cur", NULL);
-      if (g_ptr_array_find_with_equal_func (d->dirs, dir, g_str_equal, NULL))
-        g_free (dir);
+      sync = dir_sync_get (self, dir, error);
+      if (sync == NULL)
+        {
+          delivery_free (d);
+          return NULL;
+        }
+      if (g_ptr_array_find (d->dirs, sync, NULL))
+        _ml_dir_sync_unref (sync);
       else
-        g_ptr_array_add (d->dirs, dir);
+        g_ptr_array_add (d->dirs, sync);
     }
   return d;
 }
@@ -138,7 +259,7 @@ delivery_write (Delivery *d, GError **error)
   if (!ok)
     written--;   /* the one that failed left nothing */
   for (guint i = 0; ok && i < d->dirs->len; i++)
-    ok = _ml_maildir_fsync_dir (d->dirs->pdata[i], error);
+    ok = dir_sync_wait (d->dirs->pdata[i], error);
   if (!ok)
     for (guint i = 0; i < written; i++)
       g_unlink (d->final_paths->pdata[i]);

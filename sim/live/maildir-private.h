@@ -5,6 +5,9 @@
 
 G_BEGIN_DECLS
 
+typedef struct _MlDirSync MlDirSync;
+void      _ml_dir_sync_unref           (MlDirSync *d);
+
 typedef struct {
   MlMailbox *mailbox;
   char      *path;         /* absolute folder directory */
@@ -33,6 +36,7 @@ struct _MlMaildir
   guint        n_errors;
   guint        fail_writes;
   GPtrArray   *in_flight;   /* deliveries being written by a worker */
+  GHashTable  *dir_syncs;   /* char* path → MlDirSync* (maildir-deliver.c) */
 };
 
 /* The flags a file name's info carries; \Recent is being in new/. */

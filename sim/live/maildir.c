@@ -675,6 +675,8 @@ ml_maildir_new (const char *root, MlMailStore *store, GError **error)
   self->listener_id = ml_mail_store_add_listener (store, on_store_change, self);
   ml_mail_store_set_append_check (store, on_append_check, self);
   self->in_flight = g_ptr_array_new ();
+  self->dir_syncs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) _ml_dir_sync_unref);
   return self;
 }
 
@@ -686,6 +688,7 @@ ml_maildir_free (MlMaildir *self)
   ml_mail_store_remove_listener (self->store, self->listener_id);
   ml_mail_store_set_append_check (self->store, NULL, NULL);
   _ml_maildir_orphan_deliveries (self);
+  g_hash_table_unref (self->dir_syncs);
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->folders);
   g_free (self->hostname);
