@@ -87,8 +87,15 @@ on_store_change (MlMailStore *store, const MlStoreChange *change, gpointer user_
         e->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", ml_message_get_size (change->message));
       else
         {
+          /* Keywords are flags too (RFC 3501 2.3.2): "$Project" alone is
+           * not "no flags". */
           g_autofree char *flags = ml_message_flags_dup_string (ml_message_get_flags (change->message));
-          e->detail = g_strdup (*flags ? flags : "no flags");
+          const char * const *keywords = ml_message_get_keywords (change->message);
+          GString *all = g_string_new (flags);
+
+          for (guint k = 0; keywords && keywords[k]; k++)
+            g_string_append_printf (all, "%s%s", all->len ? " " : "", keywords[k]);
+          e->detail = all->len ? g_string_free (all, FALSE) : (g_string_free (all, TRUE), g_strdup ("no flags"));
         }
     }
   else if (change->kind == ML_STORE_CHANGE_MAILBOX_RENAMED)
