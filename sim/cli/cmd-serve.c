@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "live/mail-server.h"
 #include "trace/json-writer.h"
+#include "live/trace-socket.h"
 #include "trace/transcript-writer.h"
 
 static char *
@@ -89,6 +90,7 @@ ml_cli_serve (int argc, char **argv)
   g_autofree char *listen = NULL;
   g_autofree char *hostname = NULL;
   g_autofree char *trace_path = NULL;
+  g_autofree char *trace_socket = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
   int ports[ML_LIVE_N_SERVICES];
@@ -121,6 +123,7 @@ ml_cli_serve (int argc, char **argv)
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "Server certificate chain, PEM (default: generated in DIR/tls)", "FILE" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "Its private key, PEM", "FILE" },
     { "trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path, "Write every trace event as JSON lines", "FILE.jsonl" },
+    { "trace-socket", 0, 0, G_OPTION_ARG_FILENAME, &trace_socket, "Publish the trace live for maillab to attach, mode 0600 (default DIR/trace.sock; \"\" off)", "PATH" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print the dialogue as it happens", NULL },
     { NULL }
   };
@@ -130,6 +133,7 @@ ml_cli_serve (int argc, char **argv)
   g_autoptr(MlJsonWriter) json = NULL;
   g_autoptr(MlTranscriptWriter) transcript = NULL;
   g_autoptr(MlMailServer) server = NULL;
+  g_autoptr(MlTraceSocket) watchers = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   ServeState st = { 0 };
 
@@ -215,6 +219,24 @@ ml_cli_serve (int argc, char **argv)
     if (ml_mail_server_has_service (server, i))
       printf ("listening %-10s %s:%u\n", ml_live_service_to_string (i),
               config.listen_address, ml_mail_server_get_port (server, i));
+  {
+    /* Watching is a convenience: only a socket asked for by name is worth
+     * refusing to serve over. */
+    gboolean named = trace_socket != NULL;
+
+    if (!named)
+      trace_socket = g_build_filename (data_dir, "trace.sock", NULL);
+    if (*trace_socket != '\0'
+        && (watchers = ml_trace_socket_new (trace_socket, trace, config.hostname, &error)) == NULL)
+      {
+        fprintf (stderr, "maillab-cli serve: %s\n", error->message);
+        if (named)
+          return 1;
+        g_clear_error (&error);
+      }
+    if (watchers)
+      printf ("trace socket %s\n", trace_socket);
+  }
   if (ml_mail_server_get_ca_file (server))
     printf ("ca %s\n", ml_mail_server_get_ca_file (server));
   printf ("ready, data in %s\n", data_dir);
