@@ -3,106 +3,13 @@
  * (the table below). Pipelining (RFC 2920 3.1) is then only a matter of
  * sending several commands before the first reply; the replies are matched
  * to commands by counting, never by code or text, as RFC 2920 3.1 demands.
+ * The content itself (DATA, BDAT, the replies after it) is in
+ * smtp-client-content.c.
  */
 #define G_LOG_DOMAIN "ml-smtp-client"
 
 #include <string.h>
-#include "proto/smtp-client.h"
-#include "proto/smtp-client-auth.h"
-#include "proto/smtp-dsn.h"
-
-typedef enum {
-  CMD_GREETING = 0,  /* not a command: the reply the connection opens with */
-  CMD_EHLO,
-  CMD_HELO,
-  CMD_RSET,
-  CMD_MAIL,
-  CMD_RCPT,
-  CMD_DATA,
-  CMD_CONTENT,       /* the content and its final "." */
-  CMD_QUIT,
-  CMD_STARTTLS,      /* RFC 3207; smtp-client-auth.c decides */
-  CMD_AUTH,          /* RFC 4954: the AUTH line and each response line */
-  CMD_BDAT,          /* RFC 3030: a chunk that is not the LAST (whose
-                        replies are CMD_CONTENT's) */
-} CmdKind;
-
-typedef struct {
-  CmdKind  kind;
-  guint    rcpt;     /* CMD_RCPT: index of the recipient */
-  gboolean empty;    /* CMD_CONTENT: the lone "." of RFC 2920 3.1; its reply
-                        decides nothing */
-} Pending;
-
-typedef struct {
-  char    *path;      /* "<a@b>", NULL if the address cannot be sent */
-  gboolean accepted;  /* 250 to RCPT, waiting for the content's reply */
-  char    *dsn_params; /* " NOTIFY=… ORCPT=…" (RFC 3461), "" if none */
-} Rcpt;
-
-typedef struct {
-  MlSmtpClientResult result;
-  char     *reverse_path;  /* "<a@b>" or "<>", NULL if it cannot be sent */
-  Rcpt     *rcpts;
-  GBytes   *message;       /* dropped once the transaction is over */
-  gboolean  measured;
-  gsize     size;          /* RFC 1870 5 message size */
-  gboolean  eightbit;
-  char     *dsn_params;    /* " RET=… ENVID=…" (RFC 3461), "" if none */
-} Message;
-
-/* A verdict for recipients that no reply of their own decided. */
-typedef struct {
-  MlSmtpOutcome outcome;
-  guint         code;
-  const char   *enhanced;
-  const char   *text;
-  gboolean      local;
-  gboolean      try_next_host;
-} Verdict;
-
-struct _MlSmtpClient
-{
-  MlSmtpClientConfig  config;
-  char               *helo_name;
-  MlSmtpClientState   state;
-  MlSmtpReplyParser  *parser;
-  GByteArray         *out;
-  GQueue              events;        /* MlEngineEvent*, owned */
-  GArray             *pending;       /* Pending, from pending_head on */
-  guint               pending_head;
-  GPtrArray          *messages;      /* Message*, owned */
-  guint               next_message;  /* first message not started */
-  Message            *cur;           /* the open transaction, or NULL */
-  MlSmtpCapabilities *caps;
-  MlSmtpClientSecurity *sec;         /* STARTTLS and AUTH (smtp-client-auth.c) */
-
-  gboolean            greeted;       /* EHLO or HELO answered 250 */
-  gboolean            pipelining;    /* offered and wanted */
-  gboolean            tried_helo;
-  gboolean            rset_needed;
-  gboolean            quit_requested;
-  gboolean            quit_sent;
-  gboolean            done;
-
-  /* The open transaction. */
-  gboolean            mail_ok;
-  guint               n_accepted;
-  guint               next_rcpt;     /* without pipelining: next to send */
-  guint               lmtp_replies_left;  /* LMTP: replies still due after "." */
-  gboolean            bdat;          /* this transaction goes by BDAT (RFC 3030) */
-  gsize               bdat_offset;   /* octets of the message sent in chunks */
-  guint               rcpt_replies_left;  /* pipelined BDAT: RCPT replies due */
-
-  /* Why a message queued after the session ended is not sent. */
-  gboolean            end_set;
-  MlSmtpOutcome       end_outcome;
-  guint               end_code;
-  char               *end_enhanced;
-  char               *end_text;
-  gboolean            end_local;
-  gboolean            end_try_next_host;
-};
+#include "proto/smtp-client-private.h"
 
 typedef void (*ReplyHandler) (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 
@@ -112,12 +19,9 @@ static void on_helo     (MlSmtpClient *self, const Pending *cmd, const MlSmtpRep
 static void on_rset     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_mail     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_rcpt     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
-static void on_data     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
-static void on_content  (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_quit     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_starttls (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 static void on_auth     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
-static void on_bdat     (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply);
 
 /* Indexed by CmdKind: the state the client is in while it waits for the
  * command's reply, and what it does with the reply. */
@@ -131,12 +35,12 @@ static const struct {
   [CMD_RSET]     = { ML_SMTP_CLIENT_STATE_RSET,     on_rset },
   [CMD_MAIL]     = { ML_SMTP_CLIENT_STATE_MAIL,     on_mail },
   [CMD_RCPT]     = { ML_SMTP_CLIENT_STATE_RCPT,     on_rcpt },
-  [CMD_DATA]     = { ML_SMTP_CLIENT_STATE_DATA,     on_data },
-  [CMD_CONTENT]  = { ML_SMTP_CLIENT_STATE_CONTENT,  on_content },
+  [CMD_DATA]     = { ML_SMTP_CLIENT_STATE_DATA,     _ml_smtp_client_on_data },
+  [CMD_CONTENT]  = { ML_SMTP_CLIENT_STATE_CONTENT,  _ml_smtp_client_on_content },
   [CMD_QUIT]     = { ML_SMTP_CLIENT_STATE_QUIT,     on_quit },
   [CMD_STARTTLS] = { ML_SMTP_CLIENT_STATE_STARTTLS, on_starttls },
   [CMD_AUTH]     = { ML_SMTP_CLIENT_STATE_AUTH,     on_auth },
-  [CMD_BDAT]     = { ML_SMTP_CLIENT_STATE_CONTENT,  on_bdat },
+  [CMD_BDAT]     = { ML_SMTP_CLIENT_STATE_CONTENT,  _ml_smtp_client_on_bdat },
 };
 
 static const char * const state_names[] = {
@@ -189,8 +93,8 @@ ml_smtp_client_config_init (MlSmtpClientConfig *config)
 
 /* ---- events ---- */
 
-static MlEngineEvent *
-push_event (MlSmtpClient *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
+MlEngineEvent *
+_ml_smtp_client_push_event (MlSmtpClient *self, MlEngineEventKind kind, MlDirection direction, gboolean outgoing)
 {
   MlEngineEvent *ev = g_new0 (MlEngineEvent, 1);
 
@@ -202,14 +106,14 @@ push_event (MlSmtpClient *self, MlEngineEventKind kind, MlDirection direction, g
   return ev;
 }
 
-static void
-set_state (MlSmtpClient *self, MlSmtpClientState state)
+void
+_ml_smtp_client_set_state (MlSmtpClient *self, MlSmtpClientState state)
 {
   MlEngineEvent *ev;
 
   if (self->state == state)
     return;
-  ev = push_event (self, ML_ENGINE_EVENT_STATE, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_STATE, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->state_from = ml_smtp_client_state_to_string (self->state);
   ev->state_to = ml_smtp_client_state_to_string (state);
   ev->explain_key = g_strconcat ("smtp.client.state.", ev->state_to, NULL);
@@ -224,8 +128,8 @@ pending_is_empty (MlSmtpClient *self)
   return self->pending_head >= self->pending->len;
 }
 
-static void
-pending_push (MlSmtpClient *self, CmdKind kind, guint rcpt, gboolean empty)
+void
+_ml_smtp_client_pending_push (MlSmtpClient *self, CmdKind kind, guint rcpt, gboolean empty)
 {
   Pending p = { kind, rcpt, empty };
 
@@ -259,8 +163,8 @@ pending_clear (MlSmtpClient *self)
  * stays within ML_SMTP_CLIENT_MAX_COMMAND (RFC 5321 4.5.3.1.4). */
 /* Writes @line and says so in a COMMAND event; what reply it waits for is
  * the caller's to push. */
-static void
-write_command (MlSmtpClient *self, CmdKind kind, char *line /* steals */)
+void
+_ml_smtp_client_write_command (MlSmtpClient *self, CmdKind kind, char *line /* steals */)
 {
   MlEngineEvent *ev;
   const char *sp = strchr (line, ' ');
@@ -268,12 +172,12 @@ write_command (MlSmtpClient *self, CmdKind kind, char *line /* steals */)
   g_autofree char *lower = NULL;
 
   if (pending_is_empty (self))
-    set_state (self, commands[kind].state);
+    _ml_smtp_client_set_state (self, commands[kind].state);
 
   g_byte_array_append (self->out, (const guint8 *) line, (guint) strlen (line));
   g_byte_array_append (self->out, (const guint8 *) "\r\n", 2);
 
-  ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->verb = g_strndup (line, verb_len);
   ev->args = sp ? g_strdup (sp + 1) : NULL;
   lower = g_ascii_strdown (ev->verb, -1);
@@ -286,58 +190,16 @@ write_command (MlSmtpClient *self, CmdKind kind, char *line /* steals */)
 static void
 send_command (MlSmtpClient *self, CmdKind kind, guint rcpt, char *line /* steals */)
 {
-  write_command (self, kind, line);
-  pending_push (self, kind, rcpt, FALSE);
+  _ml_smtp_client_write_command (self, kind, line);
+  _ml_smtp_client_pending_push (self, kind, rcpt, FALSE);
 }
 
 static void send_quit (MlSmtpClient *self);
-static void begin_chunks (MlSmtpClient *self);
-
-/* ---- content: RFC 5321 4.5.2 transparency, 2.3.8 line endings ---- */
-
-/* Writes @data as it goes after 354 into @out (or only measures it when
- * @out is NULL): every line ending, bare CR or bare LF included, as CRLF —
- * RFC 5321 2.3.8 lets a client send CR and LF only together, as a line
- * ending — a "." doubled at the start of a line (RFC 5321 4.5.2), and a
- * CRLF added to a last line without one, since the CRLF before the final
- * "." belongs to the content (RFC 6152 3). Returns the RFC 1870 5 size:
- * CRLFs counted, doubled dots and the final ".CRLF" not. */
-static gsize
-encode_content (const guint8 *p, gsize len, GByteArray *out, gboolean *eightbit_out)
-{
-  gsize size = 0;
-  gsize i = 0;
-  guint8 seen = 0;
-
-  while (i < len)
-    {
-      gsize j = i;
-
-      if (p[i] == '.' && out != NULL)
-        g_byte_array_append (out, (const guint8 *) ".", 1);
-
-      while (j < len && p[j] != '\r' && p[j] != '\n')
-        seen |= p[j++];
-      if (out != NULL && j > i)
-        g_byte_array_append (out, p + i, (guint) (j - i));
-      size += j - i;
-
-      if (j < len)
-        j += (p[j] == '\r' && j + 1 < len && p[j + 1] == '\n') ? 2 : 1;
-      if (out != NULL)
-        g_byte_array_append (out, (const guint8 *) "\r\n", 2);
-      size += 2;
-      i = j;
-    }
-  if (eightbit_out != NULL)
-    *eightbit_out = (seen & 0x80) != 0;
-  return size;
-}
 
 /* ---- results ---- */
 
-static MlSmtpOutcome
-refusal_outcome (const MlSmtpReply *reply)
+MlSmtpOutcome
+_ml_smtp_client_refusal_outcome (const MlSmtpReply *reply)
 {
   /* RFC 5321 4.2.1: 5yz is permanent; 4yz transient; anything else where a
    * refusal was expected is odd, and trying again later is the safe side. */
@@ -357,8 +219,8 @@ set_outcome (MlSmtpRecipientResult *r, MlSmtpOutcome outcome, guint code,
   r->local = local;
 }
 
-static void
-set_outcome_from_reply (MlSmtpRecipientResult *r, MlSmtpOutcome outcome, const MlSmtpReply *reply)
+void
+_ml_smtp_client_set_outcome_from_reply (MlSmtpRecipientResult *r, MlSmtpOutcome outcome, const MlSmtpReply *reply)
 {
   g_autofree char *text = ml_smtp_reply_dup_text (reply);
 
@@ -424,7 +286,7 @@ finish_message (MlSmtpClient *self, Message *m, const char *reason)
   if (reason != NULL)
     g_string_append_printf (detail, " (%s)", reason);
 
-  ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->explain_key = g_strdup (key);
   ev->detail = g_string_free (detail, FALSE);
 }
@@ -488,8 +350,8 @@ session_done (MlSmtpClient *self)
   self->done = TRUE;
   pending_clear (self);
   ml_smtp_reply_parser_reset (self->parser);
-  set_state (self, ML_SMTP_CLIENT_STATE_DONE);
-  push_event (self, ML_ENGINE_EVENT_CLOSE, ML_DIR_CLIENT_TO_SERVER, TRUE)->explain_key =
+  _ml_smtp_client_set_state (self, ML_SMTP_CLIENT_STATE_DONE);
+  _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_CLOSE, ML_DIR_CLIENT_TO_SERVER, TRUE)->explain_key =
     g_strdup ("smtp.client.close");
 }
 
@@ -504,7 +366,7 @@ measure (Message *m)
   if (m->measured)
     return;
   data = g_bytes_get_data (m->message, &len);
-  m->size = encode_content (data, len, NULL, &m->eightbit);
+  m->size = _ml_smtp_client_encode_content (data, len, NULL, &m->eightbit);
   m->measured = TRUE;
 }
 
@@ -611,8 +473,8 @@ static void proceed (MlSmtpClient *self);
 
 /* @rset: the server may still hold part of the transaction; RFC 5321
  * 4.1.1.5 RSET clears it before the next MAIL. */
-static void
-end_transaction (MlSmtpClient *self, gboolean rset, const char *reason)
+void
+_ml_smtp_client_end_transaction (MlSmtpClient *self, gboolean rset, const char *reason)
 {
   Message *m = g_steal_pointer (&self->cur);
 
@@ -636,12 +498,12 @@ send_next_rcpt_or_data (MlSmtpClient *self)
       return;
     }
   if (self->n_accepted > 0 && self->bdat)
-    begin_chunks (self);
+    _ml_smtp_client_begin_chunks (self);
   else if (self->n_accepted > 0)
     send_command (self, CMD_DATA, 0, g_strdup ("DATA"));
   else
     /* RFC 5321 3.3: DATA would only earn 503 or 554; the client knows. */
-    end_transaction (self, TRUE, "no recipient accepted");
+    _ml_smtp_client_end_transaction (self, TRUE, "no recipient accepted");
 }
 
 /* Start the next message, or QUIT when none is left. */
@@ -712,7 +574,7 @@ send_hello (MlSmtpClient *self, gboolean ehlo)
 static void
 refuse_session (MlSmtpClient *self, const MlSmtpReply *reply, const char *reason)
 {
-  fail_session_with_reply (self, reply, refusal_outcome (reply), TRUE, reason);
+  fail_session_with_reply (self, reply, _ml_smtp_client_refusal_outcome (reply), TRUE, reason);
   send_quit (self);
 }
 
@@ -738,7 +600,7 @@ static void
 give_up (MlSmtpClient *self, const char *why, const char *explain_key)
 {
   Verdict v = { ML_SMTP_OUTCOME_TEMPORARY, 451, "4.7.0", why, TRUE, TRUE };
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  MlEngineEvent *ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_CLIENT_TO_SERVER, TRUE);
 
   ev->explain_key = g_strdup (explain_key);
   ev->detail = g_strdup (why);
@@ -755,8 +617,8 @@ send_auth_response (MlSmtpClient *self, char *line /* steals */)
 
   g_byte_array_append (self->out, (const guint8 *) line, (guint) strlen (line));
   g_byte_array_append (self->out, (const guint8 *) "\r\n", 2);
-  pending_push (self, CMD_AUTH, 0, FALSE);
-  ev = push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
+  _ml_smtp_client_pending_push (self, CMD_AUTH, 0, FALSE);
+  ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_COMMAND, ML_DIR_CLIENT_TO_SERVER, TRUE);
   ev->explain_key = g_strdup ("smtp.auth.response");
   ev->line = line;
 }
@@ -799,8 +661,8 @@ on_starttls (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
        * after this reply is dropped, never read as protected (4.2). */
       _ml_smtp_client_security_tls_pending (self->sec);
       ml_smtp_reply_parser_reset (self->parser);
-      set_state (self, ML_SMTP_CLIENT_STATE_STARTTLS);
-      ev = push_event (self, ML_ENGINE_EVENT_START_TLS, ML_DIR_CLIENT_TO_SERVER, TRUE);
+      _ml_smtp_client_set_state (self, ML_SMTP_CLIENT_STATE_STARTTLS);
+      ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_START_TLS, ML_DIR_CLIENT_TO_SERVER, TRUE);
       ev->explain_key = g_strdup ("smtp.starttls");
       ev->detail = g_strdup ("TLS handshake as client");
       return;
@@ -838,7 +700,7 @@ on_auth (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
     {
       /* RFC 4954 6: 535 means these credentials will not do; mail for
        * this account cannot go through this server now. */
-      fail_session_with_reply (self, reply, refusal_outcome (reply), FALSE, why);
+      fail_session_with_reply (self, reply, _ml_smtp_client_refusal_outcome (reply), FALSE, why);
       send_quit (self);
       return;
     }
@@ -920,9 +782,9 @@ on_mail (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
    * still to come are counted and passed over (RFC 2920 3.1). */
   for (guint i = 0; i < m->result.n_recipients; i++)
     if (m->result.recipients[i].outcome == ML_SMTP_OUTCOME_PENDING)
-      set_outcome_from_reply (&m->result.recipients[i], refusal_outcome (reply), reply);
+      _ml_smtp_client_set_outcome_from_reply (&m->result.recipients[i], _ml_smtp_client_refusal_outcome (reply), reply);
   if (!self->pipelining)
-    end_transaction (self, TRUE, "MAIL refused");
+    _ml_smtp_client_end_transaction (self, TRUE, "MAIL refused");
 }
 
 static void
@@ -939,241 +801,12 @@ on_rcpt (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
           self->n_accepted++;
         }
       else
-        set_outcome_from_reply (&m->result.recipients[cmd->rcpt], refusal_outcome (reply), reply);
+        _ml_smtp_client_set_outcome_from_reply (&m->result.recipients[cmd->rcpt], _ml_smtp_client_refusal_outcome (reply), reply);
     }
   if (!self->pipelining)
     send_next_rcpt_or_data (self);
   else if (self->bdat && --self->rcpt_replies_left == 0)
-    begin_chunks (self);
-}
-
-static void
-fail_accepted (MlSmtpClient *self, MlSmtpOutcome outcome, const MlSmtpReply *reply)
-{
-  Message *m = self->cur;
-
-  for (guint i = 0; i < m->result.n_recipients; i++)
-    if (m->rcpts[i].accepted && m->result.recipients[i].outcome == ML_SMTP_OUTCOME_PENDING)
-      set_outcome_from_reply (&m->result.recipients[i], outcome, reply);
-}
-
-/* @wire is CRLF-terminated lines; returns them joined by "\n" without the
- * last CRLF. */
-static char *
-content_as_lines (const guint8 *wire, gsize len)
-{
-  GString *text = g_string_sized_new (len);
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (wire[i] == '\r' && i + 1 < len && wire[i + 1] == '\n')
-        {
-          if (i + 2 < len)
-            g_string_append_c (text, '\n');
-          i++;
-          continue;
-        }
-      g_string_append_c (text, (char) wire[i]);
-    }
-  return g_string_free (text, FALSE);
-}
-
-/* What the end of the content waits for: one reply, or in LMTP one per
- * accepted RCPT in their order (RFC 2033 4.2, 4.3). */
-static void
-push_content_replies (MlSmtpClient *self, Message *m)
-{
-  if (!self->config.lmtp)
-    {
-      pending_push (self, CMD_CONTENT, 0, FALSE);
-      return;
-    }
-  self->lmtp_replies_left = 0;
-  for (guint i = 0; i < m->result.n_recipients; i++)
-    if (m->rcpts[i].accepted)
-      {
-        pending_push (self, CMD_CONTENT, i, FALSE);
-        self->lmtp_replies_left++;
-      }
-}
-
-/* RFC 3030 2: "BDAT n [LAST]" and then exactly n octets of the message as
- * it is: no dot-stuffing, no end marker. */
-static void
-send_next_chunk (MlSmtpClient *self)
-{
-  Message *m = self->cur;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (m->message, &len);
-  gsize n = MIN (self->config.bdat_chunk_size, len - self->bdat_offset);
-  gboolean last = self->bdat_offset + n >= len;
-  MlEngineEvent *ev;
-
-  write_command (self, last ? CMD_CONTENT : CMD_BDAT,
-                 g_strdup_printf ("BDAT %" G_GSIZE_FORMAT "%s", n, last ? " LAST" : ""));
-  if (n > 0)
-    g_byte_array_append (self->out, data + self->bdat_offset, (guint) n);
-  self->bdat_offset += n;
-  if (last)
-    push_content_replies (self, m);
-  else
-    pending_push (self, CMD_BDAT, 0, FALSE);
-
-  ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
-  ev->detail = g_strdup_printf ("chunk of %" G_GSIZE_FORMAT " octets%s, %" G_GSIZE_FORMAT
-                                " of %" G_GSIZE_FORMAT, n, last ? " (LAST)" : "",
-                                self->bdat_offset, len);
-  ev->explain_key = g_strdup ("smtp.bdat.chunk");
-}
-
-/* After the envelope: the first chunk, or the end of a transaction nobody
- * can receive (RFC 5321 3.3, as for DATA). */
-static void
-begin_chunks (MlSmtpClient *self)
-{
-  if (!self->mail_ok || self->n_accepted == 0)
-    {
-      end_transaction (self, TRUE, !self->mail_ok ? "MAIL refused" : "no recipient accepted");
-      return;
-    }
-  self->bdat_offset = 0;
-  send_next_chunk (self);
-}
-
-static void
-on_bdat (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
-{
-  Message *m = self->cur;
-
-  if (ml_smtp_reply_get_class (reply) == 2)
-    {
-      send_next_chunk (self);
-      return;
-    }
-  /* RFC 3030 2: a refused chunk fails the transaction; no more chunks,
-   * and RSET before anything else. */
-  m->result.data_code = reply->code;
-  g_clear_pointer (&m->result.data_enhanced, g_free);
-  g_clear_pointer (&m->result.data_text, g_free);
-  m->result.data_enhanced = g_strdup (reply->enhanced);
-  m->result.data_text = ml_smtp_reply_dup_text (reply);
-  fail_accepted (self, refusal_outcome (reply), reply);
-  end_transaction (self, TRUE, "BDAT refused");
-}
-
-static void
-send_content (MlSmtpClient *self)
-{
-  Message *m = self->cur;
-  MlEngineEvent *ev;
-  const guint8 *data;
-  gsize len = 0;
-
-  gsize start = self->out->len;
-
-  data = g_bytes_get_data (m->message, &len);
-  encode_content (data, len, self->out, NULL);
-  g_byte_array_append (self->out, (const guint8 *) ".\r\n", 3);
-  push_content_replies (self, m);
-
-  ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
-  ev->detail = g_strdup_printf ("%" G_GSIZE_FORMAT " octets", m->size);
-  /* The content exactly as it goes on the wire (dot-stuffed, ending in the
-   * lone "."), lines joined by "\n" like every other event's line: what
-   * a student reads in the ladder is what Wireshark reassembles. */
-  ev->line = content_as_lines (self->out->data + start, self->out->len - start);
-  ev->explain_key = g_strdup ("smtp.data.content");
-}
-
-static void
-on_data (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
-{
-  gboolean have_recipients = self->mail_ok && self->n_accepted > 0;
-
-  /* RFC 5321 4.1.1.4: message data MUST NOT be sent unless 354 came. */
-  if (reply->code == 354)
-    {
-      set_state (self, ML_SMTP_CLIENT_STATE_CONTENT);
-      if (have_recipients)
-        send_content (self);
-      else
-        {
-          MlEngineEvent *ev;
-
-          /* RFC 2920 3.1: DATA went out in the group before the RCPT
-           * replies were known, and the server took it with no valid
-           * recipient. The content must not follow; a lone "." ends the
-           * empty message, and RFC 2920 3.2 (4) forbids the server to send
-           * it anywhere. */
-          g_byte_array_append (self->out, (const guint8 *) ".\r\n", 3);
-          pending_push (self, CMD_CONTENT, 0, TRUE);
-          ev = push_event (self, ML_ENGINE_EVENT_DATA, ML_DIR_CLIENT_TO_SERVER, TRUE);
-          ev->detail = g_strdup ("0 octets (no recipient accepted: only the final \".\", RFC 2920 3.1)");
-          ev->explain_key = g_strdup ("smtp.data.empty");
-        }
-      return;
-    }
-
-  /* DATA refused. With no recipient accepted this is the 503/554 RFC 2920
-   * 3.1 expects and it decides nothing; otherwise it is the final word for
-   * every accepted recipient. */
-  if (have_recipients)
-    fail_accepted (self, refusal_outcome (reply), reply);
-  end_transaction (self, TRUE, !self->mail_ok ? "MAIL refused"
-                               : self->n_accepted == 0 ? "no recipient accepted"
-                               : "DATA refused");
-}
-
-/* RFC 2033 4.2: this reply is the fate of one recipient only. */
-static void
-on_lmtp_content (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
-{
-  Message *m = self->cur;
-  MlSmtpRecipientResult *r = &m->result.recipients[cmd->rcpt];
-  g_autofree char *text = ml_smtp_reply_dup_text (reply);
-  MlEngineEvent *ev;
-
-  g_clear_pointer (&m->result.data_enhanced, g_free);
-  g_clear_pointer (&m->result.data_text, g_free);
-  m->result.data_code = reply->code;
-  m->result.data_enhanced = g_strdup (reply->enhanced);
-  m->result.data_text = g_strdup (text);
-  set_outcome_from_reply (r, ml_smtp_reply_get_class (reply) == 2
-                             ? ML_SMTP_OUTCOME_DELIVERED : refusal_outcome (reply),
-                          reply);
-  ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
-  ev->explain_key = g_strdup ("lmtp.client.recipient");
-  ev->detail = g_strdup_printf ("<%s>: %s (%u)", r->address,
-                                ml_smtp_outcome_to_string (r->outcome), reply->code);
-  if (--self->lmtp_replies_left == 0)
-    end_transaction (self, FALSE, NULL);
-}
-
-static void
-on_content (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
-{
-  if (self->config.lmtp && !cmd->empty)
-    {
-      on_lmtp_content (self, cmd, reply);
-      return;
-    }
-  if (!cmd->empty)
-    {
-      Message *m = self->cur;
-      g_autofree char *text = ml_smtp_reply_dup_text (reply);
-
-      m->result.data_code = reply->code;
-      m->result.data_enhanced = g_strdup (reply->enhanced);
-      m->result.data_text = g_strdup (text);
-      /* RFC 5321 4.2.5: 2yz after "." and the server is responsible for
-       * the message; 4yz and 5yz leave it with us. */
-      fail_accepted (self, ml_smtp_reply_get_class (reply) == 2
-                           ? ML_SMTP_OUTCOME_DELIVERED : refusal_outcome (reply),
-                     reply);
-    }
-  /* RFC 5321 4.1.1.4: the end of the data closes the transaction on the
-   * server, whatever it answered, so no RSET is needed. */
-  end_transaction (self, FALSE, NULL);
+    _ml_smtp_client_begin_chunks (self);
 }
 
 static void
@@ -1189,7 +822,7 @@ on_quit (MlSmtpClient *self, const Pending *cmd, const MlSmtpReply *reply)
 static void
 emit_reply (MlSmtpClient *self, const MlSmtpReply *reply)
 {
-  MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
+  MlEngineEvent *ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_REPLY, ML_DIR_SERVER_TO_CLIENT, FALSE);
 
   ev->code = reply->code;
   ev->enhanced = g_strdup (reply->enhanced);
@@ -1206,7 +839,7 @@ protocol_error (MlSmtpClient *self, const char *why)
   Verdict v = { ML_SMTP_OUTCOME_TEMPORARY, 451, "4.5.0", text, TRUE, TRUE };
   MlEngineEvent *ev;
 
-  ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
+  ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
   ev->explain_key = g_strdup ("smtp.client.malformed-reply");
   ev->detail = g_strdup_printf ("the session ends: %s", text);
 
@@ -1243,11 +876,11 @@ handle_reply (MlSmtpClient *self, const MlSmtpReply *reply)
 
   cmd = pending_pop (self);
   if (!pending_is_empty (self))
-    set_state (self, commands[g_array_index (self->pending, Pending, self->pending_head).kind].state);
+    _ml_smtp_client_set_state (self, commands[g_array_index (self->pending, Pending, self->pending_head).kind].state);
   commands[cmd.kind].handler (self, &cmd, reply);
   /* While TLS is being set up the client stays in STARTTLS. */
   if (!self->done && pending_is_empty (self) && !_ml_smtp_client_security_is_pending (self->sec))
-    set_state (self, ML_SMTP_CLIENT_STATE_READY);
+    _ml_smtp_client_set_state (self, ML_SMTP_CLIENT_STATE_READY);
 }
 
 gsize
@@ -1322,7 +955,7 @@ ml_smtp_client_new (const MlSmtpClientConfig *config)
   self->config.password = NULL;
 
   /* RFC 5321 3.1: the server speaks first. */
-  pending_push (self, CMD_GREETING, 0, FALSE);
+  _ml_smtp_client_pending_push (self, CMD_GREETING, 0, FALSE);
   return self;
 }
 
@@ -1564,7 +1197,7 @@ ml_smtp_client_tls_started (MlSmtpClient *self)
   discarded = _ml_smtp_client_security_tls_started (self->sec);
   if (discarded > 0)
     {
-      MlEngineEvent *ev = push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
+      MlEngineEvent *ev = _ml_smtp_client_push_event (self, ML_ENGINE_EVENT_TRANSACTION, ML_DIR_SERVER_TO_CLIENT, FALSE);
 
       ev->explain_key = g_strdup ("smtp.starttls.discarded");
       ev->detail = g_strdup_printf ("%" G_GUINT64_FORMAT " octets the server sent in the clear "
