@@ -103,14 +103,27 @@ push_reply_event (MlPop3Server *self, guint start, gboolean ok, const char *resp
    * others "\n". */
   if (len >= 2)
     len -= 2;
-  for (gsize i = 0; i < len; i++)
+  /* Whole spans between CRs: a RETR answer is the message itself, and
+   * live mode pays this for every message a client downloads. */
+  for (gsize i = 0; i < len;)
     {
-      if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
-        continue;
-      g_string_append_c (line, (char) p[i]);
+      const guint8 *cr = memchr (p + i, '\r', len - i);
+      gsize end = cr != NULL ? (gsize) (cr - p) : len;
+
+      g_string_append_len (line, (const char *) p + i, (gssize) (end - i));
+      if (cr == NULL)
+        break;
+      if (!(end + 1 < len && p[end + 1] == '\n'))
+        g_string_append_c (line, '\r');   /* a lone CR stays */
+      i = end + 1;
     }
-  event->line = g_utf8_make_valid (line->str, (gssize) line->len);
-  g_string_free (line, TRUE);
+  if (g_utf8_validate_len (line->str, line->len, NULL))
+    event->line = g_string_free (line, FALSE);
+  else
+    {
+      event->line = g_utf8_make_valid (line->str, (gssize) line->len);
+      g_string_free (line, TRUE);
+    }
   event->code = 0;
   event->enhanced = g_strdup (resp_code);
   event->explain_key = g_strdup (ok ? "pop3.reply.ok" : "pop3.reply.err");
