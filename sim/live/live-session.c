@@ -295,6 +295,19 @@ output_blocked (MlLiveSession *self)
       && ml_socket_stream_get_pending (ML_SOCKET_STREAM (self->base)) > ML_SOCKET_STREAM_HIGH_WATER;
 }
 
+static gboolean
+input_held (MlLiveSession *self)
+{
+  return self->ops->holds_input != NULL && self->ops->holds_input (self->engine);
+}
+
+static void
+set_reading (MlLiveSession *self, gboolean reading)
+{
+  if (ML_IS_SOCKET_STREAM (self->base))
+    ml_socket_stream_set_paused (ML_SOCKET_STREAM (self->base), !reading);
+}
+
 static void
 keep_input (GByteArray **where, const guint8 *data, gsize len)
 {
@@ -328,6 +341,14 @@ feed (MlLiveSession *self, const guint8 *data, gsize len)
       if (output_blocked (self))
         {
           keep_input (&self->backlog, data, len);
+          return;
+        }
+      if (input_held (self))
+        {
+          /* The engine waits (a delivery's fsync): at most one read more
+           * lands here before the socket stops being read. */
+          keep_input (&self->backlog, data, len);
+          set_reading (self, FALSE);
           return;
         }
       nl = memchr (data, '\n', len);
@@ -377,7 +398,7 @@ on_data (MlStream *stream, const guint8 *data, gsize len, gpointer user_data)
     {
       /* After what waits already, in order. */
       keep_input (&self->backlog, data, len);
-      if (!output_blocked (self))
+      if (!output_blocked (self) && !input_held (self))
         resume_backlog (self);
       return;
     }
@@ -500,8 +521,12 @@ on_scheduled_pump (gpointer data)
 
   self->pump_id = 0;
   ml_live_session_pump (self);
-  if (!self->closing && !output_blocked (self))
-    resume_backlog (self);
+  if (!self->closing && !output_blocked (self) && !input_held (self))
+    {
+      resume_backlog (self);
+      if (!input_held (self))
+        set_reading (self, TRUE);
+    }
   return G_SOURCE_REMOVE;
 }
 

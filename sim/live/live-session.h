@@ -50,6 +50,11 @@ typedef struct {
   void  (*say_goodbye)   (gpointer engine, gboolean shutting_down);
   /* How long to hold the output taken next (a failed login); may be NULL. */
   guint (*take_delay_ms) (gpointer engine);
+  /* TRUE while the engine reads nothing (SMTP waiting for a deferred
+   * verdict, smtp-server.h): what the client sends meanwhile waits, and
+   * the socket stops being read, so a connection's memory stays bounded.
+   * May be NULL. */
+  gboolean (*holds_input) (gpointer engine);
 } MlLiveEngineOps;
 
 typedef struct _MlLiveSession MlLiveSession;

@@ -110,10 +110,11 @@ smtp_goodbye (gpointer e, gboolean shutting_down)
 
 static void     smtp_tls  (gpointer e)                         { ml_smtp_server_tls_started (e); }
 static guint    smtp_delay (gpointer e)                        { return ml_smtp_server_failure_delay (e); }
+static gboolean smtp_holds (gpointer e)                        { return ml_smtp_server_is_deferred (e); }
 
 static const MlLiveEngineOps smtp_ops = {
   { smtp_feed, smtp_next, smtp_take, smtp_done, smtp_lost, smtp_now, smtp_free, smtp_tls },
-  smtp_goodbye, smtp_delay,
+  smtp_goodbye, smtp_delay, smtp_holds,
 };
 
 static gsize    pop3_feed (gpointer e, const guint8 *d, gsize n) { return ml_pop3_server_feed (e, d, n); }

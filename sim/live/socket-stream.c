@@ -26,6 +26,7 @@ struct _MlSocketStream
   guint              linger_id;
   guint              linger_ms;
   gboolean           above_high_water;
+  gboolean           paused;         /* the owner takes no input for now */
   MlSocketStreamDrainedFunc drained;
   gpointer           drained_data;
   char              *peer_address;
@@ -225,9 +226,10 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  if (self->released || self->eof || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+  if (self->released || self->eof || self->paused || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
     {
-      /* Paused (on_writable resumes below the low-water mark) or over. */
+      /* Paused (on_writable resumes below the low-water mark, the owner
+       * by ml_socket_stream_set_paused) or over. */
       g_clear_pointer (&self->read_source, g_source_unref);
       return G_SOURCE_REMOVE;
     }
@@ -259,7 +261,7 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
   ml_stream_emit_data (ML_STREAM (self), self->read_buffer, n);
   if (self->read_source == NULL)
     return G_SOURCE_REMOVE;   /* released meanwhile */
-  if (self->released || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
+  if (self->released || self->paused || self->pending > ML_SOCKET_STREAM_HIGH_WATER)
     {
       g_clear_pointer (&self->read_source, g_source_unref);
       return G_SOURCE_REMOVE;
@@ -270,7 +272,7 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
 static void
 start_read (MlSocketStream *self)
 {
-  if (self->read_source != NULL || self->eof || self->released)
+  if (self->read_source != NULL || self->eof || self->released || self->paused)
     return;
   if (self->pending > ML_SOCKET_STREAM_HIGH_WATER)
     return;   /* on_writable resumes below the low-water mark */
@@ -284,6 +286,19 @@ start_read (MlSocketStream *self)
    * request and per answer. Nothing here runs a nested loop. */
   g_source_set_can_recurse (self->read_source, TRUE);
   g_source_attach (self->read_source, NULL);
+}
+
+void
+ml_socket_stream_set_paused (MlSocketStream *self, gboolean paused)
+{
+  g_return_if_fail (ML_IS_SOCKET_STREAM (self));
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  if (!paused)
+    start_read (self);
+  /* Pausing takes effect at the next readable event, which then removes
+   * the source without reading. */
 }
 
 static void

@@ -56,6 +56,11 @@ typedef void (*MlSocketStreamDrainedFunc) (MlSocketStream *stream, gpointer user
 void            ml_socket_stream_set_drained_func (MlSocketStream           *self,
                                                    MlSocketStreamDrainedFunc func,
                                                    gpointer                  user_data);
+/* While paused nothing more is read from the socket (the kernel's buffer
+ * and then TCP's window hold the peer back); unpausing reads again. For an
+ * owner that cannot take input for a while, as an SMTP server waiting for
+ * a delivery's fsync before its 250. */
+void            ml_socket_stream_set_paused       (MlSocketStream *self, gboolean paused);
 /* Drops the connection now: queued output is discarded, the closed callback
  * runs with G_IO_ERROR_CANCELLED (a shutdown that cannot wait). */
 void            ml_socket_stream_abort            (MlSocketStream *self);
