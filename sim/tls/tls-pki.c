@@ -107,7 +107,15 @@ make_cert (MlTlsPki *self, EVP_PKEY *key, const char *cn, X509 *issuer,
     }
   else
     {
-      san = g_strdup_printf ("DNS:%s", dns_name);
+      /* RFC 6761 6.3: "localhost" is the loopback addresses, and a client
+       * that dials 127.0.0.1 checks an iPAddress SAN (RFC 6125 6.2.1, no
+       * SNI for it either): the live server's default certificate names
+       * both. Simulated hosts have other names, so their certificates —
+       * and the runs' pcaps — stay as they were. */
+      if (g_ascii_strcasecmp (dns_name, "localhost") == 0)
+        san = g_strdup ("DNS:localhost,IP:127.0.0.1,IP:::1");
+      else
+        san = g_strdup_printf ("DNS:%s", dns_name);
       if (!add_ext (cert, issuer ? issuer : cert, NID_basic_constraints, "critical,CA:FALSE")
           || !add_ext (cert, issuer ? issuer : cert, NID_key_usage, "critical,digitalSignature")
           || !add_ext (cert, issuer ? issuer : cert, NID_ext_key_usage, "serverAuth")
