@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <glib-unix.h>
 #include "cli/cli.h"
 #include "live/client-session.h"
 #include "proto/pop3-client.h"
@@ -29,8 +28,6 @@ typedef enum {
 } ImapStep;
 
 typedef struct {
-  GMainLoop          *loop;
-  MlClientSession    *session;       /* NULL once done */
   gboolean            imap;
   MlPop3ClientConfig  pop3;
   MlImapClientConfig  imap_config;
@@ -332,7 +329,6 @@ on_done (MlClientSession *session, gpointer engine, const GError *error, gpointe
 {
   FetchState *st = user_data;
 
-  st->session = NULL;
   printf ("\n");
   if (ml_client_session_get_tls_summary (session))
     printf ("TLS: %s\n", ml_client_session_get_tls_summary (session));
@@ -345,17 +341,6 @@ on_done (MlClientSession *session, gpointer engine, const GError *error, gpointe
   if (error != NULL)
     fprintf (stderr, "maillab-cli fetch: %s\n", error->message);
   st->status = engine != NULL && error == NULL && !st->action_failed ? 0 : 1;
-  g_main_loop_quit (st->loop);
-}
-
-static gboolean
-on_signal (gpointer user_data)
-{
-  FetchState *st = user_data;
-
-  if (st->session != NULL)
-    ml_client_session_abort (st->session);
-  return G_SOURCE_CONTINUE;
 }
 
 /* ---- options ---- */
@@ -449,14 +434,12 @@ ml_cli_fetch (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(MlTrace) trace = NULL;
   g_autoptr(MlClientOutput) output = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GPtrArray) fetched = g_ptr_array_new_with_free_func (fetched_item_free);
   SSL_CTX *ssl_ctx = NULL;
   MlClientTls session_tls = ML_CLIENT_TLS_STARTTLS;
   MlClientSession *session;
   FetchState st = { 0 };
-  guint sigint, sigterm;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_summary (ctx,
@@ -543,15 +526,7 @@ ml_cli_fetch (int argc, char **argv)
   ml_client_session_set_tls (session, session_tls, ssl_ctx);
   g_clear_pointer (&ssl_ctx, SSL_CTX_free);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  st.loop = loop;
-  st.session = session;
-  sigint = g_unix_signal_add (SIGINT, on_signal, &st);
-  sigterm = g_unix_signal_add (SIGTERM, on_signal, &st);
-  ml_client_session_start (session, make_engine, advance, on_done, &st);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  ml_client_session_run (session, make_engine, advance, on_done, &st);
   if (!ml_client_output_close (output, &error))
     {
       fprintf (stderr, "maillab-cli fetch: %s\n", error->message);

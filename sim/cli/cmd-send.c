@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <glib-unix.h>
 #include "cli/cli.h"
 #include "live/client-session.h"
 #include "proto/smtp-client.h"
@@ -17,8 +16,6 @@
 #define SEND_TIMEOUT_MS       (10 * 60 * 1000)
 
 typedef struct {
-  GMainLoop        *loop;
-  MlClientSession  *session;      /* NULL once done */
   MlSmtpClientConfig config;
   char            **recipients;
   const char       *from;
@@ -62,7 +59,6 @@ on_done (MlClientSession *session, gpointer engine, const GError *error, gpointe
   const MlSmtpClientResult *r = engine ? ml_smtp_client_get_result (engine, 0) : NULL;
   gboolean all_delivered = r != NULL && r->finished;
 
-  st->session = NULL;
   printf ("\n");
   if (ml_client_session_get_tls_summary (session))
     printf ("TLS: %s\n", ml_client_session_get_tls_summary (session));
@@ -83,17 +79,6 @@ on_done (MlClientSession *session, gpointer engine, const GError *error, gpointe
   if (error != NULL)
     fprintf (stderr, "maillab-cli send: %s\n", error->message);
   st->status = all_delivered && error == NULL ? 0 : 1;
-  g_main_loop_quit (st->loop);
-}
-
-static gboolean
-on_signal (gpointer user_data)
-{
-  SendState *st = user_data;
-
-  if (st->session != NULL)
-    ml_client_session_abort (st->session);
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -222,13 +207,11 @@ ml_cli_send (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(MlTrace) trace = NULL;
   g_autoptr(MlClientOutput) output = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GBytes) message = NULL;
   SSL_CTX *ssl_ctx = NULL;
   MlClientTls session_tls = ML_CLIENT_TLS_STARTTLS;
   MlClientSession *session;
   SendState st = { 0 };
-  guint sigint, sigterm;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_summary (ctx,
@@ -314,15 +297,7 @@ ml_cli_send (int argc, char **argv)
   ml_client_session_set_tls (session, session_tls, ssl_ctx);
   g_clear_pointer (&ssl_ctx, SSL_CTX_free);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  st.loop = loop;
-  st.session = session;
-  sigint = g_unix_signal_add (SIGINT, on_signal, &st);
-  sigterm = g_unix_signal_add (SIGTERM, on_signal, &st);
-  ml_client_session_start (session, make_engine, NULL, on_done, &st);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  ml_client_session_run (session, make_engine, NULL, on_done, &st);
   if (!ml_client_output_close (output, &error))
     {
       fprintf (stderr, "maillab-cli send: %s\n", error->message);

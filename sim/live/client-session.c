@@ -6,6 +6,7 @@
 #include "trace/json-writer.h"
 #include "trace/transcript-writer.h"
 #include <string.h>
+#include <glib-unix.h>
 #include <openssl/x509_vfy.h>
 
 struct _MlClientSession
@@ -469,6 +470,75 @@ ml_client_session_abort (MlClientSession *self)
     ml_live_session_abort (self->live);
   else
     g_cancellable_cancel (self->cancellable);
+}
+
+/* ---- running from a command line ---- */
+
+typedef struct {
+  GMainLoop            *loop;
+  MlClientSession      *session;   /* NULL once done */
+  MlClientEngineFactory factory;
+  MlClientAdvanceFunc   advance;
+  MlClientDoneFunc      done;
+  gpointer              user_data;
+} Run;
+
+static gpointer
+run_factory (MlClientSession *self, const char *local_literal,
+             const MlLiveEngineOps **ops_out, gpointer data)
+{
+  Run *run = data;
+
+  return run->factory (self, local_literal, ops_out, run->user_data);
+}
+
+static void
+run_advance (MlClientSession *self, gpointer engine, gpointer data)
+{
+  Run *run = data;
+
+  if (run->advance != NULL)
+    run->advance (self, engine, run->user_data);
+}
+
+static void
+run_done (MlClientSession *self, gpointer engine, const GError *error, gpointer data)
+{
+  Run *run = data;
+
+  run->session = NULL;
+  run->done (self, engine, error, run->user_data);
+  g_main_loop_quit (run->loop);
+}
+
+/* ^C or a kill: the connection is dropped and done still reports. */
+static gboolean
+run_signal (gpointer data)
+{
+  Run *run = data;
+
+  if (run->session != NULL)
+    ml_client_session_abort (run->session);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ml_client_session_run (MlClientSession       *self,
+                       MlClientEngineFactory  factory,
+                       MlClientAdvanceFunc    advance,
+                       MlClientDoneFunc       done,
+                       gpointer               user_data)
+{
+  Run run = { g_main_loop_new (g_main_context_get_thread_default (), FALSE),
+              self, factory, advance, done, user_data };
+  guint sigint = g_unix_signal_add (SIGINT, run_signal, &run);
+  guint sigterm = g_unix_signal_add (SIGTERM, run_signal, &run);
+
+  ml_client_session_start (self, run_factory, run_advance, run_done, &run);
+  g_main_loop_run (run.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (run.loop);
 }
 
 /* ---- masking and output ---- */

@@ -103,6 +103,14 @@ const char      *ml_client_session_get_host (MlClientSession *self);
 const char      *ml_client_session_get_tls_summary (MlClientSession *self);
 /* Stop now (a signal): the connection is dropped, done follows. */
 void             ml_client_session_abort   (MlClientSession *self);
+/* ml_client_session_start(), then the thread-default main context runs
+ * until @done has returned; SIGINT and SIGTERM abort the session meanwhile
+ * (done still follows). For the command line's send and fetch. */
+void             ml_client_session_run     (MlClientSession       *self,
+                                            MlClientEngineFactory  factory,
+                                            MlClientAdvanceFunc    advance,
+                                            MlClientDoneFunc       done,
+                                            gpointer               user_data);
 
 /* ---- what the user sees ---- */
 
