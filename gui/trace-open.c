@@ -69,15 +69,7 @@ ml_window_open_trace (MlWindow *self, const char *path)
   g_return_if_fail (ML_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
 
-  _ml_window_live_clear (self);
-  _ml_window_attach_clear (self);
-  if (self->loading)
-    g_cancellable_cancel (self->loading);
-  g_clear_object (&self->loading);
-  self->loading = g_cancellable_new ();
-  adw_status_page_set_title (self->loading_page, "Reading the trace…");
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
-  gtk_stack_set_visible_child_name (self->stack, "loading");
+  _ml_window_begin_loading (self, "Reading the trace…", FALSE);
 
   task = g_task_new (self, self->loading, on_trace_read, NULL);
   g_task_set_task_data (task, g_strdup (path), g_free);

@@ -80,6 +80,8 @@ void _ml_window_init_shortcuts     (MlWindow *self);
 void _ml_window_update_actions     (MlWindow *self);
 /* The header's title for the lesson, capture or trace file shown. */
 void _ml_window_show_title         (MlWindow *self);
+/* Ends what was shown or running and shows the loading page (window.c). */
+void _ml_window_begin_loading      (MlWindow *self, const char *title, gboolean progress);
 /* Ends and forgets the live capture (live-capture.c). */
 void _ml_window_live_clear         (MlWindow *self);
 

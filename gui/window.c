@@ -202,21 +202,35 @@ on_lesson_run (GObject *source, GAsyncResult *result, gpointer user_data)
   g_signal_emit (self, signals[LESSON_LOADED], 0);
 }
 
+/* Whatever was shown or running (a live capture, an attached server, a
+ * load) ends; the loading page shows @title, with a progress bar from 0
+ * when @progress. self->loading is the new work's cancellable. */
 void
-ml_window_open_lesson (MlWindow *self, const char *path)
+_ml_window_begin_loading (MlWindow *self, const char *title, gboolean progress)
 {
-  g_return_if_fail (ML_IS_WINDOW (self));
-  g_return_if_fail (path != NULL);
-
   _ml_window_live_clear (self);
   _ml_window_attach_clear (self);
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   self->loading = g_cancellable_new ();
-  adw_status_page_set_title (self->loading_page, "Running the lesson…");
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+  adw_status_page_set_title (self->loading_page, title);
+  if (progress)
+    {
+      gtk_progress_bar_set_fraction (self->progress, 0);
+      gtk_progress_bar_set_text (self->progress, "0 %");
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), progress);
   gtk_stack_set_visible_child_name (self->stack, "loading");
+}
+
+void
+ml_window_open_lesson (MlWindow *self, const char *path)
+{
+  g_return_if_fail (ML_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  _ml_window_begin_loading (self, "Running the lesson…", FALSE);
   ml_lesson_run_async (path, self->loading, on_lesson_run, g_object_ref (self));
 }
 
@@ -281,17 +295,7 @@ ml_window_open_capture (MlWindow *self, const char *path)
   g_return_if_fail (ML_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
 
-  _ml_window_live_clear (self);
-  _ml_window_attach_clear (self);
-  if (self->loading)
-    g_cancellable_cancel (self->loading);
-  g_clear_object (&self->loading);
-  self->loading = g_cancellable_new ();
-  adw_status_page_set_title (self->loading_page, "Reading the capture…");
-  gtk_progress_bar_set_fraction (self->progress, 0);
-  gtk_progress_bar_set_text (self->progress, "0 %");
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
-  gtk_stack_set_visible_child_name (self->stack, "loading");
+  _ml_window_begin_loading (self, "Reading the capture…", TRUE);
   g_free (self->pending_capture);
   self->pending_capture = g_strdup (path);
   ml_capture_open_async (path, self->loading, on_capture_progress, self,
