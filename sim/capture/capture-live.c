@@ -15,6 +15,12 @@
 /* libpcap's buffer timeout; with immediate mode on, packets are handed
  * over at once and this only bounds a platform without it. */
 #define LIVE_BUFFER_TIMEOUT_MS  100
+/* The kernel's ring for this capture. libpcap's default, 2 MiB, is about
+ * 30 frames on lo (65,536-octet MTU, one slot per frame): a reader that is
+ * not scheduled for a moment on a busy machine loses the end of a mail
+ * session. 32 MiB (`tcpdump -B 32768`) holds hundreds of lo frames and
+ * costs nothing until used. */
+#define LIVE_KERNEL_BUFFER      (32 * 1024 * 1024)
 
 struct _MlCaptureLive {
   pcap_t          *pcap;
@@ -121,6 +127,7 @@ ml_capture_live_new (const char *device, const char *filter, MlTrace *trace,
   pcap_set_promisc (pcap, 0);
   pcap_set_timeout (pcap, LIVE_BUFFER_TIMEOUT_MS);
   pcap_set_immediate_mode (pcap, 1);
+  pcap_set_buffer_size (pcap, LIVE_KERNEL_BUFFER);
   rc = pcap_activate (pcap);
   if (rc < 0)
     {
