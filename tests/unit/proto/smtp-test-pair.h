@@ -1,7 +1,7 @@
 /* smtp-test-pair.h — our SMTP/LMTP client against our server through an
  * in-memory link, fed whole, one byte at a time or in random pieces, for
- * test-dsn-ext.c, test-lmtp.c and test-bdat.c. The pattern is
- * test-smtp-pair.c's; here with the configs left to each test. */
+ * test-smtp-pair.c, test-dsn-ext.c, test-lmtp.c and test-bdat.c; the
+ * configs and the policy are each test's. */
 #pragma once
 
 #include <string.h>

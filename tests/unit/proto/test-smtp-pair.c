@@ -3,15 +3,7 @@
  * whole, one byte at a time, and in random pieces; the message must arrive
  * byte for byte (after the server's Received: header), and the two engines
  * must agree on every line that crossed. */
-#include <string.h>
-#include "proto/smtp-client.h"
-#include "proto/smtp-server.h"
-
-typedef enum {
-  SPLIT_WHOLE,
-  SPLIT_BYTES,
-  SPLIT_RANDOM,
-} Split;
+#include "smtp-test-pair.h"
 
 typedef struct {
   char       *reverse_path;
@@ -22,16 +14,10 @@ typedef struct {
   guint64     size;
 } Captured;
 
+/* The shared pair (smtp-test-pair.h) and what the server accepted. */
 typedef struct {
-  MlSmtpClient *client;
-  MlSmtpServer *server;
-  GPtrArray    *captured;         /* Captured* */
-  GPtrArray    *client_commands;  /* lines the client sent */
-  GPtrArray    *server_commands;  /* lines the server read */
-  GPtrArray    *client_replies;   /* "code|line" the client read */
-  GPtrArray    *server_replies;   /* "code|line" the server sent */
-  GRand        *rand;
-  Split         split;
+  TpPair     tp;
+  GPtrArray *captured;  /* Captured* */
 } Pair;
 
 static void
@@ -64,14 +50,13 @@ accept_message (MlSmtpServer *server, const MlSmtpEnvelope *envelope, GBytes *me
 }
 
 static void
-pair_init (Pair *p, Split split, guint32 seed, const MlSmtpServerConfig *server_config,
+pair_init (Pair *p, TpSplit split, guint32 seed, const MlSmtpServerConfig *server_config,
            const MlSmtpServerPolicy *policy)
 {
   MlSmtpClientConfig cc;
   MlSmtpServerConfig sc;
   MlSmtpServerPolicy default_policy = { 0 };
 
-  memset (p, 0, sizeof *p);
   ml_smtp_client_config_init (&cc);
   cc.helo_name = "client.a.example";
   if (server_config == NULL)
@@ -85,111 +70,16 @@ pair_init (Pair *p, Split split, guint32 seed, const MlSmtpServerConfig *server_
       default_policy.accept_message = accept_message;
       policy = &default_policy;
     }
-  p->client = ml_smtp_client_new (&cc);
-  p->server = ml_smtp_server_new (server_config, policy, p);
+  tp_pair_init (&p->tp, split, seed, &cc, server_config, policy, p);
   p->captured = g_ptr_array_new_with_free_func (captured_free);
-  p->client_commands = g_ptr_array_new_with_free_func (g_free);
-  p->server_commands = g_ptr_array_new_with_free_func (g_free);
-  p->client_replies = g_ptr_array_new_with_free_func (g_free);
-  p->server_replies = g_ptr_array_new_with_free_func (g_free);
-  p->rand = g_rand_new_with_seed (seed);
-  p->split = split;
-  ml_smtp_server_set_peer (p->server, "client.a.example", "192.0.2.1");
-  ml_smtp_server_set_now (p->server, G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC);
+  ml_smtp_server_set_peer (p->tp.server, "client.a.example", "192.0.2.1");
 }
 
 static void
 pair_clear (Pair *p)
 {
-  ml_smtp_client_free (p->client);
-  ml_smtp_server_free (p->server);
+  tp_pair_clear (&p->tp);
   g_ptr_array_unref (p->captured);
-  g_ptr_array_unref (p->client_commands);
-  g_ptr_array_unref (p->server_commands);
-  g_ptr_array_unref (p->client_replies);
-  g_ptr_array_unref (p->server_replies);
-  g_rand_free (p->rand);
-}
-
-static void
-drain (Pair *p)
-{
-  MlEngineEvent ev = { 0 };
-
-  while (ml_smtp_client_next_event (p->client, &ev))
-    {
-      if (ev.kind == ML_ENGINE_EVENT_COMMAND)
-        g_ptr_array_add (p->client_commands, g_strdup (ev.line));
-      else if (ev.kind == ML_ENGINE_EVENT_REPLY)
-        g_ptr_array_add (p->client_replies, g_strdup_printf ("%u|%s", ev.code, ev.line));
-      ml_engine_event_clear (&ev);
-    }
-  while (ml_smtp_server_next_event (p->server, &ev))
-    {
-      if (ev.kind == ML_ENGINE_EVENT_COMMAND)
-        g_ptr_array_add (p->server_commands, g_strdup (ev.line));
-      else if (ev.kind == ML_ENGINE_EVENT_REPLY)
-        g_ptr_array_add (p->server_replies, g_strdup_printf ("%u|%s", ev.code, ev.line));
-      ml_engine_event_clear (&ev);
-    }
-}
-
-static void
-deliver (Pair *p, GBytes *bytes, gboolean to_server)
-{
-  const guint8 *data = g_bytes_get_data (bytes, NULL);
-  gsize len = g_bytes_get_size (bytes), pos = 0;
-
-  while (pos < len)
-    {
-      gsize n = len - pos;
-
-      if (p->split == SPLIT_BYTES)
-        n = 1;
-      else if (p->split == SPLIT_RANDOM)
-        {
-          gsize piece = (gsize) g_rand_int_range (p->rand, 1, 700);
-
-          n = MIN (n, piece);
-        }
-      if (to_server)
-        ml_smtp_server_feed (p->server, data + pos, n);
-      else
-        ml_smtp_client_feed (p->client, data + pos, n);
-      pos += n;
-    }
-}
-
-/* Until neither side has anything to say. */
-static void
-pump (Pair *p)
-{
-  ml_smtp_server_start (p->server);
-  for (guint round = 0; round < 100000; round++)
-    {
-      g_autoptr(GBytes) from_server = ml_smtp_server_take_output (p->server);
-      g_autoptr(GBytes) from_client = NULL;
-
-      drain (p);
-      if (from_server != NULL)
-        deliver (p, from_server, FALSE);
-      from_client = ml_smtp_client_take_output (p->client);
-      if (from_client != NULL)
-        deliver (p, from_client, TRUE);
-      drain (p);
-      if (from_server == NULL && from_client == NULL)
-        break;
-    }
-  g_assert_true (ml_smtp_client_is_done (p->client));
-  g_assert_true (ml_smtp_server_wants_close (p->server));
-
-  /* Both ends saw the same dialogue. */
-  g_assert_cmpuint (p->client_commands->len, ==, p->server_commands->len);
-  for (guint i = 0; i < p->client_commands->len; i++)
-    g_assert_cmpstr (p->client_commands->pdata[i], ==, p->server_commands->pdata[i]);
-  g_assert_cmpuint (p->client_replies->len, ==, p->server_replies->len);
-  for (guint i = 0; i < p->client_replies->len; i++)
-    g_assert_cmpstr (p->client_replies->pdata[i], ==, p->server_replies->pdata[i]);
 }
 
 /* The message as the server handed it over, without the Received: header
@@ -256,7 +146,7 @@ dup_dotty_message (void)
 }
 
 static void
-run_dotty (Split split, guint32 seed, gboolean pipelining)
+run_dotty (TpSplit split, guint32 seed, gboolean pipelining)
 {
   Pair p;
   MlSmtpServerConfig sc;
@@ -271,10 +161,10 @@ run_dotty (Split split, guint32 seed, gboolean pipelining)
   sc.hostname = "mx.b.example";
   sc.offer_pipelining = pipelining;
   pair_init (&p, split, seed, &sc, NULL);
-  ml_smtp_client_add_message (p.client, "alice@a.example", rcpts, msg);
-  pump (&p);
+  ml_smtp_client_add_message (p.tp.client, "alice@a.example", rcpts, msg);
+  tp_pump (&p.tp);
 
-  res = ml_smtp_client_get_result (p.client, 0);
+  res = ml_smtp_client_get_result (p.tp.client, 0);
   g_assert_true (res->finished);
   g_assert_cmpuint (res->data_code, ==, 250);
   g_assert_cmpint (res->recipients[0].outcome, ==, ML_SMTP_OUTCOME_DELIVERED);
@@ -292,36 +182,36 @@ run_dotty (Split split, guint32 seed, gboolean pipelining)
   body = strip_received (c->message);
   assert_bytes_equal (body, text, strlen (text));
 
-  g_assert_true (g_ptr_array_find_with_equal_func (p.client_commands, "DATA", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (p.tp.client_commands, "DATA", g_str_equal, NULL));
   pair_clear (&p);
 }
 
 static void
 test_dotty_whole (void)
 {
-  run_dotty (SPLIT_WHOLE, 0, TRUE);
-  run_dotty (SPLIT_WHOLE, 0, FALSE);
+  run_dotty (TP_SPLIT_WHOLE, 0, TRUE);
+  run_dotty (TP_SPLIT_WHOLE, 0, FALSE);
 }
 
 static void
 test_dotty_bytes (void)
 {
-  run_dotty (SPLIT_BYTES, 0, TRUE);
-  run_dotty (SPLIT_BYTES, 0, FALSE);
+  run_dotty (TP_SPLIT_BYTES, 0, TRUE);
+  run_dotty (TP_SPLIT_BYTES, 0, FALSE);
 }
 
 static void
 test_dotty_random (void)
 {
   for (guint32 seed = 1; seed <= 20; seed++)
-    run_dotty (SPLIT_RANDOM, seed, seed % 2 == 0);
+    run_dotty (TP_SPLIT_RANDOM, seed, seed % 2 == 0);
 }
 
 /* A queue of messages over one connection: bare LF normalised by the
  * client, 8-bit with BODY=8BITMIME, an over-long line refused by the
  * server (RFC 5321 4.5.3.1.6), and a message with no final CRLF. */
 static void
-run_queue (Split split, guint32 seed)
+run_queue (TpSplit split, guint32 seed)
 {
   Pair p;
   g_autofree char *too_long = g_strnfill (1200, 'x');
@@ -341,22 +231,22 @@ run_queue (Split split, guint32 seed)
     {
       g_autoptr(GBytes) msg = g_bytes_new (messages[i], strlen (messages[i]));
 
-      ml_smtp_client_add_message (p.client, i == 1 ? "" : "alice@a.example", rcpts, msg);
+      ml_smtp_client_add_message (p.tp.client, i == 1 ? "" : "alice@a.example", rcpts, msg);
     }
-  pump (&p);
+  tp_pump (&p.tp);
 
   for (guint i = 0; i < 4; i++)
-    g_assert_true (ml_smtp_client_get_result (p.client, i)->finished);
-  g_assert_cmpint (ml_smtp_client_get_result (p.client, 0)->recipients[0].outcome, ==,
+    g_assert_true (ml_smtp_client_get_result (p.tp.client, i)->finished);
+  g_assert_cmpint (ml_smtp_client_get_result (p.tp.client, 0)->recipients[0].outcome, ==,
                    ML_SMTP_OUTCOME_DELIVERED);
-  g_assert_cmpint (ml_smtp_client_get_result (p.client, 1)->recipients[0].outcome, ==,
+  g_assert_cmpint (ml_smtp_client_get_result (p.tp.client, 1)->recipients[0].outcome, ==,
                    ML_SMTP_OUTCOME_DELIVERED);
-  res = ml_smtp_client_get_result (p.client, 2);
+  res = ml_smtp_client_get_result (p.tp.client, 2);
   g_assert_cmpint (res->recipients[0].outcome, ==, ML_SMTP_OUTCOME_PERMANENT);
   g_assert_cmpuint (res->recipients[0].code, ==, 554);
   g_assert_cmpuint (res->data_code, ==, 554);
   g_assert_false (res->recipients[0].local);
-  g_assert_cmpint (ml_smtp_client_get_result (p.client, 3)->recipients[0].outcome, ==,
+  g_assert_cmpint (ml_smtp_client_get_result (p.tp.client, 3)->recipients[0].outcome, ==,
                    ML_SMTP_OUTCOME_DELIVERED);
 
   g_assert_cmpuint (p.captured->len, ==, 3);
@@ -375,20 +265,20 @@ run_queue (Split split, guint32 seed)
 static void
 test_queue_whole (void)
 {
-  run_queue (SPLIT_WHOLE, 0);
+  run_queue (TP_SPLIT_WHOLE, 0);
 }
 
 static void
 test_queue_bytes (void)
 {
-  run_queue (SPLIT_BYTES, 0);
+  run_queue (TP_SPLIT_BYTES, 0);
 }
 
 static void
 test_queue_random (void)
 {
   for (guint32 seed = 1; seed <= 20; seed++)
-    run_queue (SPLIT_RANDOM, seed);
+    run_queue (TP_SPLIT_RANDOM, seed);
 }
 
 /* ---- refusals through the pair ---- */
@@ -412,7 +302,7 @@ refuse_second_recipient (MlSmtpServer *server, const char *reverse_path,
 static void
 test_refusals (void)
 {
-  for (Split split = SPLIT_WHOLE; split <= SPLIT_RANDOM; split++)
+  for (TpSplit split = TP_SPLIT_WHOLE; split <= TP_SPLIT_RANDOM; split++)
     {
       Pair p;
       MlSmtpServerPolicy policy = { 0 };
@@ -431,12 +321,12 @@ test_refusals (void)
       policy.accept_message = accept_message;
       rcpt_counter = 0;
       pair_init (&p, split, 99, &sc, &policy);
-      ml_smtp_client_add_message (p.client, "alice@a.example", four, msg);
-      ml_smtp_client_add_message (p.client, "alice@a.example", one, big);
-      ml_smtp_client_add_message (p.client, "alice@a.example", one, msg);
-      pump (&p);
+      ml_smtp_client_add_message (p.tp.client, "alice@a.example", four, msg);
+      ml_smtp_client_add_message (p.tp.client, "alice@a.example", one, big);
+      ml_smtp_client_add_message (p.tp.client, "alice@a.example", one, msg);
+      tp_pump (&p.tp);
 
-      res = ml_smtp_client_get_result (p.client, 0);
+      res = ml_smtp_client_get_result (p.tp.client, 0);
       g_assert_cmpint (res->recipients[0].outcome, ==, ML_SMTP_OUTCOME_DELIVERED);
       g_assert_cmpint (res->recipients[1].outcome, ==, ML_SMTP_OUTCOME_TEMPORARY);
       g_assert_cmpuint (res->recipients[1].code, ==, 450);
@@ -447,12 +337,12 @@ test_refusals (void)
       g_assert_cmpuint (res->recipients[3].code, ==, 550);
 
       /* RFC 1870: over the server's SIZE, not even offered to it. */
-      res = ml_smtp_client_get_result (p.client, 1);
+      res = ml_smtp_client_get_result (p.tp.client, 1);
       g_assert_cmpint (res->recipients[0].outcome, ==, ML_SMTP_OUTCOME_PERMANENT);
       g_assert_cmpuint (res->recipients[0].code, ==, 552);
       g_assert_true (res->recipients[0].local);
 
-      res = ml_smtp_client_get_result (p.client, 2);
+      res = ml_smtp_client_get_result (p.tp.client, 2);
       g_assert_cmpint (res->recipients[0].outcome, ==, ML_SMTP_OUTCOME_DELIVERED);
 
       g_assert_cmpuint (p.captured->len, ==, 2);
